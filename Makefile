@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export CINESYNC_HOME ?= $(CURDIR)/.cinesync
+export OPENBLAS_NUM_THREADS ?= 1
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: venv demo test bench replay clean stop
+
+$(BIN)/cinesync: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+venv: $(BIN)/cinesync
+
+# Prepare the embedded PostgreSQL, load the synthetic demo data, show what the engine learned,
+# then serve the preference dashboard (Ctrl-C to stop).
+demo: venv
+	$(BIN)/cinesync demo
+	$(BIN)/cinesync dashboard
+
+test: venv
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest --nbmake --nbmake-kernel=python3 notebooks
+
+bench: venv
+	$(BIN)/cinesync bench
+
+stop:
+	-$(BIN)/cinesync db stop
+
+clean: stop
+	rm -rf $(VENV) .cinesync

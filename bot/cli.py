@@ -1,0 +1,1 @@
+def bot_command(): pass

@@ -1,0 +1,1 @@
+def dashboard_command(): pass

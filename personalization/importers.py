@@ -1,0 +1,212 @@
+"""Reading MovieLens-style files (ml-100k and ml-latest layouts, optional credits.csv).
+
+Files are parsed and validated completely before anything is written: a malformed or truncated
+file raises ``ImportFormatError`` naming the file and line, and the database is left untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .catalogue import Film
+from .errors import ImportFormatError, InvalidRating
+from .signals import check_stars
+
+__all__ = ["MovieLensData", "read_movielens", "read_ratings_csv", "detect_layout", "ML100K_GENRES"]
+
+ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime",
+                 "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+                 "Romance", "Sci-Fi", "Thriller", "War", "Western")
+_YEAR = re.compile(r"\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
+MAX_TITLE = 1000
+
+RatingEvent = tuple[int, int, float, float]  # user, film, stars, unix seconds
+
+
+@dataclass
+class MovieLensData:
+    layout: str
+    films: list[Film]
+    ratings: list[RatingEvent]   # ordered by timestamp, ties in file order
+
+
+def detect_layout(directory: Path) -> str:
+    directory = Path(directory)
+    if (directory / "u.item").exists() and (directory / "u.data").exists():
+        return "ml-100k"
+    if (directory / "movies.csv").exists():
+        return "ml-latest"
+    raise ImportFormatError(
+        f"{directory}: not a MovieLens folder; expected u.item + u.data (ml-100k) or "
+        "movies.csv + ratings.csv (ml-latest)")
+
+
+def split_title(raw: str) -> tuple[str, int | None]:
+    """'Heat (1995)' -> ('Heat', 1995); titles keep quotes, emoji and commas as they are."""
+    raw = raw.strip()
+    m = _YEAR.search(raw)
+    if m and m.start() > 0:
+        return raw[: m.start()].strip(), int(m.group(1))
+    return raw, None
+
+
+def _int(value: str, where: str, what: str) -> int:
+    try:
+        return int(value.strip())
+    except (ValueError, AttributeError):
+        raise ImportFormatError(f"{where}: {what} must be a whole number, got {value!r}") from None
+
+
+def _rating_event(fields: list[str], where: str) -> RatingEvent:
+    if len(fields) != 4:
+        raise ImportFormatError(f"{where}: expected 4 fields (user, film, rating, timestamp), "
+                                f"got {len(fields)}; is the file truncated?")
+    user, film = _int(fields[0], where, "user id"), _int(fields[1], where, "film id")
+    try:
+        stars = check_stars(fields[2].strip())
+    except InvalidRating as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
+    try:
+        ts = float(fields[3].strip())
+    except ValueError:
+        raise ImportFormatError(f"{where}: timestamp must be unix seconds, got {fields[3]!r}") from None
+    if user < 0 or film < 0:
+        raise ImportFormatError(f"{where}: ids must not be negative")
+    return user, film, stars, ts
+
+
+def _sorted(events: list[RatingEvent]) -> list[RatingEvent]:
+    return sorted(events, key=lambda e: e[3])  # stable: ties keep file order
+
+
+def _check_newline(path: Path, text: str) -> None:
+    if text and not text.endswith("\n"):
+        # A file cut mid-line: the last record may be partial, so refuse it as a whole.
+        raise ImportFormatError(f"{path}: does not end with a newline; the file looks truncated")
+
+
+def read_ratings_csv(path: Path) -> list[RatingEvent]:
+    """``userId,movieId,rating,timestamp`` with that header; ordered by timestamp."""
+    path = Path(path)
+    text = _read_text(path)
+    _check_newline(path, text)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:4]] != ["userId", "movieId", "rating", "timestamp"]:
+        raise ImportFormatError(f"{path}:1: expected the header userId,movieId,rating,timestamp")
+    events = [_rating_event(row, f"{path}:{n}") for n, row in enumerate(reader, start=2) if row]
+    return _sorted(events)
+
+
+def read_movielens(directory: Path, *, on_progress: Callable[[str], None] | None = None) -> MovieLensData:
+    directory = Path(directory)
+    layout = detect_layout(directory)
+    if layout == "ml-100k":
+        films = list(_read_100k_items(directory / "u.item"))
+        ratings = _read_100k_ratings(directory / "u.data")
+    else:
+        films = list(_read_latest_movies(directory / "movies.csv"))
+        path = directory / "ratings.csv"
+        ratings = read_ratings_csv(path) if path.exists() else []
+    credits = directory / "credits.csv"
+    if credits.exists():
+        films = _merge_credits(films, credits)
+    known = {f.id for f in films}
+    unknown = sorted({e[1] for e in ratings} - known)
+    if unknown:
+        raise ImportFormatError(f"{directory}: ratings name {len(unknown)} film(s) missing from the "
+                                f"film list, e.g. {unknown[:5]}")
+    return MovieLensData(layout, films, ratings)
+
+
+def _read_text(path: Path, encoding: str = "utf-8") -> str:
+    try:
+        return path.read_text(encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"{path}: not valid {encoding} text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def _read_100k_items(path: Path) -> Iterable[Film]:
+    text = _read_text(path, "latin-1")
+    _check_newline(path, text)
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("|")
+        where = f"{path}:{n}"
+        if len(fields) != 5 + len(ML100K_GENRES):
+            raise ImportFormatError(f"{where}: expected {5 + len(ML100K_GENRES)} '|'-separated fields, "
+                                    f"got {len(fields)}; is the file truncated?")
+        title, year = split_title(fields[1])
+        if year is None and fields[2][-4:].isdigit():
+            year = int(fields[2][-4:])
+        flags = fields[5:]
+        if any(f.strip() not in ("0", "1") for f in flags):
+            raise ImportFormatError(f"{where}: genre flags must be 0 or 1")
+        genres = tuple(g for g, flag in zip(ML100K_GENRES, flags) if flag.strip() == "1" and g != "unknown")
+        yield Film(_int(fields[0], where, "film id"), _title(title, where), year, genres)
+
+
+def _read_100k_ratings(path: Path) -> list[RatingEvent]:
+    text = _read_text(path, "latin-1")
+    _check_newline(path, text)
+    events = [_rating_event(line.split("\t"), f"{path}:{n}")
+              for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return _sorted(events)
+
+
+def _read_latest_movies(path: Path) -> Iterable[Film]:
+    text = _read_text(path)
+    _check_newline(path, text)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:3]] != ["movieId", "title", "genres"]:
+        raise ImportFormatError(f"{path}:1: expected the header movieId,title,genres")
+    for n, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        where = f"{path}:{n}"
+        if len(row) != 3:
+            raise ImportFormatError(f"{where}: expected 3 fields (movieId, title, genres), got {len(row)}")
+        title, year = split_title(row[1])
+        genres = tuple(g for g in row[2].split("|") if g and g != "(no genres listed)")
+        yield Film(_int(row[0], where, "film id"), _title(title, where), year, genres)
+
+
+def _title(title: str, where: str) -> str:
+    if not title:
+        raise ImportFormatError(f"{where}: empty title")
+    if "\x00" in title:
+        raise ImportFormatError(f"{where}: title contains a NUL character")
+    return title[:MAX_TITLE]
+
+
+def _merge_credits(films: list[Film], path: Path) -> list[Film]:
+    text = _read_text(path)
+    _check_newline(path, text)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:3]] != ["movieId", "role", "person"]:
+        raise ImportFormatError(f"{path}:1: expected the header movieId,role,person")
+    directors: dict[int, list[str]] = {}
+    actors: dict[int, list[str]] = {}
+    for n, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        where = f"{path}:{n}"
+        if len(row) != 3:
+            raise ImportFormatError(f"{where}: expected 3 fields (movieId, role, person), got {len(row)}")
+        film, role, person = _int(row[0], where, "film id"), row[1].strip().lower(), row[2].strip()
+        if role not in ("director", "actor"):
+            raise ImportFormatError(f"{where}: role must be 'director' or 'actor', got {row[1]!r}")
+        if person:
+            (directors if role == "director" else actors).setdefault(film, []).append(person[:300])
+    return [Film(f.id, f.title, f.year, f.genres, tuple(directors.get(f.id, f.directors)),
+                 tuple(actors.get(f.id, f.actors)), f.metadata) for f in films]

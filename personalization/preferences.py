@@ -1,0 +1,143 @@
+"""Preference analysis: what a user's ratings say about their taste (pure, no I/O).
+
+Definitions (the analytics pipelines reproduce them exactly, see ``analytics``):
+
+* ``mu`` is the user's mean rating. For a feature f (a genre, director, actor or decade) on
+  ``n_f`` of the user's rated films, ``significance = sum(stars - mu) / (n_f + SHRINKAGE)``: how
+  far the user's ratings of f sit above their own mean, shrunk towards 0 when f was rated rarely.
+  A genre rated often but low scores below one rated 5/5 (unlike ``mean * log(count)``).
+  Favourites are the features with significance > 0, best first (ties: more ratings, then name).
+* Rating style compares ``mu`` with the community's mean rating, in units of the community's
+  rating standard deviation: above +STYLE_BAND generous, below -STYLE_BAND harsh, else balanced.
+* Diversity is the normalised entropy of the user's genre counts, ``H / ln(G)`` with G the number
+  of genres in the catalogue: 0 for one genre, 1 for all genres equally.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+__all__ = ["RatedFilm", "FeatureScore", "PreferenceProfile", "CommunityStats", "analyse",
+           "SHRINKAGE", "STYLE_BAND", "TOP_N", "STAR_STEPS"]
+
+SHRINKAGE = 5.0
+STYLE_BAND = 0.25
+TOP_N = 10
+STAR_STEPS = tuple(x / 2 for x in range(1, 11))
+FIELDS = ("genres", "directors", "actors", "decades")
+
+
+@dataclass(frozen=True)
+class RatedFilm:
+    film_id: int
+    stars: float
+    genres: Sequence[str] = ()
+    directors: Sequence[str] = ()
+    actors: Sequence[str] = ()
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class CommunityStats:
+    mean: float = 0.0
+    std: float = 0.0
+    n_genres: int = 0   # distinct genres in the catalogue
+
+
+@dataclass(frozen=True)
+class FeatureScore:
+    name: str
+    n: int
+    mean: float
+    significance: float
+
+
+@dataclass
+class PreferenceProfile:
+    user_id: int
+    n_ratings: int
+    mean_rating: float | None
+    genres: list[FeatureScore] = field(default_factory=list)
+    directors: list[FeatureScore] = field(default_factory=list)
+    actors: list[FeatureScore] = field(default_factory=list)
+    decades: list[FeatureScore] = field(default_factory=list)
+    style: str = "unknown"          # generous | balanced | harsh | unknown (no ratings)
+    style_delta: float = 0.0        # (mu - community mean) / community std
+    community_mean: float = 0.0
+    diversity: float = 0.0
+    distribution: dict[str, int] = field(default_factory=dict)
+    blend_weight: float | None = None      # filled in by the service (learned per user)
+    model_weights: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PreferenceProfile":
+        data = dict(data)
+        for name in FIELDS:
+            data[name] = [FeatureScore(**f) for f in data.get(name, [])]
+        return cls(**data)
+
+
+def decade_of(year) -> str | None:
+    return f"{int(year) // 10 * 10}s" if year else None
+
+
+def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
+            top_n: int = TOP_N) -> PreferenceProfile:
+    films = list(films)
+    n = len(films)
+    distribution = {f"{s:g}": 0 for s in STAR_STEPS}
+    if n == 0:
+        return PreferenceProfile(user_id, 0, None, community_mean=community.mean,
+                                 distribution=distribution)
+    mu = math.fsum(f.stars for f in films) / n
+    sums: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in FIELDS}
+    genre_counts: Counter = Counter()
+    for film in films:
+        distribution[f"{film.stars:g}"] += 1
+        decade = decade_of(film.year)
+        values = {
+            "genres": set(film.genres),
+            "directors": set(film.directors),
+            "actors": set(film.actors),
+            "decades": {decade} if decade else set(),
+        }
+        genre_counts.update(values["genres"])
+        for name, feats in values.items():
+            for feat in feats:
+                sums[name][feat].append(film.stars)
+
+    def ranked(name: str) -> list[FeatureScore]:
+        scores = []
+        for feat, stars in sums[name].items():
+            k = len(stars)
+            sig = math.fsum(s - mu for s in stars) / (k + SHRINKAGE)
+            if sig > 1e-12:
+                scores.append(FeatureScore(feat, k, math.fsum(stars) / k, sig))
+        scores.sort(key=lambda f: (-f.significance, -f.n, f.name))
+        return scores[:top_n]
+
+    if community.std > 0:
+        delta = (mu - community.mean) / community.std
+    else:
+        delta = 0.0
+    style = "generous" if delta > STYLE_BAND else "harsh" if delta < -STYLE_BAND else "balanced"
+    return PreferenceProfile(
+        user_id=user_id, n_ratings=n, mean_rating=mu,
+        genres=ranked("genres"), directors=ranked("directors"), actors=ranked("actors"),
+        decades=ranked("decades"), style=style, style_delta=delta, community_mean=community.mean,
+        diversity=diversity(genre_counts, community.n_genres), distribution=distribution,
+    )
+
+
+def diversity(genre_counts: Counter, n_genres: int) -> float:
+    total = sum(genre_counts.values())
+    if total == 0 or n_genres <= 1:
+        return 0.0
+    h = -math.fsum(c / total * math.log(c / total) for c in genre_counts.values() if c)
+    return max(0.0, min(1.0, h / math.log(n_genres)))

@@ -1,0 +1,649 @@
+"""The service API: the verbs every front-end calls (bot, dashboard, CLI, notebooks).
+
+Each write is one transaction: the rating or feedback, the user's embedding update and the
+counters commit together or not at all, under a row lock on the user's embedding row, so two
+processes writing for one user lose nothing. A call returns only after the commit.
+
+``AsyncService`` mirrors ``Service`` verb for verb for the bot's event loop: each call runs in a
+worker thread, so no blocking database call ever runs on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import psycopg
+
+from . import preferences, ranker, signals
+from .base_models import BaseModel, Ratings, make_base_model
+from .cache import TTLCache, VectorCache
+from .catalogue import Catalogue, Film
+from .config import Settings
+from .errors import CineSyncError, StorageError, UnknownFilm, UnknownUser
+from .storage import queries as q
+from .storage.db import Database, open_database
+from .storage.migrations import migrate
+from .storage.notify import Listener
+from .user_model import UserModel, is_valid_vector
+
+__all__ = ["Service", "AsyncService", "RateResult", "FeedbackResult", "Recommendation",
+           "Recommendations", "Status", "check_user_id", "check_film_id"]
+
+log = logging.getLogger(__name__)
+MAX_USER_ID = 2**63 - 1
+MAX_FILM_ID = 2**31 - 1
+
+
+def check_user_id(user_id) -> int:
+    """A user id is a whole number from 0 to 2^63-1 (a Discord snowflake fits)."""
+    bad = CineSyncError(f"user id must be a whole number from 0 to 2^63-1, got {user_id!r}")
+    if isinstance(user_id, bool) or (isinstance(user_id, float) and not user_id.is_integer()):
+        raise bad
+    try:
+        value = int(user_id.strip()) if isinstance(user_id, str) else int(user_id)
+    except (TypeError, ValueError, OverflowError):
+        raise bad from None
+    if not 0 <= value <= MAX_USER_ID:
+        raise bad
+    return value
+
+
+def check_film_id(film_id) -> int:
+    try:
+        value = int(film_id)
+    except (TypeError, ValueError):
+        raise UnknownFilm(film_id) from None
+    if not 0 <= value <= MAX_FILM_ID:
+        raise UnknownFilm(film_id)
+    return value
+
+
+@dataclass(frozen=True)
+class RateResult:
+    user_id: int
+    film_id: int
+    stars: float
+    replaced: bool        # the user had rated this film before: its effect was replaced
+    n_ratings: int
+    personalised: bool    # the user now has enough ratings for personal picks
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    user_id: int
+    film_id: int
+    kind: str
+    n_feedback: int
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    film: Film
+    score: float
+    personal: float
+    base: float
+    base_model: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["film"] = {k: v for k, v in d["film"].items() if k != "metadata"}
+        return d
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    user_id: int
+    mode: str               # "personal" or "base" (fewer than min_ratings ratings)
+    items: list[Recommendation]
+    n_ratings: int
+    blend_weight: float
+    min_ratings: int
+
+    def to_dict(self) -> dict:
+        return {"user_id": self.user_id, "mode": self.mode, "n_ratings": self.n_ratings,
+                "blend_weight": self.blend_weight, "min_ratings": self.min_ratings,
+                "items": [r.to_dict() for r in self.items]}
+
+
+@dataclass(frozen=True)
+class Status:
+    films: int
+    users: int
+    ratings: int
+    feedback: int
+    personalised_users: int
+    model_versions: list[str]
+    current_model_version: str
+    database: str
+    cache: dict = field(default_factory=dict)
+
+
+@dataclass
+class _UserState:
+    vector: np.ndarray
+    n_ratings: int
+    n_feedback: int
+    version: str
+    last_event_at: datetime | None
+
+
+class Service:
+    """The engine: open it once at an entry point, share it, close it at the end."""
+
+    def __init__(self, db: Database, settings: Settings, *, listen: bool = True):
+        self.db, self.settings, self.model_settings = db, settings, settings.model
+        self.rule = UserModel(settings.model.dim, settings.model.learning_rate,
+                              settings.model.strong_learning_rate)
+        self.vectors = VectorCache(settings.cache_size, settings.model.dim, settings.cache_ttl_seconds)
+        self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds)
+        self._community: tuple[float, preferences.CommunityStats] | None = None
+        self._catalogue: Catalogue | None = None
+        self._base: BaseModel | None = None
+        self._base_fitted_at = 0.0
+        self._lock = threading.RLock()
+        self._token = f"{os.getpid()}-{id(self)}"
+        self._listener = Listener(db.url, self._on_notify).start() if listen else None
+
+    # -- life cycle ------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, url: str | None = None,
+             run_migrations: bool = True, listen: bool = True) -> "Service":
+        settings = settings or Settings.from_env()
+        db = open_database(settings, url=url)
+        try:
+            if run_migrations:
+                migrate(db.pool)
+            return cls(db, settings, listen=listen)
+        except Exception:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        if self._listener:
+            self._listener.stop()
+        self.db.close()
+
+    def __enter__(self) -> "Service":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- caches ----------------------------------------------------------------------------
+    def _on_notify(self, payload: str) -> None:
+        kind, _, rest = payload.partition(":")
+        if kind == "user":
+            user, _, origin = rest.partition(":")
+            if origin != self._token:
+                self.vectors.discard(int(user))
+                self.profiles.discard(int(user))
+                self._community = None
+        elif kind in ("catalogue", "bulk", "reset"):
+            if rest != self._token:
+                self.invalidate()
+
+    def invalidate(self) -> None:
+        """Drop every cached thing (after bulk changes or a lost listener connection)."""
+        with self._lock:
+            self.vectors.clear()
+            self.profiles.clear()
+            self._community = None
+            self._catalogue = None
+            self._base = None
+
+    def _notify(self, conn, message: str) -> None:
+        conn.execute(q.NOTIFY, (f"{message}:{self._token}",))
+
+    # -- catalogue and base model ----------------------------------------------------------------
+    def catalogue(self) -> Catalogue:
+        cat = self._catalogue
+        if cat is None:
+            with self._lock:
+                if self._catalogue is None:
+                    with self.db.pool.connection() as conn:
+                        rows = conn.execute(q.CATALOGUE).fetchall()
+                    self._catalogue = Catalogue.build((_film(r) for r in rows), self.model_settings.dim)
+                cat = self._catalogue
+        return cat
+
+    def base_model(self) -> BaseModel:
+        base = self._base
+        if base is None or time.monotonic() - self._base_fitted_at > 600:
+            with self._lock:
+                if self._base is None or time.monotonic() - self._base_fitted_at > 600:
+                    model = make_base_model(self.model_settings.base_model)
+                    self._base = model.fit(self.all_ratings())
+                    self._base_fitted_at = time.monotonic()
+                base = self._base
+        return base
+
+    def all_ratings(self) -> Ratings:
+        """Every stored rating, oldest first, as column arrays."""
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.ALL_RATINGS).fetchall()
+        if not rows:
+            return Ratings.empty()
+        users, films, stars, ts = zip(*rows)
+        return Ratings(np.array(users, np.int64), np.array(films, np.int64),
+                       np.array(stars, np.float32), np.array(ts, np.float64))
+
+    def _film_vector(self, film_id: int) -> np.ndarray:
+        cat = self.catalogue()
+        pos = cat.position(film_id)
+        if pos is None:
+            self._catalogue = None  # maybe added by another process since we loaded
+            cat = self.catalogue()
+            pos = cat.position(film_id)
+            if pos is None:
+                raise UnknownFilm(film_id)
+        return cat.matrix[pos]
+
+    # -- user state --------------------------------------------------------------------------
+    def _lock_user(self, conn, user_id: int) -> _UserState:
+        conn.execute(q.ENSURE_USER, (user_id,))
+        conn.execute(q.ENSURE_EMBEDDING, (user_id, self.rule.zero().tolist(), self.rule.dim,
+                                          self.model_settings.version))
+        emb, dim, n_r, n_f, version, last = conn.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
+        return _UserState(_as_vector(emb), n_r, n_f, version, last)
+
+    def _effective_signals(self, conn, user_id: int) -> list[tuple[int, float, datetime]]:
+        rows = conn.execute(q.EFFECTIVE_SIGNALS, {"u": user_id}).fetchall()
+        out = []
+        for film_id, stars, kind, at in rows:
+            strength = signals.stars_strength(stars) if kind is None else signals.feedback_strength(kind)
+            out.append((film_id, strength, at))
+        return out
+
+    def _rebuilt_vector(self, conn, user_id: int) -> np.ndarray:
+        cat = self.catalogue()
+        events = []
+        for film_id, strength, _ in self._effective_signals(conn, user_id):
+            pos = cat.position(film_id)
+            if pos is not None:
+                events.append((cat.matrix[pos], strength))
+        return self.rule.rebuild(events)
+
+    def _needs_rebuild(self, state: _UserState, at: datetime) -> bool:
+        return (state.version != self.model_settings.version
+                or not is_valid_vector(state.vector, self.rule.dim)
+                or (state.last_event_at is not None and at < state.last_event_at))
+
+    def _store_vector(self, conn, user_id: int, vector: np.ndarray, state: _UserState,
+                      at: datetime) -> None:
+        conn.execute(q.UPDATE_EMBEDDING, {
+            "embedding": vector.tolist(), "dim": self.rule.dim, "n_ratings": state.n_ratings,
+            "n_feedback": state.n_feedback, "version": self.model_settings.version, "at": at,
+            "user_id": user_id})
+
+    def user_vector(self, user_id: int) -> tuple[np.ndarray, int] | None:
+        """The user's taste vector and rating count (cached), or None for an unknown user."""
+        user_id = check_user_id(user_id)
+        cached = self.vectors.get(user_id)
+        if cached is not None:
+            return cached
+        with self.db.pool.connection() as conn:
+            row = conn.execute(q.READ_EMBEDDING, (user_id,)).fetchone()
+            if row is None:
+                return None
+            vector, n_ratings = _as_vector(row[0]), row[2]
+            if row[4] != self.model_settings.version or not is_valid_vector(vector, self.rule.dim):
+                log.warning("stored vector of user %s is unusable (version %s); rebuilding", user_id, row[4])
+                vector = self.rebuild_user(user_id)
+        self.vectors.put(user_id, vector, n_ratings)
+        return vector, n_ratings
+
+    def rebuild_user(self, user_id: int) -> np.ndarray:
+        """Recompute and store a user's vector from their stored signals (e.g. after a model change)."""
+        user_id = check_user_id(user_id)
+        with self.db.pool.connection() as conn, conn.transaction():
+            state = self._lock_user(conn, user_id)
+            vector = self._rebuilt_vector(conn, user_id)
+            at = conn.execute(q.CLOCK).fetchone()[0]
+            self._store_vector(conn, user_id, vector, state, at)
+            self._notify(conn, f"user:{user_id}")
+        self.vectors.discard(user_id)
+        return vector
+
+    # -- writes --------------------------------------------------------------------------------
+    def rate(self, user_id, film_id, stars, *, at: datetime | float | None = None) -> RateResult:
+        """Record a rating (0.5-5 in half steps); re-rating a film replaces its earlier effect."""
+        user_id, film_id = check_user_id(user_id), check_film_id(film_id)
+        stars = signals.check_stars(stars)
+        item = self._film_vector(film_id)
+        with self.db.pool.connection() as conn, conn.transaction():
+            state = self._lock_user(conn, user_id)
+            when = _as_datetime(at) or conn.execute(q.CLOCK).fetchone()[0]
+            replaced = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()[0]
+            had_rating = conn.execute(q.RATING_OF, (user_id, film_id)).fetchone() is not None
+            conn.execute(q.UPSERT_RATING, (user_id, film_id, stars, when))
+            if not had_rating:
+                state.n_ratings += 1
+            if replaced or self._needs_rebuild(state, when):
+                vector = self._rebuilt_vector(conn, user_id)
+            else:
+                vector = self.rule.step(state.vector, item, signals.stars_strength(stars))
+            self._store_vector(conn, user_id, vector, state, when)
+            self._notify(conn, f"user:{user_id}")
+        # Committed: now update what this process keeps in memory.
+        self.vectors.put(user_id, vector, state.n_ratings)
+        self.profiles.discard(user_id)
+        self._community = None
+        if self._base is not None and not had_rating:
+            self._base.learn_one(user_id, film_id, stars)
+        return RateResult(user_id, film_id, stars, bool(had_rating), state.n_ratings,
+                          state.n_ratings >= self.model_settings.min_ratings)
+
+    def feedback(self, user_id, film_id, kind: str, *, context: dict | None = None,
+                 at: datetime | float | None = None) -> FeedbackResult:
+        """Record love / like / dislike / hate / not_interested on a film."""
+        user_id, film_id = check_user_id(user_id), check_film_id(film_id)
+        strength = signals.feedback_strength(kind)
+        item = self._film_vector(film_id)
+        context_json = json.dumps(context or {}, ensure_ascii=False, default=str)
+        with self.db.pool.connection() as conn, conn.transaction():
+            state = self._lock_user(conn, user_id)
+            when = _as_datetime(at) or conn.execute(q.CLOCK).fetchone()[0]
+            replaced = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()[0]
+            conn.execute(q.INSERT_FEEDBACK, (user_id, film_id, kind, context_json, when))
+            state.n_feedback += 1
+            if replaced or self._needs_rebuild(state, when):
+                vector = self._rebuilt_vector(conn, user_id)
+            else:
+                vector = self.rule.step(state.vector, item, strength)
+            self._store_vector(conn, user_id, vector, state, when)
+            self._notify(conn, f"user:{user_id}")
+        self.vectors.put(user_id, vector, state.n_ratings)
+        self.profiles.discard(user_id)
+        return FeedbackResult(user_id, film_id, kind, state.n_feedback)
+
+    def rate_many(self, events: Iterable[tuple[int, int, float, float | datetime]], *,
+                  batch_size: int = 5000, progress: Callable[[int], Any] | None = None) -> int:
+        """Apply many ratings (oldest first) through the same learning rule, one transaction per
+        batch. Every event must already be valid (see ``importers``). Returns how many were new
+        or changed; a rating identical to the stored one (same stars and time) is skipped, so
+        re-importing a file changes nothing."""
+        cat = self.catalogue()
+        applied = 0
+        chunk: list = []
+        for event in events:
+            chunk.append(event)
+            if len(chunk) >= batch_size:
+                applied += self._rate_batch(chunk, cat)
+                if progress:
+                    progress(len(chunk))
+                chunk = []
+        if chunk:
+            applied += self._rate_batch(chunk, cat)
+            if progress:
+                progress(len(chunk))
+        if applied:
+            self.invalidate()
+        return applied
+
+    def _rate_batch(self, chunk: list, cat: Catalogue) -> int:
+        users = np.array([int(e[0]) for e in chunk], np.int64)
+        films = np.array([int(e[1]) for e in chunk], np.int64)
+        stars = [float(e[2]) for e in chunk]
+        times = [_as_datetime(e[3]) for e in chunk]
+        unknown = set(films.tolist()) - set(cat.ids[cat.positions(films)].tolist())
+        if unknown:
+            raise UnknownFilm(sorted(unknown)[0])
+        uniq = sorted(set(users.tolist()))
+        zero = self.rule.zero().tolist()
+        with self.db.pool.connection() as conn, conn.transaction():
+            conn.execute(q.ENSURE_USERS, (uniq,))
+            conn.execute(q.ENSURE_EMBEDDINGS, (zero, self.rule.dim, self.model_settings.version, uniq))
+            states = {row[0]: _UserState(_as_vector(row[1]), row[3], row[4], row[5], row[6])
+                      for row in conn.execute(q.LOCK_EMBEDDINGS, (uniq,))}
+            existing = {(u, f): (s, t) for u, f, s, t in
+                        conn.execute(q.EXISTING_RATINGS, (users.tolist(), films.tolist()))}
+            rebuild = {r[0] for r in conn.execute(q.USERS_WITH_FEEDBACK_ON, (users.tolist(), films.tolist()))}
+            seen: set = set()
+            rows, vectors = [], {}
+            for u, f, s, t in zip(users.tolist(), films.tolist(), stars, times):
+                old = existing.get((u, f))
+                if old is not None and old[0] == s and old[1] == t:
+                    continue  # identical to what is stored: re-import is a no-op
+                state = states[u]
+                if old is not None or (u, f) in seen or self._needs_rebuild(state, t) or u in rebuild:
+                    rebuild.add(u)
+                if old is None and (u, f) not in seen:
+                    state.n_ratings += 1
+                seen.add((u, f))
+                rows.append((u, f, s, t))
+                if u not in rebuild:
+                    state.vector = self.rule.step(state.vector, cat.matrix[cat.position(f)],
+                                                  signals.stars_strength(s))
+                    state.last_event_at = t
+                    vectors[u] = state.vector
+            if not rows:
+                return 0
+            with conn.cursor() as cur:
+                cur.executemany(q.UPSERT_RATING, rows)
+            last_at = {}
+            for u, _, _, t in rows:
+                last_at[u] = max(t, last_at.get(u, t))
+            for u in rebuild & set(last_at):
+                vectors[u] = self._rebuilt_vector(conn, u)
+            with conn.cursor() as cur:
+                cur.executemany(q.UPDATE_EMBEDDING, [
+                    {"embedding": vectors[u].tolist(), "dim": self.rule.dim,
+                     "n_ratings": states[u].n_ratings, "n_feedback": states[u].n_feedback,
+                     "version": self.model_settings.version, "at": last_at[u], "user_id": u}
+                    for u in last_at])
+            self._notify(conn, "bulk")
+        return len(rows)
+
+    def import_films(self, films: Iterable[Film]) -> int:
+        """Insert or update films (metadata merges; re-importing does not duplicate)."""
+        rows = [{"id": check_film_id(f.id), "title": f.title, "year": f.year,
+                 "genres": list(f.genres), "directors": list(f.directors), "actors": list(f.actors),
+                 "metadata": json.dumps(f.metadata or {}, ensure_ascii=False)} for f in films]
+        if not rows:
+            return 0
+        with self.db.pool.connection() as conn, conn.transaction():
+            with conn.cursor() as cur:
+                cur.executemany(q.UPSERT_MOVIE, rows)
+            self._notify(conn, "catalogue")
+        self.invalidate()
+        return len(rows)
+
+    def set_user_name(self, user_id, name: str) -> None:
+        user_id = check_user_id(user_id)
+        with self.db.pool.connection() as conn:
+            conn.execute(q.ENSURE_USER, (user_id,))
+            conn.execute(q.SET_USER_NAME, (str(name)[:200], user_id))
+
+    def forget(self, user_id) -> int:
+        """Delete everything stored about a user; returns how many rows went."""
+        user_id = check_user_id(user_id)
+        with self.db.pool.connection() as conn, conn.transaction():
+            n = conn.execute(q.COUNT_USER_ROWS, {"u": user_id}).fetchone()[0]
+            conn.execute(q.DELETE_USER, (user_id,))
+            self._notify(conn, f"user:{user_id}")
+        self.vectors.discard(user_id)
+        self.profiles.discard(user_id)
+        self._community = None
+        self._base = None  # its counts included this user's ratings
+        return int(n)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def history(self, user_id) -> tuple[dict[int, float], set[int]]:
+        """The user's ``{film: stars}`` and the films they must never be recommended."""
+        user_id = check_user_id(user_id)
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
+        rated = {f: float(s) for f, s in rows if s is not None}
+        return rated, {f for f, _ in rows}
+
+    def blend_weight(self, user_id: int) -> float:
+        with self.db.pool.connection() as conn:
+            row = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
+        return float(row[0]) if row else self.model_settings.blend_weight
+
+    def recommend(self, user_id, k: int = 10, *, genre: str | None = None,
+                  decade: int | None = None) -> Recommendations:
+        """Top-k films for a user, each saying how its score was made."""
+        user_id = check_user_id(user_id)
+        k = max(1, min(int(k), 100))
+        cat = self.catalogue()
+        state = self.user_vector(user_id)
+        vector, n_ratings = state if state is not None else (self.rule.zero(), 0)
+        rated, excluded = self.history(user_id)
+        weight = self.blend_weight(user_id)
+        mask = np.ones(len(cat), dtype=bool)
+        if excluded:
+            mask[cat.positions(excluded)] = False
+        if genre:
+            mask &= cat.genre_mask(genre)
+        if decade is not None:
+            mask &= cat.decade_mask(decade)
+        cand = np.flatnonzero(mask)
+        personalised = n_ratings >= self.model_settings.min_ratings and bool(np.any(vector))
+        base_model = self.base_model()
+        base = base_model.score(rated, cat.ids[cand])
+        personal = cat.matrix[cand] @ vector if personalised else None
+        ranking = ranker.rank(candidate_ids=cat.ids[cand], personal=personal, base=base, k=k,
+                              blend_weight=weight, base_model=base_model.name,
+                              personalised=personalised)
+        reasons = self._reasons(cat, ranking, rated, vector)
+        items = [Recommendation(cat.get(s.film_id), s.score, s.personal, s.base, ranking.base_model, why)
+                 for s, why in zip(ranking.items, reasons)]
+        return Recommendations(user_id, ranking.mode, items, n_ratings, ranking.blend_weight,
+                               self.model_settings.min_ratings)
+
+    def _reasons(self, cat: Catalogue, ranking: ranker.Ranking, rated: dict[int, float],
+                 vector: np.ndarray) -> list[str]:
+        if ranking.mode == "base" or not ranking.items:
+            return [f"popular with people who rate well ({ranking.base_model})"] * len(ranking.items)
+        liked = [f for f, s in rated.items() if s >= 4.0]
+        liked_pos = cat.positions(liked)
+        picks = cat.positions([s.film_id for s in ranking.items])
+        out = []
+        sims = cat.matrix[liked_pos] @ cat.matrix[picks].T if len(liked_pos) else None
+        for j, item in enumerate(ranking.items):
+            if sims is not None and item.personal >= item.base:
+                best = cat.films[liked_pos[int(np.argmax(sims[:, j]))]]
+                out.append(f"because you liked {best.label}")
+            elif item.personal >= item.base:
+                out.append("matches your taste profile")
+            else:
+                out.append(f"highly rated by others ({ranking.base_model}), fits your taste")
+        return out
+
+    def community(self) -> preferences.CommunityStats:
+        cached = self._community
+        if cached is not None and time.monotonic() - cached[0] < 60:
+            return cached[1]
+        with self.db.pool.connection() as conn:
+            mean, std, _ = conn.execute(q.COMMUNITY_STATS).fetchone()
+        stats = preferences.CommunityStats(mean or 0.0, std or 0.0, len(self.catalogue().genres()))
+        self._community = (time.monotonic(), stats)
+        return stats
+
+    def profile(self, user_id) -> preferences.PreferenceProfile:
+        """The user's taste profile (computed from their ratings, stored in user_preferences)."""
+        user_id = check_user_id(user_id)
+        cached = self.profiles.get(user_id)
+        if cached is not None:
+            return cached
+        community = self.community()
+        with self.db.pool.connection() as conn:
+            if not conn.execute(q.USER_EXISTS, (user_id,)).fetchone()[0]:
+                raise UnknownUser(user_id)
+            rows = conn.execute(q.RATED_FILMS, (user_id,)).fetchall()
+            weights = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
+            films = [preferences.RatedFilm(f, float(s), tuple(g), tuple(d), tuple(a), y)
+                     for f, s, g, d, a, y in rows]
+            profile = preferences.analyse(user_id, films, community)
+            profile.blend_weight = float(weights[0]) if weights else self.model_settings.blend_weight
+            profile.model_weights = dict(weights[1]) if weights else {}
+            conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(profile.to_dict()), profile.n_ratings))
+        self.profiles.put(user_id, profile)
+        return profile
+
+    def film(self, film_id) -> Film:
+        film = self.catalogue().get(check_film_id(film_id))
+        if film is None:
+            with self.db.pool.connection() as conn:
+                row = conn.execute(q.FILM, (check_film_id(film_id),)).fetchone()
+            if row is None:
+                raise UnknownFilm(film_id)
+            self._catalogue = None
+            return _film(row)
+        return film
+
+    def search_films(self, query: str, limit: int = 25) -> list[Film]:
+        query = str(query or "")[:200]
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.SEARCH_FILMS, {"q": escaped, "limit": max(1, min(limit, 100))}).fetchall()
+        return [self.film(r[0]) for r in rows]
+
+    def status(self) -> Status:
+        from .storage.db import redact
+        with self.db.pool.connection() as conn:
+            films, users, ratings, fb, pers, versions = conn.execute(
+                q.STATUS_COUNTS, (self.model_settings.min_ratings,)).fetchone()
+        return Status(films, users, ratings, fb, pers, list(versions), self.model_settings.version,
+                      redact(self.db.url), {"vectors": len(self.vectors), "profiles": len(self.profiles),
+                                            "vector_hits": self.vectors.hits, "vector_misses": self.vectors.misses})
+
+    # -- engine-wide settings --------------------------------------------------------------------
+    def engine_setting(self, key: str, default=None):
+        with self.db.pool.connection() as conn:
+            row = conn.execute(q.ENGINE_SETTING, (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_engine_setting(self, key: str, value) -> None:
+        with self.db.pool.connection() as conn, conn.transaction():
+            conn.execute(q.UPSERT_ENGINE_SETTING, (key, json.dumps(value)))
+            self._notify(conn, "bulk")
+
+
+class AsyncService:
+    """``Service`` for an asyncio event loop: the same verbs, each awaited in a worker thread."""
+
+    def __init__(self, service: Service):
+        self.sync = service
+
+    def __getattr__(self, name: str):
+        target = getattr(self.sync, name)
+        if not callable(target):
+            return target
+
+        async def call(*args, **kwargs):
+            return await asyncio.to_thread(target, *args, **kwargs)
+
+        call.__name__ = name
+        call.__doc__ = target.__doc__
+        return call
+
+
+def _film(row: Sequence) -> Film:
+    fid, title, year, genres, directors, actors, metadata = row
+    return Film(fid, title, year, tuple(genres or ()), tuple(directors or ()), tuple(actors or ()),
+                dict(metadata or {}))
+
+
+def _as_vector(value) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        return np.full(1, np.nan, dtype=np.float32)
+
+
+def _as_datetime(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(float(value), tz=timezone.utc)

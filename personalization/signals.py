@@ -1,0 +1,56 @@
+"""What an event means: star ratings and feedback kinds as a signed strength in [-1, 1].
+
+Love and 5 stars pull hardest towards a film, 4 stars and like pull towards it, 3 stars is
+neutral, 2 stars and dislike push away, 1 star and hate push hardest away.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import InvalidFeedback, InvalidRating
+
+__all__ = ["FEEDBACK_KINDS", "FEEDBACK_STRENGTH", "check_stars", "check_kind",
+           "stars_strength", "feedback_strength", "is_strong"]
+
+FEEDBACK_STRENGTH = {
+    "love": 1.0,
+    "like": 0.5,
+    "dislike": -0.5,
+    "hate": -1.0,
+    # Not interested says "do not show me this", not "I dislike films like it": a mild push,
+    # and the film is never recommended again.
+    "not_interested": -0.25,
+}
+FEEDBACK_KINDS = tuple(FEEDBACK_STRENGTH)
+
+
+def check_stars(stars) -> float:
+    """Return ``stars`` as a float, or raise InvalidRating saying what is allowed."""
+    try:
+        value = float(stars)
+    except (TypeError, ValueError):
+        raise InvalidRating(f"rating must be a number from 0.5 to 5 in half steps, got {stars!r}") from None
+    if not math.isfinite(value) or not 0.5 <= value <= 5.0 or value * 2 != round(value * 2):
+        raise InvalidRating(f"rating must be from 0.5 to 5 in half steps (e.g. 3.5), got {stars!r}")
+    return value
+
+
+def check_kind(kind) -> str:
+    if kind not in FEEDBACK_STRENGTH:
+        raise InvalidFeedback(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}; got {kind!r}")
+    return kind
+
+
+def stars_strength(stars: float) -> float:
+    """3 stars is 0, each star above or below moves half a unit; 1 star and below is -1."""
+    return max(-1.0, min(1.0, (check_stars(stars) - 3.0) / 2.0))
+
+
+def feedback_strength(kind: str) -> float:
+    return FEEDBACK_STRENGTH[check_kind(kind)]
+
+
+def is_strong(strength: float) -> bool:
+    """Love, hate, 5 stars and 1 star (|strength| = 1) learn with the strong-signal rate."""
+    return abs(strength) >= 1.0

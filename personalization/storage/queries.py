@@ -1,0 +1,136 @@
+"""Every SQL string the engine runs, in one place. Parameters are always bound, never formatted."""
+
+# --- migrations -------------------------------------------------------------------------------
+MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(727274001)"
+CREATE_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)"""
+MIGRATIONS_TABLE_EXISTS = "SELECT to_regclass('schema_migrations') IS NOT NULL"
+APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations ORDER BY version"
+RECORD_MIGRATION = "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)"
+
+# --- notifications ----------------------------------------------------------------------------
+CHANNEL = "cinesync_changes"
+NOTIFY = "SELECT pg_notify('cinesync_changes', %s)"
+LISTEN = "LISTEN cinesync_changes"
+
+# --- catalogue ----------------------------------------------------------------------------------
+CATALOGUE = """
+SELECT id, title, year, genres, directors, actors, metadata FROM movies ORDER BY id"""
+FILM_EXISTS = "SELECT EXISTS (SELECT 1 FROM movies WHERE id = %s)"
+FILM = "SELECT id, title, year, genres, directors, actors, metadata FROM movies WHERE id = %s"
+SEARCH_FILMS = """
+SELECT id, title, year, genres FROM movies
+WHERE title ILIKE '%%' || %(q)s || '%%'
+ORDER BY (lower(title) = lower(%(q)s)) DESC, (title ILIKE %(q)s || '%%') DESC, length(title), id
+LIMIT %(limit)s"""
+UPSERT_MOVIE = """
+INSERT INTO movies (id, title, year, genres, directors, actors, metadata)
+VALUES (%(id)s, %(title)s, %(year)s, %(genres)s, %(directors)s, %(actors)s, %(metadata)s)
+ON CONFLICT (id) DO UPDATE SET
+    title = EXCLUDED.title, year = EXCLUDED.year, genres = EXCLUDED.genres,
+    directors = CASE WHEN EXCLUDED.directors = '{}' THEN movies.directors ELSE EXCLUDED.directors END,
+    actors = CASE WHEN EXCLUDED.actors = '{}' THEN movies.actors ELSE EXCLUDED.actors END,
+    metadata = movies.metadata || EXCLUDED.metadata, updated_at = now()"""
+
+# --- users and locks ----------------------------------------------------------------------------
+ENSURE_USER = "INSERT INTO users (id) VALUES (%s) ON CONFLICT (id) DO NOTHING"
+ENSURE_USERS = "INSERT INTO users (id) SELECT unnest(%s::bigint[]) ON CONFLICT (id) DO NOTHING"
+SET_USER_NAME = "UPDATE users SET name = %s WHERE id = %s"
+USER_EXISTS = "SELECT EXISTS (SELECT 1 FROM users WHERE id = %s)"
+ENSURE_EMBEDDING = """
+INSERT INTO user_embeddings (user_id, embedding, dim, model_version)
+VALUES (%s, %s, %s, %s) ON CONFLICT (user_id) DO NOTHING"""
+ENSURE_EMBEDDINGS = """
+INSERT INTO user_embeddings (user_id, embedding, dim, model_version)
+SELECT u, %s, %s, %s FROM unnest(%s::bigint[]) AS u ON CONFLICT (user_id) DO NOTHING"""
+# The row lock that serialises every write for one user (two processes lose nothing).
+LOCK_EMBEDDING = """
+SELECT embedding, dim, n_ratings, n_feedback, model_version, last_event_at
+FROM user_embeddings WHERE user_id = %s FOR UPDATE"""
+LOCK_EMBEDDINGS = """
+SELECT user_id, embedding, dim, n_ratings, n_feedback, model_version, last_event_at
+FROM user_embeddings WHERE user_id = ANY(%s) ORDER BY user_id FOR UPDATE"""
+READ_EMBEDDING = """
+SELECT embedding, dim, n_ratings, n_feedback, model_version FROM user_embeddings WHERE user_id = %s"""
+UPDATE_EMBEDDING = """
+UPDATE user_embeddings SET embedding = %(embedding)s, dim = %(dim)s, n_ratings = %(n_ratings)s,
+    n_feedback = %(n_feedback)s, model_version = %(version)s,
+    last_event_at = GREATEST(last_event_at, %(at)s), updated_at = now()
+WHERE user_id = %(user_id)s"""
+
+# --- ratings and feedback -----------------------------------------------------------------------
+CLOCK = "SELECT clock_timestamp()"
+PREVIOUS_SIGNAL = """
+SELECT EXISTS (SELECT 1 FROM ratings WHERE user_id = %(u)s AND movie_id = %(f)s)
+    OR EXISTS (SELECT 1 FROM feedback WHERE user_id = %(u)s AND movie_id = %(f)s)"""
+RATING_OF = "SELECT stars, rated_at FROM ratings WHERE user_id = %s AND movie_id = %s"
+UPSERT_RATING = """
+INSERT INTO ratings (user_id, movie_id, stars, rated_at) VALUES (%s, %s, %s, %s)
+ON CONFLICT (user_id, movie_id) DO UPDATE SET stars = EXCLUDED.stars, rated_at = EXCLUDED.rated_at"""
+EXISTING_RATINGS = """
+SELECT r.user_id, r.movie_id, r.stars, r.rated_at FROM ratings r
+JOIN unnest(%s::bigint[], %s::int[]) AS k(u, f) ON r.user_id = k.u AND r.movie_id = k.f"""
+USERS_WITH_FEEDBACK_ON = """
+SELECT DISTINCT fb.user_id FROM feedback fb
+JOIN unnest(%s::bigint[], %s::int[]) AS k(u, f) ON fb.user_id = k.u AND fb.movie_id = k.f"""
+INSERT_FEEDBACK = """
+INSERT INTO feedback (user_id, movie_id, kind, context, created_at) VALUES (%s, %s, %s, %s, %s)
+RETURNING id"""
+# One effective signal per film: the latest rating or feedback; oldest first.
+EFFECTIVE_SIGNALS = """
+SELECT movie_id, stars, kind, at FROM (
+    SELECT DISTINCT ON (movie_id) movie_id, stars, kind, at FROM (
+        SELECT movie_id, stars, NULL::text AS kind, rated_at AS at, 0::bigint AS seq
+        FROM ratings WHERE user_id = %(u)s
+        UNION ALL
+        SELECT movie_id, NULL::real, kind, created_at, id FROM feedback WHERE user_id = %(u)s
+    ) AS events ORDER BY movie_id, at DESC, seq DESC
+) AS latest ORDER BY at, movie_id"""
+# What a user must never be recommended, and their star history for the base models.
+USER_HISTORY = """
+SELECT movie_id, stars FROM ratings WHERE user_id = %(u)s
+UNION ALL
+SELECT DISTINCT movie_id, NULL::real FROM feedback WHERE user_id = %(u)s AND kind = 'not_interested'"""
+RATED_FILMS = """
+SELECT r.movie_id, r.stars, m.genres, m.directors, m.actors, m.year
+FROM ratings r JOIN movies m ON m.id = r.movie_id WHERE r.user_id = %s ORDER BY r.movie_id"""
+ALL_RATINGS = "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"
+COMMUNITY_STATS = "SELECT avg(stars)::float8, stddev_pop(stars)::float8, count(*) FROM ratings"
+
+# --- profiles and weights -----------------------------------------------------------------------
+UPSERT_PROFILE = """
+INSERT INTO user_preferences (user_id, profile, n_ratings) VALUES (%s, %s, %s)
+ON CONFLICT (user_id) DO UPDATE SET profile = EXCLUDED.profile, n_ratings = EXCLUDED.n_ratings,
+    computed_at = now()"""
+STORED_PROFILES = "SELECT user_id, profile FROM user_preferences ORDER BY user_id"
+MODEL_WEIGHTS = "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s"
+UPSERT_MODEL_WEIGHTS = """
+INSERT INTO user_model_weights (user_id, blend_weight, model_weights) VALUES (%s, %s, %s)
+ON CONFLICT (user_id) DO UPDATE SET blend_weight = EXCLUDED.blend_weight,
+    model_weights = EXCLUDED.model_weights, updated_at = now()"""
+ENGINE_SETTING = "SELECT value FROM engine_settings WHERE key = %s"
+UPSERT_ENGINE_SETTING = """
+INSERT INTO engine_settings (key, value) VALUES (%s, %s)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"""
+
+# --- forget -------------------------------------------------------------------------------------
+# users' ON DELETE CASCADE removes ratings, feedback, embeddings, preferences and weights.
+COUNT_USER_ROWS = """
+SELECT (SELECT count(*) FROM ratings WHERE user_id = %(u)s)
+     + (SELECT count(*) FROM feedback WHERE user_id = %(u)s)
+     + (SELECT count(*) FROM user_embeddings WHERE user_id = %(u)s)
+     + (SELECT count(*) FROM user_preferences WHERE user_id = %(u)s)
+     + (SELECT count(*) FROM user_model_weights WHERE user_id = %(u)s)
+     + (SELECT count(*) FROM users WHERE id = %(u)s)"""
+DELETE_USER = "DELETE FROM users WHERE id = %s"
+
+# --- status -------------------------------------------------------------------------------------
+STATUS_COUNTS = """
+SELECT (SELECT count(*) FROM movies), (SELECT count(*) FROM users), (SELECT count(*) FROM ratings),
+       (SELECT count(*) FROM feedback),
+       (SELECT count(*) FROM user_embeddings WHERE n_ratings >= %s),
+       (SELECT coalesce(json_agg(DISTINCT model_version), '[]') FROM user_embeddings)"""
