@@ -1,1 +1,0 @@
-def bot_command(): pass

@@ -1,1 +1,0 @@
-def dashboard_command(): pass
