@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
 
@@ -27,7 +27,7 @@ from . import preferences, ranker, signals
 from .base_models import BaseModel, Ratings, make_base_model
 from .cache import TTLCache, VectorCache
 from .catalogue import Catalogue, Film
-from .config import Settings
+from .config import ConfigError, ModelSettings, Settings
 from .errors import CineSyncError, StorageError, UnknownFilm, UnknownUser
 from .storage import queries as q
 from .storage.db import Database, open_database
@@ -41,6 +41,7 @@ __all__ = ["Service", "AsyncService", "RateResult", "FeedbackResult", "Recommend
 log = logging.getLogger(__name__)
 MAX_USER_ID = 2**63 - 1
 MAX_FILM_ID = 2**31 - 1
+MODEL_SETTINGS_KEY = "model_settings"
 
 
 def check_user_id(user_id) -> int:
@@ -141,10 +142,8 @@ class Service:
     """The engine: open it once at an entry point, share it, close it at the end."""
 
     def __init__(self, db: Database, settings: Settings, *, listen: bool = True):
-        self.db, self.settings, self.model_settings = db, settings, settings.model
-        self.rule = UserModel(settings.model.dim, settings.model.learning_rate,
-                              settings.model.strong_learning_rate)
-        self.vectors = VectorCache(settings.cache_size, settings.model.dim, settings.cache_ttl_seconds)
+        self.db, self.settings = db, settings
+        self._apply_model_settings(self._saved_model_settings())
         self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds)
         self._community: tuple[float, preferences.CommunityStats] | None = None
         self._catalogue: Catalogue | None = None
@@ -192,9 +191,36 @@ class Service:
             if rest != self._token:
                 self.invalidate()
 
+    def _saved_model_settings(self) -> ModelSettings:
+        """The configured model settings, overridden by those saved in the database (if any)."""
+        saved = self.engine_setting(MODEL_SETTINGS_KEY) or {}
+        known = {f.name for f in fields(ModelSettings)}
+        try:
+            return replace(self.settings.model, **{k: v for k, v in saved.items() if k in known})
+        except (TypeError, ConfigError) as exc:
+            log.warning("ignoring invalid saved model settings %r: %s", saved, exc)
+            return self.settings.model
+
+    def _apply_model_settings(self, model: ModelSettings) -> None:
+        self.model_settings = model
+        self.rule = UserModel(model.dim, model.learning_rate, model.strong_learning_rate)
+        vectors = getattr(self, "vectors", None)
+        if vectors is None or vectors.dim != model.dim:
+            self.vectors = VectorCache(self.settings.cache_size, model.dim, self.settings.cache_ttl_seconds)
+
+    def save_model_settings(self, **changes) -> ModelSettings:
+        """Store new engine-wide model settings (validated); every process picks them up at once
+        (NOTIFY). Vectors made under other learning settings are rebuilt when next used."""
+        model = replace(self.model_settings, **changes)  # validates
+        self.set_engine_setting(MODEL_SETTINGS_KEY, {f.name: getattr(model, f.name) for f in fields(model)})
+        self.invalidate()
+        return self.model_settings
+
     def invalidate(self) -> None:
-        """Drop every cached thing (after bulk changes or a lost listener connection)."""
+        """Drop every cached thing (after bulk changes or a lost listener connection) and
+        re-read the saved model settings."""
         with self._lock:
+            self._apply_model_settings(self._saved_model_settings())
             self.vectors.clear()
             self.profiles.clear()
             self._community = None
@@ -598,6 +624,84 @@ class Service:
         return Status(films, users, ratings, fb, pers, list(versions), self.model_settings.version,
                       redact(self.db.url), {"vectors": len(self.vectors), "profiles": len(self.profiles),
                                             "vector_hits": self.vectors.hits, "vector_misses": self.vectors.misses})
+
+    # -- browsing (bot and dashboard) -----------------------------------------------------------
+    def users(self, query: str = "", limit: int = 50) -> list[dict]:
+        """Users whose id is ``query`` or whose name contains it (most ratings first)."""
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.SEARCH_USERS, {"q": str(query or "").strip()[:200],
+                                                 "limit": max(1, min(int(limit), 1000))}).fetchall()
+        return [{"id": u, "name": n, "n_ratings": r, "n_feedback": f} for u, n, r, f in rows]
+
+    def similar_films(self, film_id, k: int = 10) -> list[tuple[Film, float]]:
+        """Content neighbours of a film (cosine similarity of the content vectors)."""
+        cat = self.catalogue()
+        pos = cat.position(check_film_id(film_id))
+        if pos is None:
+            raise UnknownFilm(film_id)
+        sims = cat.matrix @ cat.matrix[pos]
+        sims[pos] = -np.inf
+        best = ranker.top_k(sims, cat.ids, min(k, len(cat) - 1))
+        return [(cat.films[i], float(sims[i])) for i in best]
+
+    def films_to_rate(self, user_id, n: int = 5) -> list[Film]:
+        """Films the user probably knows: popular, not yet rated, spread over genres."""
+        recs = self.recommend(user_id, k=max(4 * n, 20))
+        picked, seen_genres = [], set()
+        for r in recs.items:  # first pass: one film per new leading genre
+            lead = r.film.genres[0] if r.film.genres else ""
+            if lead not in seen_genres:
+                picked.append(r.film)
+                seen_genres.add(lead)
+            if len(picked) == n:
+                return picked
+        rest = [r.film for r in recs.items if r.film not in picked]
+        return (picked + rest)[:n]
+
+    def film_fans(self, film_id, k: int = 20, min_stars: float = 4.0) -> list[dict]:
+        """Users who rated the film at least ``min_stars``, best ratings first."""
+        film_id = check_film_id(film_id)
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.FILM_FANS, (film_id, min_stars, k)).fetchall()
+        return [{"user_id": u, "name": n, "stars": float(s)} for u, n, s in rows]
+
+    def nearest_users(self, film_id, k: int = 10) -> list[tuple[int, float]]:
+        """Users whose taste vector points closest to this film's content vector."""
+        item = self._film_vector(check_film_id(film_id))
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.ALL_EMBEDDINGS, (1, self.model_settings.version)).fetchall()
+        rows = [(u, _as_vector(e)) for u, e, _ in rows]
+        rows = [(u, v) for u, v in rows if is_valid_vector(v, self.rule.dim) and np.any(v)]
+        if not rows:
+            return []
+        ids = np.array([u for u, _ in rows], np.int64)
+        sims = np.vstack([v for _, v in rows]) @ item
+        best = ranker.top_k(sims, ids, k)
+        return [(int(ids[i]), float(sims[i])) for i in best]
+
+    def taste_trajectory(self, user_id) -> list[tuple[datetime, int, float, np.ndarray]]:
+        """How the user's vector moved: (time, film, strength, vector after it) per signal."""
+        user_id = check_user_id(user_id)
+        cat = self.catalogue()
+        with self.db.pool.connection() as conn:
+            events = self._effective_signals(conn, user_id)
+        out, vector = [], self.rule.zero()
+        for film_id, strength, at in events:
+            pos = cat.position(film_id)
+            if pos is not None:
+                vector = self.rule.step(vector, cat.matrix[pos], strength)
+                out.append((at, film_id, strength, vector))
+        return out
+
+    def overview(self) -> dict:
+        """Counts over time, the star distribution and the most-loved genres (for dashboards)."""
+        with self.db.pool.connection() as conn:
+            return {
+                "ratings_per_day": conn.execute(q.RATINGS_PER_DAY).fetchall(),
+                "feedback_per_day": conn.execute(q.FEEDBACK_PER_DAY).fetchall(),
+                "star_distribution": [(float(s), n) for s, n in conn.execute(q.STAR_DISTRIBUTION)],
+                "genres": conn.execute(q.GENRE_LOVE).fetchall(),
+            }
 
     # -- engine-wide settings --------------------------------------------------------------------
     def engine_setting(self, key: str, default=None):

@@ -128,6 +128,29 @@ SELECT (SELECT count(*) FROM ratings WHERE user_id = %(u)s)
      + (SELECT count(*) FROM users WHERE id = %(u)s)"""
 DELETE_USER = "DELETE FROM users WHERE id = %s"
 
+# --- browsing (bot and dashboard) ---------------------------------------------------------------
+SEARCH_USERS = """
+SELECT u.id, u.name, coalesce(e.n_ratings, 0), coalesce(e.n_feedback, 0)
+FROM users u LEFT JOIN user_embeddings e ON e.user_id = u.id
+WHERE %(q)s = '' OR u.id::text = %(q)s OR u.name ILIKE '%%' || %(q)s || '%%'
+ORDER BY coalesce(e.n_ratings, 0) DESC, u.id LIMIT %(limit)s"""
+FILM_FANS = """
+SELECT r.user_id, u.name, r.stars FROM ratings r JOIN users u ON u.id = r.user_id
+WHERE r.movie_id = %s AND r.stars >= %s ORDER BY r.stars DESC, r.rated_at DESC, r.user_id LIMIT %s"""
+ALL_EMBEDDINGS = """
+SELECT user_id, embedding, n_ratings FROM user_embeddings WHERE n_ratings >= %s AND model_version = %s"""
+RATINGS_PER_DAY = """
+SELECT date_trunc('day', rated_at)::date AS day, count(*) FROM ratings GROUP BY 1 ORDER BY 1"""
+FEEDBACK_PER_DAY = """
+SELECT date_trunc('day', created_at)::date AS day, kind, count(*) FROM feedback GROUP BY 1, 2 ORDER BY 1, 2"""
+STAR_DISTRIBUTION = "SELECT stars, count(*) FROM ratings GROUP BY stars ORDER BY stars"
+GENRE_LOVE = """
+SELECT g AS genre, count(*) FILTER (WHERE r.stars >= 4) AS loved, count(*) AS rated, avg(r.stars)::float8
+FROM ratings r JOIN movies m ON m.id = r.movie_id, unnest(m.genres) AS g
+GROUP BY g ORDER BY loved DESC, g"""
+FILM_POPULARITY = """
+SELECT movie_id, count(*) AS n, count(*) FILTER (WHERE stars >= 4) AS loved FROM ratings GROUP BY movie_id"""
+
 # --- status -------------------------------------------------------------------------------------
 STATUS_COUNTS = """
 SELECT (SELECT count(*) FROM movies), (SELECT count(*) FROM users), (SELECT count(*) FROM ratings),
