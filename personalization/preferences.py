@@ -95,7 +95,8 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
     if n == 0:
         return PreferenceProfile(user_id, 0, None, community_mean=community.mean,
                                  distribution=distribution)
-    mu = math.fsum(f.stars for f in films) / n
+    total = math.fsum(f.stars for f in films)
+    mu = total / n
     sums: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in FIELDS}
     genre_counts: Counter = Counter()
     for film in films:
@@ -116,7 +117,10 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
         scores = []
         for feat, stars in sums[name].items():
             k = len(stars)
-            sig = math.fsum(s - mu for s in stars) / (k + SHRINKAGE)
+            # sum(s - mu) / (k + SHRINKAGE), as one division of exact numbers (stars are half
+            # steps): equal significances are then equal floats, so ties break by n and name
+            # as defined, not by rounding noise, and batch pipelines get the same bits.
+            sig = (n * math.fsum(stars) - k * total) / (n * (k + SHRINKAGE))
             if sig > 1e-12:
                 scores.append(FeatureScore(feat, k, math.fsum(stars) / k, sig))
         scores.sort(key=lambda f: (-f.significance, -f.n, f.name))
