@@ -44,7 +44,7 @@ class Listener:
                     # Anything may have changed while we were not listening.
                     self.on_message("reset")
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.5):
+                        for note in conn.notifies(timeout=0.2):
                             self.on_message(note.payload)
             except Exception as exc:  # dropped connection: drop caches, reconnect
                 if self._stop.is_set():

@@ -1,0 +1,124 @@
+"""MovieLens import: both layouts, credits, idempotent re-import, malformed files refused whole."""
+
+import psycopg
+import pytest
+
+from personalization.errors import ImportFormatError
+from personalization.importers import read_movielens, read_ratings_csv, split_title
+
+U_ITEM = (
+    "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+    "2|GoldenEye (1995)|01-Jan-1995||http://x|0|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0|1|0|0\n"
+    "3|Four Rooms (1995)|01-Jan-1995||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1|0|0\n"
+)
+U_DATA = "1\t1\t5\t881250949\n1\t2\t3\t881250950\n2\t3\t1\t881250940\n"
+
+
+def write(tmp_path, files):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="latin-1" if name.startswith("u.") else "utf-8")
+    return tmp_path
+
+
+def test_ml100k_layout(tmp_path):
+    data = read_movielens(write(tmp_path, {"u.item": U_ITEM, "u.data": U_DATA}))
+    assert data.layout == "ml-100k"
+    assert data.films[0].title == "Toy Story" and data.films[0].year == 1995
+    assert data.films[0].genres == ("Animation", "Children", "Comedy")
+    assert [e[3] for e in data.ratings] == sorted(e[3] for e in data.ratings)
+
+
+def test_ml_latest_layout_with_credits_and_quotes(tmp_path):
+    folder = write(tmp_path, {
+        "movies.csv": 'movieId,title,genres\n1,"Heat, the ""Real"" One (1995)",Action|Crime\n2,No Year,(no genres listed)\n',
+        "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,2,0.5,99\n",
+        "credits.csv": "movieId,role,person\n1,director,Michael Mann\n1,actor,Al Pacino\n1,actor,Robert De Niro\n",
+    })
+    data = read_movielens(folder)
+    heat = data.films[0]
+    assert heat.title == 'Heat, the "Real" One' and heat.year == 1995 and heat.genres == ("Action", "Crime")
+    assert heat.directors == ("Michael Mann",) and heat.actors == ("Al Pacino", "Robert De Niro")
+    assert data.films[1].genres == () and data.films[1].year is None
+    assert [e[1] for e in data.ratings] == [2, 1]  # ordered by timestamp
+
+
+@pytest.mark.parametrize("files,message", [
+    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,1,4"},
+     "truncated"),
+    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5\n"},
+     "expected 4 fields"),
+    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,1,7,100\n"},
+     "half steps"),
+    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,2,4,100\n"},
+     "missing from the film list"),
+    ({"movies.csv": "id,name\n1,A\n"}, "header"),
+    ({"movies.csv": "movieId,title,genres\nx,A,Drama\n"}, "whole number"),
+    ({"movies.csv": "movieId,title,genres\n1,A,Drama\n", "credits.csv": "movieId,role,person\n1,producer,X\n"}, "role"),
+    ({"u.item": "1|A|x\n", "u.data": U_DATA}, "expected 24"),
+])
+def test_malformed_files_are_refused_with_a_line_number(tmp_path, files, message):
+    with pytest.raises(ImportFormatError, match=message):
+        read_movielens(write(tmp_path, files))
+
+
+def test_not_a_movielens_folder(tmp_path):
+    with pytest.raises(ImportFormatError, match="not a MovieLens folder"):
+        read_movielens(tmp_path)
+
+
+def test_binary_garbage_is_refused(tmp_path):
+    (tmp_path / "movies.csv").write_bytes(b"movieId,title,genres\n1,\xff\xfe,Drama\n")
+    with pytest.raises(ImportFormatError, match="utf-8"):
+        read_movielens(tmp_path)
+
+
+def test_split_title():
+    assert split_title("Heat (1995)") == ("Heat", 1995)
+    assert split_title("1984 (1984)") == ("1984", 1984)
+    assert split_title("(500) Days of Summer (2009)") == ("(500) Days of Summer", 2009)
+    assert split_title("Babylon 5 (1994-1998)") == ("Babylon 5", 1994)
+    assert split_title("(2019)") == ("(2019)", None)
+
+
+def test_ratings_csv(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("userId,movieId,rating,timestamp\n3,1,4,20\n3,2,2.5,10\n")
+    assert read_ratings_csv(p) == [(3, 2, 2.5, 10.0), (3, 1, 4.0, 20.0)]
+
+
+def test_reimport_does_not_duplicate(service, tmp_path, db_url):
+    data = read_movielens(write(tmp_path, {"u.item": U_ITEM, "u.data": U_DATA}))
+    service.import_films(data.films)
+    assert service.rate_many(data.ratings) == 3
+    with psycopg.connect(db_url) as conn:
+        before = conn.execute("SELECT user_id, embedding, n_ratings FROM user_embeddings ORDER BY 1").fetchall()
+    service.import_films(data.films)
+    assert service.rate_many(data.ratings) == 0
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM movies").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM ratings").fetchone() == (3,)
+        assert conn.execute("SELECT user_id, embedding, n_ratings FROM user_embeddings ORDER BY 1").fetchall() == before
+
+
+def test_batch_path_equals_the_one_by_one_path(demo_service, settings, db_url):
+    """rate_many (imports) and rate (one event at a time) learn exactly the same vectors."""
+    from personalization.service import Service
+    ratings = demo_service.all_ratings()
+    user = int(ratings.users[0])
+    events = [(int(u), int(f), float(s), float(t)) for u, f, s, t in
+              zip(ratings.users, ratings.films, ratings.stars, ratings.timestamps) if u == user]
+    with Service.open(settings, url=db_url, listen=False) as other:
+        other.import_films(demo_service.catalogue().films)
+        for u, f, s, t in events:
+            other.rate(u, f, s, at=t)
+        one_by_one = other.user_vector(user)[0]
+    assert abs(float(one_by_one @ demo_service.user_vector(user)[0]) - 1) < 1e-5
+
+
+def test_batch_with_rerating_inside_it(service, small_catalogue):
+    events = [(1, 1, 5.0, 10), (1, 2, 4.0, 11), (1, 1, 1.0, 12), (2, 3, 3.0, 10)]
+    assert service.rate_many(events) == 4
+    rated, _ = service.history(1)
+    assert rated == {1: 1.0, 2: 4.0}
+    assert service.user_vector(1)[1] == 2
+    assert abs(float(service.user_vector(1)[0] @ service.rebuild_user(1)) - 1) < 1e-6
