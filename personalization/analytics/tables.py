@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import polars as pl
 
-__all__ = ["Tables", "SCHEMAS", "conform", "films_frame", "ratings_frame"]
+__all__ = ["Tables", "SCHEMAS", "conform", "films_frame", "films_from_frame", "ratings_frame"]
 
 _TS = pl.Datetime("us", "UTC")
 _TEXTS = pl.List(pl.String)
@@ -101,3 +101,11 @@ def ratings_frame(events) -> pl.DataFrame:
                          schema={"user_id": pl.Int64, "film_id": pl.Int64, "stars": pl.Float64,
                                  "rated_at": pl.Int64})
     return conform("ratings", frame.with_columns(pl.col("rated_at").cast(pl.Datetime("us", "UTC"))))
+
+
+def films_from_frame(movies: pl.DataFrame) -> list:
+    """A ``movies`` frame back to ``catalogue.Film`` objects (to build a ``Catalogue``)."""
+    from ..catalogue import Film
+    return [Film(fid, title, year, tuple(g or ()), tuple(d or ()), tuple(a or ()))
+            for fid, title, year, g, d, a in movies.select(
+                "film_id", "title", "year", "genres", "directors", "actors").iter_rows()]
