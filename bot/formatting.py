@@ -1,0 +1,234 @@
+"""What the bot shows: embeds and lines built from the service's results (pure functions).
+
+Nothing here talks to Discord or the database: each function takes a service result and returns
+a ``discord.Embed`` or a string, with every piece cut to Discord's limits (``limits.shorten``),
+so the cogs stay thin and the tests can call these directly.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import discord
+
+from personalization.catalogue import Film
+from personalization.preferences import FeatureScore, PreferenceProfile
+from personalization.service import Recommendations, RateResult, Status
+
+from . import limits
+from .limits import fit_lines, shorten
+
+__all__ = ["film_label", "stars_text", "star_choice_name", "decade_name", "progress_text",
+           "rated_text", "feedback_text", "recommendations_embed", "too_few_ratings_text",
+           "quick_card_embed", "quick_done_embed", "similar_embed", "profile_embed",
+           "status_embed", "status_error_embed", "error_text", "fit_embed", "FEEDBACK_LABELS", "BRAND"]
+
+BRAND = discord.Colour.from_rgb(229, 9, 20)
+FEEDBACK_LABELS = {          # kind -> (button label, emoji, what the confirmation says)
+    "love": ("Love", "❤️", "loved"),
+    "like": ("Like", "👍", "liked"),
+    "dislike": ("Dislike", "👎", "disliked"),
+    "hate": ("Hate", "💀", "hated"),
+    "not_interested": ("Not interested", "🚫", "marked not interested"),
+}
+
+
+def film_label(film: Film, limit: int = limits.CHOICE_NAME) -> str:
+    """"Title (Year)" in at most ``limit`` characters: a long title is cut, the year kept."""
+    year = f" ({film.year})" if film.year else ""
+    return shorten(film.title, max(1, limit - len(year))) + year
+
+
+def stars_text(stars: float) -> str:
+    """3.5 -> "★★★½ 3.5": the picture and the number (screen readers read the number)."""
+    whole, half = int(stars), (stars * 2) % 2 == 1
+    return "★" * whole + ("½" if half else "") + f" {stars:g}"
+
+
+def star_choice_name(stars: float) -> str:
+    return f"{stars_text(stars)} star{'s' if stars != 1 else ''}"
+
+
+def decade_name(decade: int) -> str:
+    return f"{int(decade) // 10 * 10}s"
+
+
+def progress_text(n_ratings: int, min_ratings: int) -> str:
+    """How far the person is from personal picks, e.g. "3 rated — 5 needed for personal picks"."""
+    if n_ratings >= min_ratings:
+        return f"{n_ratings} rated — your picks are personal"
+    return f"{n_ratings} rated — {min_ratings} needed for personal picks ({min_ratings - n_ratings} to go)"
+
+
+def rated_text(result: RateResult, film: Film, min_ratings: int) -> str:
+    verb = "Re-rated" if result.replaced else "Rated"
+    text = f"{verb} **{film_label(film, 200)}**: {stars_text(result.stars)}.\n" \
+           f"{progress_text(result.n_ratings, min_ratings)}."
+    return shorten_message(text)
+
+
+def feedback_text(kind: str, film: Film) -> str:
+    said = FEEDBACK_LABELS[kind][2]
+    return shorten_message(f"{FEEDBACK_LABELS[kind][1]} You {said} **{film_label(film, 200)}** — "
+                           "your taste is updated; the next /my_recommendations reflects it.")
+
+
+def too_few_ratings_text(n_ratings: int, min_ratings: int) -> str:
+    return (f"You have rated {n_ratings} film{'s' if n_ratings != 1 else ''}; personal picks need "
+            f"{min_ratings}. Until then these are popular picks. Press **Rate films** to rate a few "
+            "quickly.")
+
+
+def shorten_message(text: str) -> str:
+    """Plain message content within 2,000 characters (keeps line breaks)."""
+    return fit_lines(text.split("\n"), limits.MESSAGE)
+
+
+def error_text(message: str) -> str:
+    return shorten(f"⚠️ {message}", limits.MESSAGE)
+
+
+def _genres(film: Film) -> str:
+    return ", ".join(film.genres) if film.genres else "no genre listed"
+
+
+def recommendations_embed(recs: Recommendations, *, genre: str | None = None,
+                          decade: int | None = None,
+                          feedback: Mapping[int, str] | None = None) -> discord.Embed:
+    """The picks: one field per film (title, year, genres, match score, reason)."""
+    feedback = feedback or {}
+    personal = recs.mode == "personal"
+    title = "Your personal picks" if personal else "Popular picks to start with"
+    filters = [f"genre **{genre}**" if genre else "", f"the **{decade_name(decade)}**" if decade else ""]
+    filters = " in ".join(f for f in filters if f)
+    lines = [progress_text(recs.n_ratings, recs.min_ratings) + "."]
+    if filters:
+        lines.append(f"Filtered to {filters}.")
+    if not personal:
+        lines.append(too_few_ratings_text(recs.n_ratings, recs.min_ratings))
+    if not recs.items:
+        lines.append("No films match: try another genre or decade, or none.")
+    embed = discord.Embed(title=shorten(title, limits.EMBED_TITLE), colour=BRAND,
+                          description=fit_lines(lines, limits.EMBED_DESCRIPTION))
+    for i, rec in enumerate(recs.items[: limits.EMBED_FIELDS], start=1):
+        mark = feedback.get(rec.film.id)
+        name = f"{i}. {film_label(rec.film, limits.FIELD_NAME - 8)}"
+        if mark:
+            name = f"{name} {FEEDBACK_LABELS[mark][1]}"
+        value = [f"{_genres(rec.film)} · match {rec.score:.0%}", f"*{rec.reason}*"]
+        embed.add_field(name=shorten(name, limits.FIELD_NAME),
+                        value=fit_lines(value, limits.FIELD_VALUE), inline=False)
+    weight = f"personal blend {recs.blend_weight:.0%} · " if personal else ""
+    base_model = recs.items[0].base_model if recs.items else "popularity"
+    embed.set_footer(text=shorten(f"{weight}base model: {base_model} · pick a film below, "
+                                  "then tell me what you think", limits.FOOTER))
+    return fit_embed(embed)
+
+
+def quick_card_embed(film: Film, n_rated: int, min_ratings: int, *, rated_now: int = 0,
+                     last: str | None = None) -> discord.Embed:
+    """One quick-rating card: the film, its genres and credits, and the progress so far."""
+    lines = [f"Genres: {_genres(film)}"]
+    if film.directors:
+        lines.append("Directed by " + ", ".join(film.directors[:3]))
+    if film.actors:
+        lines.append("With " + ", ".join(film.actors[:4]))
+    lines.append("")
+    lines.append("Seen it? Pick the stars (half stars in the menu), or **Skip**.")
+    embed = discord.Embed(title=shorten(film_label(film, limits.EMBED_TITLE), limits.EMBED_TITLE),
+                          description=fit_lines(lines, limits.EMBED_DESCRIPTION), colour=BRAND)
+    footer = progress_text(n_rated, min_ratings)
+    if rated_now:
+        footer += f" · {rated_now} this round"
+    if last:
+        footer = f"{last} · {footer}"
+    embed.set_footer(text=shorten(footer, limits.FOOTER))
+    return fit_embed(embed)
+
+
+def quick_done_embed(n_rated: int, min_ratings: int, rated_now: int, *, out_of_films: bool) -> discord.Embed:
+    why = "No more films to suggest right now." if out_of_films else "Done for now."
+    lines = [why, f"You rated {rated_now} film{'s' if rated_now != 1 else ''} this round.",
+             progress_text(n_rated, min_ratings) + "."]
+    if n_rated >= min_ratings:
+        lines.append("Try **/my_recommendations** for your personal picks.")
+    return fit_embed(discord.Embed(title="Quick rating", colour=BRAND,
+                                   description=fit_lines(lines, limits.EMBED_DESCRIPTION)))
+
+
+def similar_embed(film: Film, similar: Sequence[tuple[Film, float]]) -> discord.Embed:
+    embed = discord.Embed(title=shorten(f"More like {film_label(film, 200)}", limits.EMBED_TITLE),
+                          colour=BRAND)
+    lines = [f"**{film_label(f, 150)}** — {_genres(f)} · similarity {sim:.0%}" for f, sim in similar]
+    embed.description = fit_lines(lines or ["Nothing similar found."], limits.EMBED_DESCRIPTION)
+    embed.set_footer(text="Similar in genres, people and era (content, not ratings).")
+    return fit_embed(embed)
+
+
+def _features(scores: Iterable[FeatureScore], n: int = 5) -> str:
+    lines = [f"{s.name} — {s.mean:.1f}★ over {s.n}" for s in list(scores)[:n]]
+    return fit_lines(lines, limits.FIELD_VALUE) if lines else "not enough ratings yet"
+
+
+def profile_embed(profile: PreferenceProfile, min_ratings: int, *, name: str | None = None) -> discord.Embed:
+    """The taste profile: favourites, style, diversity, count and how personal the picks are."""
+    who = f"{name}'s taste" if name else "Your taste"
+    embed = discord.Embed(title=shorten(who, limits.EMBED_TITLE), colour=BRAND)
+    mean = f"{profile.mean_rating:.2f}★" if profile.mean_rating is not None else "—"
+    style = {"generous": "generous (you rate above the community)",
+             "harsh": "harsh (you rate below the community)",
+             "balanced": "balanced (close to the community)"}.get(profile.style, "unknown yet")
+    personal = profile.n_ratings >= min_ratings
+    weight = profile.blend_weight if profile.blend_weight is not None else 0.0
+    how_personal = (f"{weight:.0%} your taste, {1 - weight:.0%} what is popular" if personal
+                    else f"not yet: {min_ratings - profile.n_ratings} more rating(s) needed")
+    embed.description = fit_lines([
+        progress_text(profile.n_ratings, min_ratings) + f" · average {mean} "
+        f"(community {profile.community_mean:.2f}★)",
+        f"Rating style: {style}",
+        f"Diversity: {profile.diversity:.0%} of the genre range",
+        f"How personal your picks are: {how_personal}",
+    ], limits.EMBED_DESCRIPTION)
+    embed.add_field(name="Favourite genres", value=_features(profile.genres), inline=True)
+    embed.add_field(name="Favourite decades", value=_features(profile.decades), inline=True)
+    embed.add_field(name="Favourite directors", value=_features(profile.directors), inline=False)
+    embed.add_field(name="Favourite actors", value=_features(profile.actors), inline=False)
+    dist = " · ".join(f"{k}★ {v}" for k, v in profile.distribution.items() if v)
+    if dist:
+        embed.add_field(name="Your ratings", value=shorten(dist, limits.FIELD_VALUE), inline=False)
+    embed.set_footer(text="Favourites: what you rate above your own average, most telling first.")
+    return fit_embed(embed)
+
+
+def status_embed(status: Status) -> discord.Embed:
+    embed = discord.Embed(title="CineSync status", colour=BRAND)
+    embed.add_field(name="Catalogue", value=f"{status.films:,} films", inline=True)
+    embed.add_field(name="People", value=f"{status.users:,} ({status.personalised_users:,} personalised)",
+                    inline=True)
+    embed.add_field(name="Signals", value=f"{status.ratings:,} ratings · {status.feedback:,} feedback",
+                    inline=True)
+    embed.add_field(name="Database", value=shorten(f"ok · {status.database}", limits.FIELD_VALUE),
+                    inline=False)
+    versions = ", ".join(status.model_versions) or "none stored yet"
+    embed.add_field(name="Model versions", value=shorten(
+        f"current {status.current_model_version}; stored: {versions}", limits.FIELD_VALUE), inline=False)
+    if status.cache:
+        cache = " · ".join(f"{k} {v}" for k, v in status.cache.items())
+        embed.add_field(name="This process's cache", value=shorten(cache, limits.FIELD_VALUE), inline=False)
+    return fit_embed(embed)
+
+
+def status_error_embed(error: BaseException) -> discord.Embed:
+    """The status when the engine cannot answer: the kind of failure, details in the log."""
+    embed = discord.Embed(title="CineSync status", colour=discord.Colour.dark_red(),
+                          description=shorten(f"Database unreachable or failing: "
+                                              f"{type(error).__name__}. The log has the details.",
+                                              limits.EMBED_DESCRIPTION))
+    return fit_embed(embed)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields until the embed is within Discord's 6,000-character total."""
+    while len(embed) > limits.EMBED_TOTAL and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
