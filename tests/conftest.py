@@ -33,12 +33,18 @@ def pg_admin_url(tmp_path_factory) -> str:
     url = os.environ.get("CINESYNC_TEST_DATABASE_URL")
     if url:
         return url
+    import shutil
+    import tempfile
+
     import pgserver
-    # pgserver (as root) chowns the data dir and opens its parents: keep it in a folder of ours.
-    datadir = tmp_path_factory.getbasetemp() / "pgdata"
-    server = pgserver.get_server(datadir, cleanup_mode="delete")
+    # pgserver (as root) runs PostgreSQL as a `pgserver` user and opens the data dir's parents to
+    # it. Not under pytest's basetemp: each xdist worker resets /tmp/pytest-of-<user> to 0700,
+    # which locks a server started by another worker out of its own data dir.
+    home = Path(tempfile.mkdtemp(prefix="cinesync-test-"))
+    server = pgserver.get_server(home / "pgdata", cleanup_mode="delete")
     yield server.get_uri()
     server.cleanup()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _db_url(admin_url: str, name: str) -> str:
