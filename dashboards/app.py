@@ -1,0 +1,32 @@
+"""The preference dashboard: `streamlit run dashboards/app.py` (what `cinesync dashboard` runs).
+
+A multipage app: each page in ``views/`` is a thin script (widgets, cached calls through
+``data``, tables from ``frames``, charts from ``charts``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards import data
+
+VIEWS = Path(__file__).parent / "views"
+
+st.set_page_config(page_title="CineSync preferences", page_icon=":material/movie:", layout="wide")
+
+page = st.navigation([
+    st.Page(VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
+    st.Page(VIEWS / "users.py", title="User explorer", icon=":material/person_search:"),
+    st.Page(VIEWS / "tuning.py", title="Tuning", icon=":material/tune:"),
+    st.Page(VIEWS / "films.py", title="Films", icon=":material/movie:"),
+])
+
+with st.sidebar:
+    st.caption("CineSync Personalization")
+    if st.button("Refresh data", icon=":material/refresh:", help="Forget cached reads (they also expire after "
+                 f"{data.READ_TTL} s)."):
+        st.cache_data.clear()
+
+page.run()

@@ -1,0 +1,160 @@
+"""The dashboard's only door into the engine: one cached ``Service`` per database, cached reads.
+
+Every read is keyed by the database it came from (``database_key()``), so two databases never
+share a cached answer (tests open a fresh database each). Reads live for ``READ_TTL`` seconds:
+short enough that a rating made through the bot shows up on the next refresh, long enough that
+moving a widget does not query PostgreSQL again. Writes clear the reads they make stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from personalization.config import Settings
+from personalization.errors import UnknownFilm, UnknownUser
+from personalization.service import Service
+
+__all__ = ["database_key", "service", "close_all", "status", "overview", "users", "profile",
+           "recommend", "trajectory", "genre_centroids", "search_films", "film", "film_fans",
+           "similar_films", "nearest_users", "genres", "health", "rate", "save_model_settings",
+           "replay_stream"]
+
+READ_TTL = 15
+
+
+def database_key() -> str:
+    """Which database this process talks to: the URL, or the embedded server's home folder."""
+    settings = Settings.from_env()
+    return settings.database_url or f"embedded:{settings.home}"
+
+
+def _close(svc: Service) -> None:
+    svc.close()
+
+
+@st.cache_resource(show_spinner="Connecting to the database…", on_release=_close)
+def _service(key: str) -> Service:
+    # The key only separates the cache entries; the settings come from the same environment.
+    return Service.open(Settings.from_env())
+
+
+def service() -> Service:
+    return _service(database_key())
+
+
+def close_all() -> None:
+    """Close every cached service and forget every cached read (tests call this between runs)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+# -- reads -----------------------------------------------------------------------------------
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def status(key: str) -> dict:
+    return asdict(_service(key).status())
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def overview(key: str) -> dict:
+    return _service(key).overview()
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def users(key: str, query: str, limit: int = 200) -> list[dict]:
+    return _service(key).users(query, limit)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def profile(key: str, user_id: int):
+    """The user's PreferenceProfile, or None when nothing is stored for them."""
+    try:
+        return _service(key).profile(user_id)
+    except UnknownUser:
+        return None
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def recommend(key: str, user_id: int, k: int = 10, genre: str | None = None,
+              decade: int | None = None):
+    return _service(key).recommend(user_id, k, genre=genre, decade=decade)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def trajectory(key: str, user_id: int) -> list:
+    return _service(key).taste_trajectory(user_id)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def genre_centroids(key: str) -> dict:
+    from .frames import genre_centroids as centroids
+    return centroids(_service(key).catalogue())
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def genres(key: str) -> list[str]:
+    return _service(key).catalogue().genres()
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def search_films(key: str, query: str, limit: int = 50) -> list:
+    return _service(key).search_films(query, limit)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def film(key: str, film_id: int):
+    try:
+        return _service(key).film(film_id)
+    except UnknownFilm:
+        return None
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def film_fans(key: str, film_id: int, k: int = 20) -> list[dict]:
+    return _service(key).film_fans(film_id, k)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def similar_films(key: str, film_id: int, k: int = 10) -> list:
+    return _service(key).similar_films(film_id, k)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def nearest_users(key: str, film_id: int, k: int = 10) -> list:
+    return _service(key).nearest_users(film_id, k)
+
+
+def health(key: str) -> dict:
+    """Not cached: a live status call, its round trip and the connection pool's counters."""
+    import time
+    svc = _service(key)
+    started = time.perf_counter()
+    current = asdict(svc.status())
+    current["round_trip_ms"] = (time.perf_counter() - started) * 1000
+    current["pool"] = svc.db.pool.get_stats()
+    current["min_ratings"] = svc.model_settings.min_ratings
+    return current
+
+
+# -- writes ----------------------------------------------------------------------------------
+def rate(key: str, user_id: int, film_id: int, stars: float):
+    """Rate as that user (the "try it" box), then drop every read the rating changes."""
+    result = _service(key).rate(user_id, film_id, stars)
+    for read in (status, overview, users, profile, recommend, trajectory, film_fans, nearest_users):
+        read.clear()
+    return result
+
+
+def save_model_settings(key: str, **changes):
+    """Store new engine-wide defaults; other processes pick them up through NOTIFY."""
+    saved = _service(key).save_model_settings(**changes)
+    st.cache_data.clear()
+    return saved
+
+
+def replay_stream(key: str):
+    """The stored rating stream in the shape the replay evaluation reads (see ``replay``)."""
+    from personalization.replay import Stream
+    svc = _service(key)
+    return Stream(ratings=svc.all_ratings(), films=svc.catalogue().films)

@@ -1,0 +1,146 @@
+"""Engine answers turned into tidy tables (pure: no Streamlit, no database).
+
+Each function takes what a ``Service`` verb returned and gives a ``pandas.DataFrame`` with one
+row per mark, which is both what the sortable tables show and what ``charts`` draws. Empty inputs
+give empty frames with the same columns, so a page can test ``frame.empty`` and say so.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["activity", "star_distribution", "genre_love", "features", "rating_styles",
+           "recommendations", "genre_centroids", "taste_trajectory", "film_table", "similar",
+           "fans", "nearest", "replay_results", "user_label", "FEATURE_FIELDS"]
+
+FEATURE_FIELDS = ("genres", "directors", "actors", "decades")
+
+
+def activity(overview: Mapping) -> pd.DataFrame:
+    """Events per day: ratings, and each feedback kind, as (day, kind, count)."""
+    rows = [(day, "rating", int(n)) for day, n in overview.get("ratings_per_day", ())]
+    rows += [(day, f"feedback: {kind}", int(n)) for day, kind, n in overview.get("feedback_per_day", ())]
+    frame = pd.DataFrame(rows, columns=["day", "kind", "count"])
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame.sort_values(["day", "kind"], ignore_index=True)
+
+
+def star_distribution(overview: Mapping) -> pd.DataFrame:
+    frame = pd.DataFrame([(float(s), int(n)) for s, n in overview.get("star_distribution", ())],
+                         columns=["stars", "ratings"])
+    total = frame["ratings"].sum()
+    frame["share"] = frame["ratings"] / total if total else 0.0
+    return frame
+
+
+def genre_love(overview: Mapping) -> pd.DataFrame:
+    """Per genre: ratings of 4+ stars ("loved"), all ratings, mean stars; most loved first."""
+    frame = pd.DataFrame([(g, int(loved), int(rated), float(avg or 0.0))
+                          for g, loved, rated, avg in overview.get("genres", ())],
+                         columns=["genre", "loved", "rated", "mean_stars"])
+    frame["loved_share"] = (frame["loved"] / frame["rated"]).where(frame["rated"] > 0, 0.0)
+    return frame.sort_values(["loved", "genre"], ascending=[False, True], ignore_index=True)
+
+
+def features(profile, field: str) -> pd.DataFrame:
+    """A profile's favourite genres/directors/actors/decades with their significance."""
+    scores = (getattr(profile, field, None) or []) if profile is not None else []
+    return pd.DataFrame([(f.name, f.n, f.mean, f.significance) for f in scores],
+                        columns=["name", "n", "mean", "significance"])
+
+
+def rating_styles(profile, community: pd.DataFrame) -> pd.DataFrame:
+    """The user's share of each star value beside the community's (``star_distribution``)."""
+    rows = []
+    own = dict(profile.distribution) if profile is not None else {}
+    total = sum(own.values())
+    for stars, n in own.items():
+        rows.append((float(stars), "this user", n / total if total else 0.0))
+    for stars, share in zip(community.get("stars", ()), community.get("share", ())):
+        rows.append((float(stars), "community", float(share)))
+    return pd.DataFrame(rows, columns=["stars", "who", "share"])
+
+
+def recommendations(recs) -> pd.DataFrame:
+    """One row per pick: the score and the parts it is made of (weight x personal, rest x base)."""
+    w = recs.blend_weight if recs is not None else 0.0
+    rows = [(i, r.film.id, r.film.label, ", ".join(r.film.genres), r.score, w * r.personal,
+             (1 - w) * r.base, r.personal, r.base, r.reason)
+            for i, r in enumerate(recs.items if recs is not None else (), 1)]
+    return pd.DataFrame(rows, columns=["rank", "film_id", "film", "genres", "score", "personal_part",
+                                       "base_part", "personal", "base", "reason"])
+
+
+def genre_centroids(catalogue) -> dict[str, np.ndarray]:
+    """The unit-length mean content vector of each genre's films: a direction per genre."""
+    out = {}
+    for genre in catalogue.genres():
+        rows = catalogue.matrix[catalogue.genre_mask(genre)]
+        centre = rows.mean(axis=0)
+        norm = float(np.linalg.norm(centre))
+        if norm > 0:
+            out[genre] = (centre / norm).astype(np.float32)
+    return out
+
+
+def taste_trajectory(trajectory: Sequence, centroids: Mapping[str, np.ndarray],
+                     genres: Iterable[str] | None = None) -> pd.DataFrame:
+    """How the taste vector moved: after each signal, its cosine to each genre's direction.
+
+    ``trajectory`` is ``Service.taste_trajectory`` ((time, film, strength, vector) per signal);
+    ``genres`` picks which directions to follow (default: all of ``centroids``).
+    """
+    names = [g for g in (genres if genres is not None else centroids) if g in centroids]
+    columns = ["step", "time", "film_id", "strength", "genre", "similarity"]
+    if not trajectory or not names:
+        return pd.DataFrame(columns=columns)
+    directions = np.vstack([centroids[g] for g in names])
+    rows = []
+    for step, (at, film_id, strength, vector) in enumerate(trajectory, 1):
+        v = np.asarray(vector, dtype=np.float64)
+        norm = float(np.linalg.norm(v))
+        sims = directions @ v / norm if norm > 0 else np.zeros(len(names))
+        rows += [(step, at, int(film_id), float(strength), g, float(s)) for g, s in zip(names, sims)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def film_table(films: Sequence) -> pd.DataFrame:
+    return pd.DataFrame([(f.id, f.title, f.year, ", ".join(f.genres), ", ".join(f.directors))
+                         for f in films], columns=["film_id", "title", "year", "genres", "directors"])
+
+
+def similar(neighbours: Sequence) -> pd.DataFrame:
+    """``Service.similar_films``: (film, cosine) pairs, closest first."""
+    return pd.DataFrame([(f.id, f.label, ", ".join(f.genres), float(s)) for f, s in neighbours],
+                        columns=["film_id", "film", "genres", "similarity"])
+
+
+def fans(rows: Sequence[Mapping]) -> pd.DataFrame:
+    return pd.DataFrame([(r["user_id"], r.get("name") or "", r["stars"]) for r in rows],
+                        columns=["user_id", "name", "stars"])
+
+
+def nearest(rows: Sequence, names: Mapping[int, str] | None = None) -> pd.DataFrame:
+    """``Service.nearest_users``: (user, cosine of their taste to the film) pairs."""
+    names = names or {}
+    return pd.DataFrame([(int(u), names.get(int(u), ""), float(s)) for u, s in rows],
+                        columns=["user_id", "name", "similarity"])
+
+
+def replay_results(runs: Sequence[tuple[Mapping, object]]) -> pd.DataFrame:
+    """Flatten replay runs: each (settings used, ReplayReport) gives one row per model."""
+    rows = []
+    for used, report in runs:
+        for r in report.results:
+            rows.append({**used, "model": r.model, "hr_at_10": float(r.hr_at_10),
+                         "ndcg_at_10": float(r.ndcg_at_10), "evaluated": int(r.evaluated),
+                         "seconds": float(r.seconds)})
+    return pd.DataFrame(rows)
+
+
+def user_label(user: Mapping) -> str:
+    name = user.get("name") or f"user {user['id']}"
+    return f"{name} (id {user['id']}, {user.get('n_ratings', 0)} ratings)"

@@ -1,0 +1,120 @@
+"""User explorer: one person's taste profile, picks, taste history, and a box to rate as them."""
+
+import streamlit as st
+
+from dashboards import charts, data, frames, ui
+
+key = ui.connect()
+st.title("User explorer")
+
+query = st.text_input("Find a user by id or name", key="user_query", placeholder="e.g. 42 or Alice")
+found = data.users(key, query.strip(), 200)
+if not found:
+    if query.strip():
+        st.info(f"No user matches {query.strip()!r}.", icon=":material/search_off:")
+    else:
+        ui.empty_state("No users yet.")
+    st.stop()
+
+user = st.selectbox("User", found, format_func=frames.user_label, key="user")
+user_id = int(user["id"])
+profile = data.profile(key, user_id)
+if profile is None:
+    st.info(f"Nothing is stored for user {user_id} yet.")
+    st.stop()
+
+# -- the profile ----------------------------------------------------------------------------
+cols = st.columns(5)
+cols[0].metric("Ratings", profile.n_ratings)
+cols[1].metric("Mean rating", "-" if profile.mean_rating is None else f"{profile.mean_rating:.2f}",
+               delta=None if profile.mean_rating is None else f"{profile.mean_rating - profile.community_mean:+.2f} vs community",
+               delta_color="off")
+cols[2].metric("Rating style", profile.style, delta=f"{profile.style_delta:+.2f} sd", delta_color="off",
+               help="Mean rating against the community's, in community standard deviations.")
+cols[3].metric("Diversity", f"{profile.diversity:.2f}", help="Normalised entropy of the genres rated: "
+               "0 = one genre, 1 = every genre equally.")
+cols[4].metric("Personal weight", f"{profile.blend_weight:.2f}",
+               help="score = weight x personal + (1 - weight) x base model")
+
+if profile.n_ratings == 0:
+    st.info("This user has no ratings yet: no favourites to show.")
+else:
+    tabs = st.tabs([name.capitalize() for name in frames.FEATURE_FIELDS])
+    for tab, field in zip(tabs, frames.FEATURE_FIELDS):
+        with tab:
+            table = frames.features(profile, field)
+            if table.empty:
+                st.info(f"No {field} above this user's own mean rating.")
+                continue
+            ui.chart(charts.features_chart(table, f"Favourite {field}"), key=f"features_{field}")
+            st.dataframe(table, hide_index=True, key=f"features_table_{field}")
+    community = frames.star_distribution(data.overview(key))
+    ui.chart(charts.styles_chart(frames.rating_styles(profile, community)), key="styles")
+
+# -- recommendations ----------------------------------------------------------------------
+st.subheader("Recommendations")
+left, right = st.columns([1, 2])
+k = left.slider("How many", 5, 30, 10, key="k")
+genre = right.selectbox("Only this genre", [None, *data.genres(key)], key="genre",
+                        format_func=lambda g: "any genre" if g is None else g)
+recs = data.recommend(key, user_id, k, genre)
+picks = frames.recommendations(recs)
+if recs.mode == "personal":
+    st.caption(f"Personal picks: score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base model.")
+else:
+    st.caption(f"{recs.n_ratings} of {recs.min_ratings} ratings needed for personal picks: the base model's order.")
+if picks.empty:
+    st.info("No films left to recommend with these filters.")
+else:
+    ui.chart(charts.recommendations_chart(picks), key="recommendations")
+    st.dataframe(picks, hide_index=True, key="recommendations_table",
+                 column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
+                                                                         format="%.3f")})
+
+# -- taste history --------------------------------------------------------------------------
+st.subheader("How the taste moved")
+steps = data.trajectory(key, user_id)
+centroids = data.genre_centroids(key)
+if not steps or not centroids:
+    st.info("No signals yet: the taste vector has not moved.")
+else:
+    favourites = [f.name for f in profile.genres[:5]] or list(centroids)[:5]
+    chosen = st.multiselect("Genres to follow", list(centroids), default=favourites, key="trajectory_genres")
+    moves = frames.taste_trajectory(steps, centroids, chosen)
+    if moves.empty:
+        st.info("Pick at least one genre.")
+    else:
+        ui.chart(charts.trajectory_chart(moves), key="trajectory")
+
+
+# -- try it ---------------------------------------------------------------------------------
+def _rate_as_user(film_id: int, stars: float, before: list[str]) -> None:
+    result = data.rate(key, user_id, film_id, stars)
+    st.session_state["try_it_result"] = {"user": user_id, "film": film_id, "stars": stars, "before": before,
+                                  "replaced": result.replaced}
+
+
+st.subheader(f"Try it: rate a film as user {user_id}")
+# A new search starts from its first match (a kept selection would point at the old results).
+film_query = st.text_input("Find a film", key="try_query", placeholder="part of a title",
+                           on_change=lambda: st.session_state.pop("try_film", None))
+candidates = data.search_films(key, film_query.strip(), 50) if film_query.strip() else []
+with st.form("try_it"):
+    chosen_film = st.selectbox("Film", candidates, format_func=lambda f: f.label, key="try_film",
+                               placeholder="search for a film above" if not candidates else "pick a film")
+    stars = st.select_slider("Stars", [x / 2 for x in range(1, 11)], value=4.0, key="try_stars")
+    submitted = st.form_submit_button("Rate", disabled=not candidates, key="try_rate")
+if submitted and chosen_film is not None:
+    # Rated here, after the list above was drawn: rerun so every chart shows the new state.
+    _rate_as_user(chosen_film.id, stars, picks["film"].tolist())
+    st.rerun()
+
+last = st.session_state.get("try_it_result")
+if last and last["user"] == user_id:
+    now = picks["film"].tolist()
+    new = [f for f in now if f not in last["before"]]
+    gone = [f for f in last["before"] if f not in now]
+    title = data.film(key, last["film"])
+    st.success(f"{'Re-rated' if last['replaced'] else 'Rated'} {title.label if title else last['film']}: "
+               f"{last['stars']:g} stars. New in the list: {', '.join(new) or 'none'}; "
+               f"dropped: {', '.join(gone) or 'none'}.")

@@ -1,0 +1,53 @@
+"""Run dashboard pages under Streamlit's AppTest on the per-test databases of tests/conftest.py.
+
+The app finds its database through CINESYNC_DATABASE_URL, exactly as in production. The cached
+services are closed and the cached reads cleared after every test, before its database is
+dropped (``demo_app``/``empty_app`` depend on the database fixture, so they tear down first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+
+
+def _runner(monkeypatch, home: Path, url: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CINESYNC_HOME", str(home))
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", url)
+
+    def run(page: str | None = None):
+        """The dashboard, run once (on ``page``, a file name in dashboards/views), no exception."""
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.run()
+        if page:
+            at.switch_page(f"views/{page}.py").run()
+        assert_no_exception(at)
+        return at
+
+    return run
+
+
+def assert_no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture
+def demo_app(demo_db_url, monkeypatch, tmp_path):
+    from dashboards import data
+    data.close_all()
+    yield _runner(monkeypatch, tmp_path / "home", demo_db_url)
+    data.close_all()
+
+
+@pytest.fixture
+def empty_app(db_url, monkeypatch, tmp_path):
+    from dashboards import data
+    data.close_all()
+    yield _runner(monkeypatch, tmp_path / "home", db_url)
+    data.close_all()
