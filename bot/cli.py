@@ -72,6 +72,7 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
     if token is None:
         raise click.ClickException(NO_TOKEN)
 
+    import aiohttp
     import discord
 
     from personalization.config import Settings
@@ -79,8 +80,8 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
 
     from .app import build_bot
 
-    logging.getLogger("cinesync.bot").setLevel(logging.INFO)
-    discord.utils.setup_logging(level=logging.INFO, root=False)
+    for name in ("cinesync.bot", "discord"):  # connection and sync news, through cinesync's handler
+        logging.getLogger(name).setLevel(logging.INFO)
     service = Service.open(Settings.from_env())
     try:
         bot = build_bot(AsyncService(service), shards=shards, sync_guild=sync_guild, sync=not no_sync)
@@ -97,6 +98,8 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
         except discord.PrivilegedIntentsRequired:
             raise click.ClickException("Discord refused the intents; this bot needs none of the "
                                        "privileged ones, so check the application id") from None
+        except (OSError, aiohttp.ClientError) as exc:  # offline, DNS, proxy, TLS
+            raise click.ClickException(f"could not reach Discord: {exc}") from None
         except KeyboardInterrupt:
             click.echo("stopped", err=True)
     finally:

@@ -22,7 +22,7 @@ from . import limits
 from .errors import report_error
 from .limits import shorten
 
-__all__ = ["OwnedView", "QuickRateView", "RecommendationsView", "ConfirmForgetView",
+__all__ = ["OwnedView", "QuickRateView", "RecommendationsView", "ConfirmForgetView", "ShareView",
            "start_quick_rating", "send_view", "rating_count", "NOT_YOURS"]
 
 log = logging.getLogger("cinesync.bot")
@@ -92,6 +92,28 @@ async def remember_name(service: AsyncService, interaction: discord.Interaction,
     """Store the Discord name with the first rating (dashboards show it; /forget_me deletes it)."""
     if n_ratings == 1:
         await service.set_user_name(interaction.user.id, str(interaction.user.name))
+
+
+async def share(interaction: discord.Interaction, embed: discord.Embed) -> None:
+    """Post a copy of a private embed in the channel, signed: the person chose to share it."""
+    public = embed.copy()
+    public.set_author(name=shorten(f"shared by {interaction.user.display_name}", limits.AUTHOR))
+    await interaction.followup.send(embed=fmt.fit_embed(public), ephemeral=False)
+
+
+class ShareView(OwnedView):
+    """One button that posts the (private) embed publicly in the channel, once."""
+
+    def __init__(self, owner_id: int, embed: discord.Embed, *, timeout: float = 600.0):
+        super().__init__(owner_id, timeout=timeout)
+        self.embed = embed
+
+    @discord.ui.button(label="Share in channel", emoji="📣", style=discord.ButtonStyle.secondary,
+                       custom_id="share")
+    async def share_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        await share(interaction, self.embed)
+        await self.finish(interaction)
 
 
 # -- quick rating --------------------------------------------------------------------------------
@@ -209,7 +231,7 @@ class RecommendationsView(OwnedView):
     """
 
     def __init__(self, service: AsyncService, owner_id: int, recs: Recommendations, *,
-                 genre: str | None = None, decade: int | None = None, timeout: float = 900.0):
+                 genre: str | None = None, decade: int | None = None, timeout: float = 840.0):
         super().__init__(owner_id, timeout=timeout)
         self.service, self.recs, self.genre, self.decade = service, recs, genre, decade
         self.picks = [r.film for r in recs.items[: limits.SELECT_OPTIONS]]
@@ -230,6 +252,10 @@ class RecommendationsView(OwnedView):
                                         custom_id="recs:similar", style=discord.ButtonStyle.primary)
             similar.callback = self._similar
             self.add_item(similar)
+            shared = discord.ui.Button(label=_label("Share"), emoji="📣", row=2,
+                                       custom_id="recs:share", style=discord.ButtonStyle.secondary)
+            shared.callback = self._share
+            self.add_item(shared)
         if recs.n_ratings < recs.min_ratings:
             quick = discord.ui.Button(label=_label("Rate films"), emoji="⭐", row=2,
                                       custom_id="recs:quick", style=discord.ButtonStyle.success)
@@ -282,6 +308,12 @@ class RecommendationsView(OwnedView):
         film = self.selected
         similar = await self.service.similar_films(film.id, 5)
         await send_view(interaction, embed=fmt.similar_embed(film, similar))
+
+    async def _share(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        shared = fmt.recommendations_embed(self.recs, genre=self.genre, decade=self.decade)
+        shared.remove_footer()  # "pick a film below" means nothing without the buttons
+        await share(interaction, shared)
 
     async def _quick(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()

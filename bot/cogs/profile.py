@@ -10,7 +10,7 @@ from personalization.errors import UnknownUser
 from personalization.service import AsyncService
 
 from .. import formatting as fmt
-from ..views import ConfirmForgetView, send_view
+from ..views import ConfirmForgetView, ShareView, send_view
 
 __all__ = ["Profile"]
 
@@ -31,7 +31,7 @@ class Profile(commands.Cog):
                             f"films with **/rate** ({min_ratings} unlock personal picks).")
             return
         embed = fmt.profile_embed(profile, min_ratings, name=getattr(interaction.user, "display_name", None))
-        await send_view(interaction, embed=embed)
+        await send_view(interaction, ShareView(interaction.user.id, embed), embed=embed)
 
     @app_commands.command(name="forget_me",
                           description="Delete everything CineSync stores about you (asks first)")

@@ -8,7 +8,7 @@ import numpy as np
 import psycopg
 from discord import app_commands
 
-from bot.views import NOT_YOURS, ConfirmForgetView, QuickRateView, RecommendationsView
+from bot.views import NOT_YOURS, ConfirmForgetView, QuickRateView, RecommendationsView, ShareView
 
 from discord_fakes import BOT_USER, OTHER_USER, FakeInteraction, press
 
@@ -185,6 +185,10 @@ def test_feedback_button_moves_the_embedding(cogs, demo_service, run):
 
         await press(view, "recs:similar", s := FakeInteraction(user))
         assert s.last_sent["embed"].title.startswith("More like")
+        assert s.last_sent["ephemeral"] is True
+
+        await press(view, "recs:share", shared := FakeInteraction(user))
+        assert shared.last_sent["ephemeral"] is False and len(shared.last_sent["embed"].fields) == 5
         return second
 
     second = run(flow())
@@ -231,6 +235,15 @@ def test_my_stats(cogs, demo_service, run):
     assert {f.name for f in embed.fields} >= {"Favourite genres", "Favourite directors",
                                              "Favourite actors", "Favourite decades"}
     assert "How personal your picks are:" in embed.description
+
+    async def share():  # private by default; the owner may post a copy in the channel
+        view = sent_view(i, ShareView)
+        await press(view, "share", pressed := FakeInteraction(5, name="bob"))
+        public = pressed.last_sent
+        assert public["ephemeral"] is False and public["embed"].author.name == "shared by Bob"
+        assert view.is_finished()
+
+    run(share())
 
     stranger = FakeInteraction(OTHER_USER)
     run(cog.my_stats.callback(cog, stranger))

@@ -127,3 +127,40 @@ def test_cli_module_is_import_light():
     code = "import sys, bot.cli; print(sorted(m for m in ('discord', 'numpy', 'psycopg') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("failure, message", [
+    ("login", "Discord rejected DISCORD_TOKEN"),
+    ("offline", "could not reach Discord"),
+])
+def test_start_failures_are_clear(failure, message, db_url, tmp_path, monkeypatch):
+    """With a token the bot opens the service (here a test database) and starts; Discord's
+    refusal or no network ends with one clear line, and the service is closed again."""
+    import discord
+
+    import bot.app
+    from personalization.service import Service
+
+    started, closed = [], []
+
+    class Bot:
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc):
+            return False
+
+        async def start(self, token):
+            started.append(token)
+            if failure == "login":
+                raise discord.LoginFailure("Improper token has been passed.")
+            raise OSError("Name or service not known")
+
+    real_close = Service.close
+    monkeypatch.setattr(Service, "close", lambda self: (closed.append(True), real_close(self)))
+    monkeypatch.setattr(bot.app, "build_bot", lambda service, **kw: Bot())
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path))
+    result = CliRunner().invoke(bot_command, ["--no-sync"], env={"DISCORD_TOKEN": "abc.def"})
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert started == ["abc.def"] and closed == [True]
