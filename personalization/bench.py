@@ -238,7 +238,7 @@ def run_bench(sizes: Sizes = FULL, home: Path | None = None,
     """Run every case (the database cases in a fresh embedded PostgreSQL under ``home``)."""
     import tempfile
     import numpy as np
-    from .analytics.sandbox import open_sandbox
+    from .analytics.sandbox import close_sandbox, open_sandbox
 
     results = [bench_memory(sizes)]
     say(f"memory: done; loading {sizes.films:,} films into a temporary database")
@@ -261,7 +261,7 @@ def run_bench(sizes: Sizes = FULL, home: Path | None = None,
             results.append(bench_ingest(sizes, svc, film_ids, rng))
             say("ingestion: done")
         finally:
-            svc.close()
+            close_sandbox(svc)
     results.extend(bench_batch(sizes))
     say("batch preferences: done")
     return results

@@ -3,7 +3,8 @@
 ``open_sandbox(home)`` opens a ``Service`` on the embedded PostgreSQL under ``home`` (its own
 server, nobody else's data) and, if that database is empty, loads the synthetic stream or the
 real MovieLens sample through the public verbs (``import_films``, ``rate_many``), exactly as
-``cinesync import movielens`` would. The caller closes the service.
+``cinesync import movielens`` would. ``close_sandbox`` closes it and stops that server (before
+its folder is deleted: a server whose data folder vanished keeps running).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ..config import Settings
 from ..importers import read_movielens
 from ..service import Service
 
-__all__ = ["open_sandbox", "write_source"]
+__all__ = ["open_sandbox", "close_sandbox", "write_source"]
 
 
 def write_source(folder: Path, source: str = "synthetic", *, n_users: int = 300, n_films: int = 2000,
@@ -50,3 +51,14 @@ def open_sandbox(home: Path, source: str | Path = "synthetic", *, settings: Sett
         svc.close()
         raise
     return svc
+
+
+def close_sandbox(svc: Service, *, remove: bool = False) -> None:
+    """Close the service, stop its embedded server and, with ``remove``, delete its home."""
+    import shutil
+    from ..storage.db import stop_embedded
+    svc.close()
+    if svc.settings.database_url is None:
+        stop_embedded(svc.settings.home)
+        if remove:
+            shutil.rmtree(svc.settings.home, ignore_errors=True)
