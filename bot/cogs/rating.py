@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from personalization.catalogue import Film
-from personalization.errors import CineSyncError
+from personalization.errors import CineSyncError, UnknownFilm
 from personalization.preferences import STAR_STEPS
 from personalization.service import AsyncService
 
@@ -36,7 +36,10 @@ async def resolve_film(service: AsyncService, text: str) -> Film:
     """The film the person meant: an id picked from autocomplete, else the best title match."""
     text = (text or "").strip()
     if text.isdigit():
-        return await service.film(int(text))
+        try:
+            return await service.film(int(text))
+        except UnknownFilm:  # its message speaks to whoever imports the catalogue, not to a member
+            pass
     found = await service.search_films(text, 1)
     if not found:
         raise CineSyncError(f"No film matches {limits.shorten(text, 80)!r}: start typing a title "

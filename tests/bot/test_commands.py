@@ -6,6 +6,7 @@ from __future__ import annotations
 import discord
 import numpy as np
 import psycopg
+import pytest
 from discord import app_commands
 
 from bot.views import NOT_YOURS, ConfirmForgetView, QuickRateView, RecommendationsView, ShareView
@@ -57,17 +58,18 @@ def test_rate_one_film_lands(cogs, demo_service, run):
     assert "Re-rated" in i.last_sent["content"]
 
 
-def test_rate_unknown_title_is_a_readable_error(cogs, run):
+@pytest.mark.parametrize("typed", ["zzzz no such film", "999999"])
+def test_rate_unknown_film_is_a_readable_error(cogs, run, typed):
     from bot.errors import report_error
     cog = cogs["Rating"]
     i = FakeInteraction()
     try:
-        run(cog.rate.callback(cog, i, film="zzzz no such film", stars=stars(3)))
+        run(cog.rate.callback(cog, i, film=typed, stars=stars(3)))
     except Exception as exc:  # the tree's on_error would receive it: check what it says
         run(report_error(i, app_commands.CommandInvokeError(cog.rate, exc)))
     else:
         raise AssertionError("expected an error")
-    assert "No film matches" in i.log[-1][1]["content"] and i.log[-1][1]["ephemeral"]
+    assert f"No film matches '{typed}'" in i.log[-1][1]["content"] and i.log[-1][1]["ephemeral"]
 
 
 def test_quick_rating_cards(cogs, demo_service, run):

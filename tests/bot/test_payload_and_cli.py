@@ -164,3 +164,23 @@ def test_start_failures_are_clear(failure, message, db_url, tmp_path, monkeypatc
     result = CliRunner().invoke(bot_command, ["--no-sync"], env={"DISCORD_TOKEN": "abc.def"})
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     assert started == ["abc.def"] and closed == [True]
+
+
+def test_one_error_handler_for_the_tree():
+    from discord import app_commands
+
+    from bot.errors import UNEXPECTED, CineSyncTree, message_for
+    from personalization.errors import InvalidRating
+
+    bot = asyncio.run(_built())
+    assert isinstance(bot.tree, CineSyncTree)
+    wrapped = app_commands.CommandInvokeError(bot.tree.get_command("rate"), InvalidRating("half steps only"))
+    assert message_for(wrapped) == "half steps only"
+    assert message_for(app_commands.MissingPermissions(["manage_guild"])).startswith("Only server managers")
+    assert message_for(KeyError("secret detail")) == UNEXPECTED
+
+
+async def _built():
+    bot = build_bot(None, sync=False)
+    await bot.add_cogs()
+    return bot
