@@ -34,6 +34,7 @@ class Catalogue:
     matrix: np.ndarray       # float32, len(ids) x dim, unit rows
     encoder: ItemEncoder
     _genre_masks: dict = field(default_factory=dict, repr=False)
+    _genres: list | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, films: Iterable[Film], dim: int) -> "Catalogue":
@@ -71,7 +72,13 @@ class Catalogue:
         return self.matrix[pos]
 
     def genres(self) -> list[str]:
-        return sorted({g for f in self.films for g in f.genres})
+        if self._genres is None:
+            self._genres = sorted({g for f in self.films for g in f.genres})
+        return self._genres
+
+    @property
+    def n_genres(self) -> int:
+        return len(self.genres())
 
     def genre_mask(self, genre: str) -> np.ndarray:
         key = genre.lower()

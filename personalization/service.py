@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -228,7 +229,10 @@ class Service:
             self._base = None
 
     def _notify(self, conn, message: str) -> None:
-        conn.execute(q.NOTIFY, (f"{message}:{self._token}",))
+        """``message`` is "kind:detail"; the origin token lets this process skip its own notes."""
+        if message.count(":") == 0:
+            message = f"{message}:{self._token}"
+        conn.execute(q.NOTIFY, (message,))
 
     # -- catalogue and base model ----------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -276,10 +280,15 @@ class Service:
 
     # -- user state --------------------------------------------------------------------------
     def _lock_user(self, conn, user_id: int) -> _UserState:
-        conn.execute(q.ENSURE_USER, (user_id,))
-        conn.execute(q.ENSURE_EMBEDDING, (user_id, self.rule.zero().tolist(), self.rule.dim,
-                                          self.model_settings.version))
-        emb, dim, n_r, n_f, version, last = conn.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
+        """Lock the user's embedding row (creating the user on first sight) and read it."""
+        with conn.cursor(binary=True) as cur:
+            row = cur.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
+            if row is None:
+                conn.execute(q.ENSURE_USER, (user_id,))
+                conn.execute(q.ENSURE_EMBEDDING, (user_id, self.rule.zero(), self.rule.dim,
+                                                  self.model_settings.version))
+                row = cur.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
+        emb, dim, n_r, n_f, version, last = row
         return _UserState(_as_vector(emb), n_r, n_f, version, last)
 
     def _effective_signals(self, conn, user_id: int) -> list[tuple[int, float, datetime]]:
@@ -306,10 +315,11 @@ class Service:
 
     def _store_vector(self, conn, user_id: int, vector: np.ndarray, state: _UserState,
                       at: datetime) -> None:
-        conn.execute(q.UPDATE_EMBEDDING, {
-            "embedding": vector.tolist(), "dim": self.rule.dim, "n_ratings": state.n_ratings,
+        """Write the user's vector and counters, and notify the other processes (at commit)."""
+        conn.execute(q.UPDATE_EMBEDDING_NOTIFY, {
+            "embedding": vector, "dim": self.rule.dim, "n_ratings": state.n_ratings,
             "n_feedback": state.n_feedback, "version": self.model_settings.version, "at": at,
-            "user_id": user_id})
+            "user_id": user_id, "note": f"user:{user_id}:{self._token}"})
 
     def user_vector(self, user_id: int) -> tuple[np.ndarray, int] | None:
         """The user's taste vector and rating count (cached), or None for an unknown user."""
@@ -317,8 +327,8 @@ class Service:
         cached = self.vectors.get(user_id)
         if cached is not None:
             return cached
-        with self.db.pool.connection() as conn:
-            row = conn.execute(q.READ_EMBEDDING, (user_id,)).fetchone()
+        with self.db.pool.connection() as conn, conn.cursor(binary=True) as cur:
+            row = cur.execute(q.READ_EMBEDDING, (user_id,)).fetchone()
             if row is None:
                 return None
             vector, n_ratings = _as_vector(row[0]), row[2]
@@ -336,7 +346,6 @@ class Service:
             vector = self._rebuilt_vector(conn, user_id)
             at = conn.execute(q.CLOCK).fetchone()[0]
             self._store_vector(conn, user_id, vector, state, at)
-            self._notify(conn, f"user:{user_id}")
         self.vectors.discard(user_id)
         return vector
 
@@ -348,25 +357,23 @@ class Service:
         item = self._film_vector(film_id)
         with self.db.pool.connection() as conn, conn.transaction():
             state = self._lock_user(conn, user_id)
-            when = _as_datetime(at) or conn.execute(q.CLOCK).fetchone()[0]
-            replaced = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()[0]
-            had_rating = conn.execute(q.RATING_OF, (user_id, film_id)).fetchone() is not None
-            conn.execute(q.UPSERT_RATING, (user_id, film_id, stars, when))
+            old_stars, had_feedback = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()
+            had_rating = old_stars is not None
+            when = conn.execute(q.UPSERT_RATING, (user_id, film_id, stars, _as_datetime(at))).fetchone()[0]
             if not had_rating:
                 state.n_ratings += 1
-            if replaced or self._needs_rebuild(state, when):
+            if had_rating or had_feedback or self._needs_rebuild(state, when):
                 vector = self._rebuilt_vector(conn, user_id)
             else:
                 vector = self.rule.step(state.vector, item, signals.stars_strength(stars))
             self._store_vector(conn, user_id, vector, state, when)
-            self._notify(conn, f"user:{user_id}")
         # Committed: now update what this process keeps in memory.
         self.vectors.put(user_id, vector, state.n_ratings)
         self.profiles.discard(user_id)
-        self._community = None
+        self._count_in_community(stars, old_stars)
         if self._base is not None and not had_rating:
             self._base.learn_one(user_id, film_id, stars)
-        return RateResult(user_id, film_id, stars, bool(had_rating), state.n_ratings,
+        return RateResult(user_id, film_id, stars, had_rating, state.n_ratings,
                           state.n_ratings >= self.model_settings.min_ratings)
 
     def feedback(self, user_id, film_id, kind: str, *, context: dict | None = None,
@@ -378,16 +385,15 @@ class Service:
         context_json = json.dumps(context or {}, ensure_ascii=False, default=str)
         with self.db.pool.connection() as conn, conn.transaction():
             state = self._lock_user(conn, user_id)
-            when = _as_datetime(at) or conn.execute(q.CLOCK).fetchone()[0]
-            replaced = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()[0]
-            conn.execute(q.INSERT_FEEDBACK, (user_id, film_id, kind, context_json, when))
+            old_stars, had_feedback = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()
+            when = conn.execute(q.INSERT_FEEDBACK, (user_id, film_id, kind, context_json,
+                                                    _as_datetime(at))).fetchone()[0]
             state.n_feedback += 1
-            if replaced or self._needs_rebuild(state, when):
+            if old_stars is not None or had_feedback or self._needs_rebuild(state, when):
                 vector = self._rebuilt_vector(conn, user_id)
             else:
                 vector = self.rule.step(state.vector, item, strength)
             self._store_vector(conn, user_id, vector, state, when)
-            self._notify(conn, f"user:{user_id}")
         self.vectors.put(user_id, vector, state.n_ratings)
         self.profiles.discard(user_id)
         return FeedbackResult(user_id, film_id, kind, state.n_feedback)
@@ -425,12 +431,13 @@ class Service:
         if unknown:
             raise UnknownFilm(sorted(unknown)[0])
         uniq = sorted(set(users.tolist()))
-        zero = self.rule.zero().tolist()
+        zero = self.rule.zero()
         with self.db.pool.connection() as conn, conn.transaction():
             conn.execute(q.ENSURE_USERS, (uniq,))
             conn.execute(q.ENSURE_EMBEDDINGS, (zero, self.rule.dim, self.model_settings.version, uniq))
-            states = {row[0]: _UserState(_as_vector(row[1]), row[3], row[4], row[5], row[6])
-                      for row in conn.execute(q.LOCK_EMBEDDINGS, (uniq,))}
+            with conn.cursor(binary=True) as cur:
+                states = {row[0]: _UserState(_as_vector(row[1]), row[3], row[4], row[5], row[6])
+                          for row in cur.execute(q.LOCK_EMBEDDINGS, (uniq,))}
             existing = {(u, f): (s, t) for u, f, s, t in
                         conn.execute(q.EXISTING_RATINGS, (users.tolist(), films.tolist()))}
             rebuild = {r[0] for r in conn.execute(q.USERS_WITH_FEEDBACK_ON, (users.tolist(), films.tolist()))}
@@ -463,7 +470,7 @@ class Service:
                 vectors[u] = self._rebuilt_vector(conn, u)
             with conn.cursor() as cur:
                 cur.executemany(q.UPDATE_EMBEDDING, [
-                    {"embedding": vectors[u].tolist(), "dim": self.rule.dim,
+                    {"embedding": vectors[u], "dim": self.rule.dim,
                      "n_ratings": states[u].n_ratings, "n_feedback": states[u].n_feedback,
                      "version": self.model_settings.version, "at": last_at[u], "user_id": u}
                     for u in last_at])
@@ -496,7 +503,7 @@ class Service:
         with self.db.pool.connection() as conn, conn.transaction():
             n = conn.execute(q.COUNT_USER_ROWS, {"u": user_id}).fetchone()[0]
             conn.execute(q.DELETE_USER, (user_id,))
-            self._notify(conn, f"user:{user_id}")
+            self._notify(conn, f"user:{user_id}:{self._token}")
         self.vectors.discard(user_id)
         self.profiles.discard(user_id)
         self._community = None
@@ -538,7 +545,8 @@ class Service:
         personalised = n_ratings >= self.model_settings.min_ratings and bool(np.any(vector))
         base_model = self.base_model()
         base = base_model.score(rated, cat.ids[cand])
-        personal = cat.matrix[cand] @ vector if personalised else None
+        # One product over the whole catalogue, then pick: cheaper than copying the candidates' rows.
+        personal = (cat.matrix @ vector)[cand] if personalised else None
         ranking = ranker.rank(candidate_ids=cat.ids[cand], personal=personal, base=base, k=k,
                               blend_weight=weight, base_model=base_model.name,
                               personalised=personalised)
@@ -568,14 +576,29 @@ class Service:
         return out
 
     def community(self) -> preferences.CommunityStats:
-        cached = self._community
-        if cached is not None and time.monotonic() - cached[0] < 60:
-            return cached[1]
-        with self.db.pool.connection() as conn:
-            mean, std, _ = conn.execute(q.COMMUNITY_STATS).fetchone()
-        stats = preferences.CommunityStats(mean or 0.0, std or 0.0, len(self.catalogue().genres()))
-        self._community = (time.monotonic(), stats)
-        return stats
+        """Mean and spread of every rating, and the catalogue's genre count. Kept as sums: this
+        process adds its own ratings as it writes; other processes' writes (NOTIFY) and bulk
+        changes make it re-read them."""
+        sums = self._community
+        if sums is None:
+            with self.db.pool.connection() as conn:
+                n, total, squares = conn.execute(q.COMMUNITY_SUMS).fetchone()
+            sums = self._community = [int(n), float(total), float(squares)]
+        n, total, squares = sums
+        mean = total / n if n else 0.0
+        std = math.sqrt(max(0.0, squares / n - mean * mean)) if n else 0.0
+        return preferences.CommunityStats(mean, std, self.catalogue().n_genres)
+
+    def _count_in_community(self, stars: float, old_stars: float | None) -> None:
+        sums = self._community
+        if sums is not None:
+            if old_stars is None:
+                sums[0] += 1
+            else:
+                sums[1] -= old_stars
+                sums[2] -= old_stars * old_stars
+            sums[1] += stars
+            sums[2] += stars * stars
 
     def profile(self, user_id) -> preferences.PreferenceProfile:
         """The user's taste profile (computed from their ratings, stored in user_preferences)."""
@@ -594,6 +617,7 @@ class Service:
             profile = preferences.analyse(user_id, films, community)
             profile.blend_weight = float(weights[0]) if weights else self.model_settings.blend_weight
             profile.model_weights = dict(weights[1]) if weights else {}
+            conn.execute(q.CACHE_WRITE)  # a derived row: no need to wait for the disk
             conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(profile.to_dict()), profile.n_ratings))
         self.profiles.put(user_id, profile)
         return profile

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from ..config import Settings
 from ..errors import StorageError
+from .vectors import register_vector_adapters
 
 __all__ = ["Database", "open_database", "embedded_url", "stop_embedded", "install_sigterm_handler"]
 
@@ -91,7 +92,7 @@ def open_database(settings: Settings, *, url: str | None = None) -> Database:
     url = url or settings.database_url or embedded_url(settings.home)
     pool = ConnectionPool(
         url, min_size=settings.pool_min, max_size=settings.pool_max, open=False,
-        check=ConnectionPool.check_connection, name="cinesync",
+        check=ConnectionPool.check_connection, name="cinesync", configure=register_vector_adapters,
         kwargs={"application_name": "cinesync"},
     )
     try:

@@ -48,6 +48,7 @@ ENSURE_EMBEDDINGS = """
 INSERT INTO user_embeddings (user_id, embedding, dim, model_version)
 SELECT u, %s, %s, %s FROM unnest(%s::bigint[]) AS u ON CONFLICT (user_id) DO NOTHING"""
 # The row lock that serialises every write for one user (two processes lose nothing).
+# Read with a binary cursor: the embedding arrives as a numpy array (storage.vectors).
 LOCK_EMBEDDING = """
 SELECT embedding, dim, n_ratings, n_feedback, model_version, last_event_at
 FROM user_embeddings WHERE user_id = %s FOR UPDATE"""
@@ -61,16 +62,23 @@ UPDATE user_embeddings SET embedding = %(embedding)s, dim = %(dim)s, n_ratings =
     n_feedback = %(n_feedback)s, model_version = %(version)s,
     last_event_at = GREATEST(last_event_at, %(at)s), updated_at = now()
 WHERE user_id = %(user_id)s"""
+# The same, and tell the other processes (delivered at commit) in the same round trip.
+UPDATE_EMBEDDING_NOTIFY = f"""
+WITH updated AS ({UPDATE_EMBEDDING} RETURNING user_id)
+SELECT pg_notify('cinesync_changes', %(note)s) FROM updated"""
 
 # --- ratings and feedback -----------------------------------------------------------------------
 CLOCK = "SELECT clock_timestamp()"
+# Whether the user already has a rating / feedback on the film, and the rating's stars.
 PREVIOUS_SIGNAL = """
-SELECT EXISTS (SELECT 1 FROM ratings WHERE user_id = %(u)s AND movie_id = %(f)s)
-    OR EXISTS (SELECT 1 FROM feedback WHERE user_id = %(u)s AND movie_id = %(f)s)"""
-RATING_OF = "SELECT stars, rated_at FROM ratings WHERE user_id = %s AND movie_id = %s"
+SELECT (SELECT stars FROM ratings WHERE user_id = %(u)s AND movie_id = %(f)s),
+       EXISTS (SELECT 1 FROM feedback WHERE user_id = %(u)s AND movie_id = %(f)s)"""
+# Time defaults to the clock at the write (under the user's lock: monotonic per user).
 UPSERT_RATING = """
-INSERT INTO ratings (user_id, movie_id, stars, rated_at) VALUES (%s, %s, %s, %s)
-ON CONFLICT (user_id, movie_id) DO UPDATE SET stars = EXCLUDED.stars, rated_at = EXCLUDED.rated_at"""
+INSERT INTO ratings (user_id, movie_id, stars, rated_at)
+VALUES (%s, %s, %s, coalesce(%s::timestamptz, clock_timestamp()))
+ON CONFLICT (user_id, movie_id) DO UPDATE SET stars = EXCLUDED.stars, rated_at = EXCLUDED.rated_at
+RETURNING rated_at"""
 EXISTING_RATINGS = """
 SELECT r.user_id, r.movie_id, r.stars, r.rated_at FROM ratings r
 JOIN unnest(%s::bigint[], %s::int[]) AS k(u, f) ON r.user_id = k.u AND r.movie_id = k.f"""
@@ -78,8 +86,9 @@ USERS_WITH_FEEDBACK_ON = """
 SELECT DISTINCT fb.user_id FROM feedback fb
 JOIN unnest(%s::bigint[], %s::int[]) AS k(u, f) ON fb.user_id = k.u AND fb.movie_id = k.f"""
 INSERT_FEEDBACK = """
-INSERT INTO feedback (user_id, movie_id, kind, context, created_at) VALUES (%s, %s, %s, %s, %s)
-RETURNING id"""
+INSERT INTO feedback (user_id, movie_id, kind, context, created_at)
+VALUES (%s, %s, %s, %s, coalesce(%s::timestamptz, clock_timestamp()))
+RETURNING created_at"""
 # One effective signal per film: the latest rating or feedback; oldest first.
 EFFECTIVE_SIGNALS = """
 SELECT movie_id, stars, kind, at FROM (
@@ -99,7 +108,9 @@ RATED_FILMS = """
 SELECT r.movie_id, r.stars, m.genres, m.directors, m.actors, m.year
 FROM ratings r JOIN movies m ON m.id = r.movie_id WHERE r.user_id = %s ORDER BY r.movie_id"""
 ALL_RATINGS = "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"
-COMMUNITY_STATS = "SELECT avg(stars)::float8, stddev_pop(stars)::float8, count(*) FROM ratings"
+# Sums rather than avg/stddev so a process can keep them up to date as it writes.
+COMMUNITY_SUMS = "SELECT count(*), coalesce(sum(stars::float8), 0), coalesce(sum((stars::float8)^2), 0) FROM ratings"
+CACHE_WRITE = "SET LOCAL synchronous_commit TO off"  # for derived rows only (profiles)
 
 # --- profiles and weights -----------------------------------------------------------------------
 UPSERT_PROFILE = """
