@@ -28,7 +28,7 @@ def read_token(env_file: Path | None) -> str | None:
     return token or None
 
 
-def _shards(value: str) -> str:
+def _shards(ctx, param, value: str) -> str:
     value = value.strip().lower()
     if value in ("off", "auto") or (value.isdigit() and int(value) >= 1):
         return value
@@ -49,7 +49,7 @@ def _no_voice_warning(record) -> bool:
                    "globally (up to an hour).")
 @click.option("--no-sync", is_flag=True,
               help="Do not register commands at start-up (they were registered before).")
-@click.option("--shards", default="off", show_default=True, callback=lambda c, p, v: _shards(v),
+@click.option("--shards", default="off", show_default=True, callback=_shards, metavar="off|auto|N",
               help="off: one connection; auto: as many shards as Discord recommends; N: N shards.")
 @click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path), default=Path(".env"),
               show_default=True, help="Where to read DISCORD_TOKEN when it is not in the environment.")

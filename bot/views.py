@@ -202,8 +202,8 @@ class QuickRateView(OwnedView):
             more = await self.service.films_to_rate(self.owner_id, QUICK_BATCH + len(self.seen))
             self.queue = [f for f in more if f.id not in self.seen][:QUICK_BATCH]
             self.seen.update(f.id for f in self.queue)
-        if not self.queue:
-            return await self.finish(interaction, embed=self._done_embed(out_of_films=True))
+        if not self.queue:  # a single-film card simply ends; the quick flow ran out of films
+            return await self.finish(interaction, embed=self._done_embed(out_of_films=self.refill))
         await interaction.edit_original_response(embed=self.card(), view=self)
 
 
