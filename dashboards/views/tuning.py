@@ -1,2 +1,139 @@
+"""Tuning: replay a rating stream under a sweep of one setting, then save the chosen defaults.
+
+The replay (``personalization.replay``) walks the stream "test, then learn" and reports HR@10 and
+NDCG@10 per model. The tuned model is run once per value of the swept setting; the baselines do
+not depend on it and run once, drawn as dashed reference lines.
+"""
+
+from dataclasses import fields, replace
+from pathlib import Path
+
 import streamlit as st
-st.title("todo")
+
+from dashboards import charts, data, frames, ui
+from personalization.config import ConfigError, ModelSettings
+
+try:
+    from personalization import replay
+except ImportError as exc:  # the replay evaluation is an optional part of the core
+    replay, REPLAY_ERROR = None, str(exc)
+
+# Settings a slider can move, with their range; only those this version of ModelSettings has.
+TUNABLE = {name: bounds for name, bounds in {
+    "learning_rate": (0.01, 1.0), "strong_learning_rate": (0.01, 1.0), "blend_weight": (0.0, 1.0),
+    "weight_popularity": (0.0, 1.0), "weight_itemknn": (0.0, 1.0), "weight_ease": (0.0, 1.0),
+    "weight_als": (0.0, 1.0), "ensemble_rate": (0.0, 2.0),
+}.items() if name in {f.name for f in fields(ModelSettings)}}
+SAVED_BY_FORM = [n for n in ("learning_rate", "strong_learning_rate", "blend_weight") if n in TUNABLE]
+
+key = ui.connect()
+st.title("Tuning")
+current = data.service().model_settings
+
+
+def tuned_and_baselines() -> tuple[str, list[str]]:
+    """The model the settings shape (the product's default configuration) and its references."""
+    models = list(getattr(replay, "DEFAULT_MODELS", ()) or getattr(replay, "MODELS", ()))
+    tuned = "cinesync" if "cinesync" in getattr(replay, "MODELS", models) else models[-1]
+    return tuned, [m for m in models if m != tuned]
+
+
+def run_sweep(stream, setting: str, values: list[float], every: int, max_events: int) -> list:
+    """Each value of ``setting`` replayed for the tuned model, the baselines once; with progress."""
+    tuned, baselines = tuned_and_baselines()
+    bar = st.progress(0.0, text="Replaying…")
+    runs, total = [], len(values) + bool(baselines)
+    if baselines:
+        report = replay.run_replay(stream, models=baselines, every=every, settings=current,
+                                   max_events=max_events)
+        runs.append(({setting: None, "role": "baseline"}, report))
+        bar.progress(1 / total, text=f"baselines done ({', '.join(baselines)})")
+    for i, value in enumerate(values, 1):
+        settings = replace(current, **{setting: value})
+        report = replay.run_replay(stream, models=(tuned,), every=every, settings=settings,
+                                   max_events=max_events)
+        runs.append(({setting: value, "role": "tuned"}, report))
+        bar.progress((i + bool(baselines)) / total, text=f"{setting} = {value:g} done")
+    bar.empty()
+    return runs
+
+
+# -- replay ---------------------------------------------------------------------------------
+st.subheader("Replay the rating stream")
+if replay is None:
+    st.info(f"Replay not available: the replay evaluation could not be imported ({REPLAY_ERROR}). "
+            "The settings can still be saved below.", icon=":material/hourglass_empty:")
+else:
+    source = st.radio("Stream", ["stored ratings", "a MovieLens folder"], horizontal=True, key="source")
+    folder = st.text_input("MovieLens folder (ml-100k or ml-latest layout)", key="folder") \
+        if source == "a MovieLens folder" else ""
+    left, right = st.columns(2)
+    setting = left.selectbox("Setting to sweep", list(TUNABLE), key="setting")
+    lo, hi = TUNABLE[setting]
+    span = right.slider("Range", lo, hi, (lo, hi), key=f"range_{setting}")
+    left, right, last = st.columns(3)
+    points = left.slider("Values in the range", 2, 8, 4, key="points")
+    max_events = right.number_input("Replay at most this many ratings", 100, 1_000_000, 5_000, step=1000,
+                                    key="max_events")
+    every = last.number_input("Evaluate every n-th eligible rating", 1, 100, 1, key="every")
+    values = [round(span[0] + (span[1] - span[0]) * i / (points - 1), 4) for i in range(points)]
+    st.caption(f"Values: {', '.join(f'{v:g}' for v in values)}")
+
+    if st.button("Run replay", type="primary", key="run_replay"):
+        try:
+            stream = data.replay_stream(key) if source == "stored ratings" else replay.load_stream(Path(folder))
+        except (OSError, ValueError) as exc:
+            stream = None
+            st.error(f"Cannot read that stream: {exc}")
+        if stream is not None and len(stream) == 0:
+            ui.empty_state("There are no ratings to replay.")
+        elif stream is not None:
+            try:
+                runs = run_sweep(stream, setting, values, int(every), int(max_events))
+            except (ValueError, ConfigError) as exc:
+                st.error(f"The replay stopped: {exc}")
+            else:
+                results = frames.replay_results(runs)
+                st.session_state["replay"] = {"setting": setting, "results": results,
+                                              "protocol": runs[-1][1].protocol}
+                tuned = results[results["role"] == "tuned"]
+                if not tuned.empty and setting in SAVED_BY_FORM:
+                    best = tuned.loc[tuned["ndcg_at_10"].idxmax(), setting]
+                    st.session_state[f"save_{setting}"] = float(best)  # preset the form below
+
+    done = st.session_state.get("replay")
+    if done:
+        results, swept = done["results"], done["setting"]
+        tuned = results[results["role"] == "tuned"]
+        baselines = results[results["role"] == "baseline"]
+        protocol = done["protocol"]
+        st.caption(f"{protocol.get('dataset', '')}: {protocol.get('events', '?')} ratings, "
+                   f"{protocol.get('evaluated', '?')} events evaluated.")
+        if protocol.get("evaluated", 1) == 0:
+            st.warning("No rating qualified for evaluation (a user needs 5 earlier ratings and the rating "
+                       "must be 4 stars or more): replay more ratings.")
+        metric = st.radio("Metric", ["ndcg_at_10", "hr_at_10"], horizontal=True, key="metric",
+                          format_func=charts.METRIC_TITLES.get)
+        ui.chart(charts.replay_chart(tuned, swept, metric, baselines), key="replay_chart")
+        st.dataframe(results.drop(columns=["role"]), hide_index=True, key="replay_table")
+
+# -- save -------------------------------------------------------------------------------------
+st.subheader("Engine defaults")
+st.caption("Stored in the database: the bot and every other process use them at once, without a restart. "
+           "Taste vectors learned under other learning rates are rebuilt when their user is next seen.")
+with st.form("save_settings"):
+    chosen = {}
+    for name in SAVED_BY_FORM:
+        lo, hi = TUNABLE[name]
+        st.session_state.setdefault(f"save_{name}", float(getattr(current, name)))
+        chosen[name] = st.slider(name.replace("_", " "), lo, hi, step=0.01, key=f"save_{name}")
+    if st.form_submit_button("Save as the engine's defaults", key="save"):
+        try:
+            saved = data.save_model_settings(key, **chosen)
+        except ConfigError as exc:
+            st.error(f"Not saved: {exc}")
+        else:
+            st.success("Saved: " + ", ".join(f"{n} = {getattr(saved, n):g}" for n in chosen))
+in_use = data.service().model_settings
+st.dataframe([{"setting": n, "value": getattr(in_use, n)} for n in TUNABLE], hide_index=True,
+             key="current_settings")

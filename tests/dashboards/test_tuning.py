@@ -1,0 +1,48 @@
+"""Tuning page: the replay sweep's figures and saving the engine's defaults."""
+
+import pytest
+
+from personalization.config import Settings
+from personalization.service import Service
+
+replay = pytest.importorskip("personalization.replay", reason="the replay evaluation is not in this tree")
+
+
+def test_replay_sweep_plots_each_value_and_the_baselines(demo_app):
+    at = demo_app("tuning")
+    at.selectbox(key="setting").set_value("learning_rate").run()
+    at.slider(key="range_learning_rate").set_value((0.05, 0.45)).run()
+    at.slider(key="points").set_value(2)
+    at.number_input(key="max_events").set_value(600)
+    at.button(key="run_replay").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    results = next(d.value for d in at.dataframe if "ndcg_at_10" in d.value.columns)
+    tuned = results[results["learning_rate"].notna()]
+    assert sorted(tuned["learning_rate"]) == [0.05, 0.45]
+    assert (results["evaluated"] > 0).all()
+    assert results["hr_at_10"].between(0, 1).all() and (results["ndcg_at_10"] <= results["hr_at_10"]).all()
+    chart = at.get("vega_lite_chart")[0].proto.spec
+    assert "learning_rate" in chart and "strokeDash" in chart   # the sweep and the baseline rules
+    # The form is preset to the best value found.
+    best = tuned.loc[tuned["ndcg_at_10"].idxmax(), "learning_rate"]
+    assert at.slider(key="save_learning_rate").value == pytest.approx(best)
+
+
+def test_saving_defaults_reaches_other_processes(demo_app, demo_db_url, tmp_path):
+    at = demo_app("tuning")
+    at.slider(key="save_blend_weight").set_value(0.35)
+    at.slider(key="save_learning_rate").set_value(0.2)
+    at.button(key="save").click().run()
+    assert "Saved" in at.success[0].value
+    with Service.open(Settings(home=tmp_path / "x"), url=demo_db_url, listen=False) as other:
+        assert other.model_settings.blend_weight == pytest.approx(0.35)
+        assert other.model_settings.learning_rate == pytest.approx(0.2)
+    shown = next(d.value for d in at.dataframe if "setting" in d.value.columns)
+    assert shown.set_index("setting").loc["blend_weight", "value"] == pytest.approx(0.35)
+
+
+def test_tuning_on_an_empty_database_says_so(empty_app):
+    at = empty_app("tuning")
+    at.button(key="run_replay").click().run()
+    assert any("no ratings to replay" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
