@@ -1,0 +1,4 @@
+"""CineSync on Discord: slash commands over the engine's service API (see docs/bot.md).
+
+Run with `cinesync bot`; `bot.app.build_bot(service)` builds it around an AsyncService.
+"""
