@@ -638,7 +638,7 @@ class Service:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         with self.db.pool.connection() as conn:
             rows = conn.execute(q.SEARCH_FILMS, {"q": escaped, "limit": max(1, min(limit, 100))}).fetchall()
-        return [self.film(r[0]) for r in rows]
+        return [_film(r) for r in rows]
 
     def status(self) -> Status:
         from .storage.db import redact
@@ -669,17 +669,23 @@ class Service:
         return [(cat.films[i], float(sims[i])) for i in best]
 
     def films_to_rate(self, user_id, n: int = 5) -> list[Film]:
-        """Films the user probably knows: popular, not yet rated, spread over genres."""
-        recs = self.recommend(user_id, k=max(4 * n, 20))
-        picked, seen_genres = [], set()
-        for r in recs.items:  # first pass: one film per new leading genre
-            lead = r.film.genres[0] if r.film.genres else ""
-            if lead not in seen_genres:
-                picked.append(r.film)
-                seen_genres.add(lead)
+        """Films the user probably knows: the most often rated they have not rated (or hidden),
+        one per leading genre first so the cards are diverse."""
+        user_id = check_user_id(user_id)
+        cat = self.catalogue()
+        _, excluded = self.history(user_id)
+        with self.db.pool.connection() as conn:
+            rows = conn.execute(q.FILM_POPULARITY).fetchall()
+        counts = {f: n_all for f, n_all, _ in rows}
+        order = sorted((f for f in cat.ids.tolist() if f not in excluded), key=lambda f: (-counts.get(f, 0), f))
+        picked, rest, seen_genres = [], [], set()
+        for film_id in order[: max(20 * n, 100)]:
+            film = cat.get(film_id)
+            lead = film.genres[0] if film.genres else ""
+            (rest if lead in seen_genres else picked).append(film)
+            seen_genres.add(lead)
             if len(picked) == n:
-                return picked
-        rest = [r.film for r in recs.items if r.film not in picked]
+                break
         return (picked + rest)[:n]
 
     def film_fans(self, film_id, k: int = 20, min_stars: float = 4.0) -> list[dict]:

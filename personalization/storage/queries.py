@@ -23,7 +23,7 @@ SELECT id, title, year, genres, directors, actors, metadata FROM movies ORDER BY
 FILM_EXISTS = "SELECT EXISTS (SELECT 1 FROM movies WHERE id = %s)"
 FILM = "SELECT id, title, year, genres, directors, actors, metadata FROM movies WHERE id = %s"
 SEARCH_FILMS = """
-SELECT id, title, year, genres FROM movies
+SELECT id, title, year, genres, directors, actors, metadata FROM movies
 WHERE title ILIKE '%%' || %(q)s || '%%'
 ORDER BY (lower(title) = lower(%(q)s)) DESC, (title ILIKE %(q)s || '%%') DESC, length(title), id
 LIMIT %(limit)s"""
