@@ -513,16 +513,20 @@ class Service:
     # -- reads ---------------------------------------------------------------------------------
     def history(self, user_id) -> tuple[dict[int, float], set[int]]:
         """The user's ``{film: stars}`` and the films they must never be recommended."""
-        user_id = check_user_id(user_id)
+        rated, excluded, _ = self._history_and_weights(check_user_id(user_id))
+        return rated, excluded
+
+    def blend_weight(self, user_id) -> float:
+        return self._history_and_weights(check_user_id(user_id))[2]
+
+    def _history_and_weights(self, user_id: int) -> tuple[dict[int, float], set[int], float]:
+        """What ``recommend`` reads per request, in one pooled connection."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
+            weights = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
         rated = {f: float(s) for f, s in rows if s is not None}
-        return rated, {f for f, _ in rows}
-
-    def blend_weight(self, user_id: int) -> float:
-        with self.db.pool.connection() as conn:
-            row = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
-        return float(row[0]) if row else self.model_settings.blend_weight
+        weight = float(weights[0]) if weights else self.model_settings.blend_weight
+        return rated, {f for f, _ in rows}, weight
 
     def recommend(self, user_id, k: int = 10, *, genre: str | None = None,
                   decade: int | None = None) -> Recommendations:
@@ -532,8 +536,7 @@ class Service:
         cat = self.catalogue()
         state = self.user_vector(user_id)
         vector, n_ratings = state if state is not None else (self.rule.zero(), 0)
-        rated, excluded = self.history(user_id)
-        weight = self.blend_weight(user_id)
+        rated, excluded, weight = self._history_and_weights(user_id)
         mask = np.ones(len(cat), dtype=bool)
         if excluded:
             mask[cat.positions(excluded)] = False
