@@ -11,7 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .catalogue import Film
 from .errors import ImportFormatError, InvalidRating
@@ -93,17 +93,29 @@ def _check_newline(path: Path, text: str) -> None:
 def read_ratings_csv(path: Path) -> list[RatingEvent]:
     """``userId,movieId,rating,timestamp`` with that header; ordered by timestamp."""
     path = Path(path)
-    text = _read_text(path)
-    _check_newline(path, text)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header[:4]] != ["userId", "movieId", "rating", "timestamp"]:
-        raise ImportFormatError(f"{path}:1: expected the header userId,movieId,rating,timestamp")
-    events = [_rating_event(row, f"{path}:{n}") for n, row in enumerate(reader, start=2) if row]
+    events = [_rating_event(row, where)
+              for where, row in _csv_rows(path, ("userId", "movieId", "rating", "timestamp"), check_width=False)]
     return _sorted(events)
 
 
-def read_movielens(directory: Path, *, on_progress: Callable[[str], None] | None = None) -> MovieLensData:
+def _csv_rows(path: Path, header: tuple[str, ...], *, check_width: bool = True):
+    """``(where, row)`` for each non-empty row of a checked CSV file with this header."""
+    text = _read_text(path)
+    _check_newline(path, text)
+    reader = csv.reader(io.StringIO(text))
+    found = next(reader, None)
+    if found is None or [h.strip() for h in found[: len(header)]] != list(header):
+        raise ImportFormatError(f"{path}:1: expected the header {','.join(header)}")
+    for n, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if check_width and len(row) != len(header):
+            raise ImportFormatError(f"{path}:{n}: expected {len(header)} fields "
+                                    f"({', '.join(header)}), got {len(row)}")
+        yield f"{path}:{n}", row
+
+
+def read_movielens(directory: Path) -> MovieLensData:
     directory = Path(directory)
     layout = detect_layout(directory)
     if layout == "ml-100k":
@@ -163,18 +175,7 @@ def _read_100k_ratings(path: Path) -> list[RatingEvent]:
 
 
 def _read_latest_movies(path: Path) -> Iterable[Film]:
-    text = _read_text(path)
-    _check_newline(path, text)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header[:3]] != ["movieId", "title", "genres"]:
-        raise ImportFormatError(f"{path}:1: expected the header movieId,title,genres")
-    for n, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        where = f"{path}:{n}"
-        if len(row) != 3:
-            raise ImportFormatError(f"{where}: expected 3 fields (movieId, title, genres), got {len(row)}")
+    for where, row in _csv_rows(path, ("movieId", "title", "genres")):
         title, year = split_title(row[1])
         genres = tuple(g for g in row[2].split("|") if g and g != "(no genres listed)")
         yield Film(_int(row[0], where, "film id"), _title(title, where), year, genres)
@@ -189,20 +190,9 @@ def _title(title: str, where: str) -> str:
 
 
 def _merge_credits(films: list[Film], path: Path) -> list[Film]:
-    text = _read_text(path)
-    _check_newline(path, text)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header[:3]] != ["movieId", "role", "person"]:
-        raise ImportFormatError(f"{path}:1: expected the header movieId,role,person")
     directors: dict[int, list[str]] = {}
     actors: dict[int, list[str]] = {}
-    for n, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        where = f"{path}:{n}"
-        if len(row) != 3:
-            raise ImportFormatError(f"{where}: expected 3 fields (movieId, role, person), got {len(row)}")
+    for where, row in _csv_rows(path, ("movieId", "role", "person")):
         film, role, person = _int(row[0], where, "film id"), row[1].strip().lower(), row[2].strip()
         if role not in ("director", "actor"):
             raise ImportFormatError(f"{where}: role must be 'director' or 'actor', got {row[1]!r}")
