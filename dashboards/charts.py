@@ -70,7 +70,8 @@ def recommendations_chart(frame: pd.DataFrame) -> alt.Chart:
                       var_name="part", value_name="contribution")
     long["part"] = long["part"].map({"personal_part": "personal", "base_part": "base model"})
     return (alt.Chart(long, title="Score = personal part + base part").mark_bar()
-            .encode(y=alt.Y("film:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None),
+            .encode(y=alt.Y("film:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None,
+                            axis=alt.Axis(labelLimit=260)),
                     x=alt.X("sum(contribution):Q", title="score"),
                     color=alt.Color("part:N", title=None, scale=alt.Scale(domain=["personal", "base model"])),
                     tooltip=["film:N", "part:N", alt.Tooltip("contribution:Q", format=".3f"), "reason:N"]))
@@ -92,7 +93,7 @@ def trajectory_chart(frame: pd.DataFrame) -> alt.Chart:
 def similarity_chart(frame: pd.DataFrame, label: str, title: str) -> alt.Chart:
     """Neighbours (films or users) by cosine similarity, closest on top."""
     return (alt.Chart(frame, title=title).mark_bar()
-            .encode(y=alt.Y(f"{label}:N", sort="-x", title=None), x=alt.X("similarity:Q", title="cosine"),
+            .encode(y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)), x=alt.X("similarity:Q", title="cosine"),
                     tooltip=[c for c in frame.columns]))
 
 

@@ -39,7 +39,9 @@ cols[4].metric("Personal weight", f"{profile.blend_weight:.2f}",
 if profile.n_ratings == 0:
     st.info("This user has no ratings yet: no favourites to show.")
 else:
-    tabs = st.tabs([name.capitalize() for name in frames.FEATURE_FIELDS])
+    favourites, style = st.columns(2)
+    with favourites:
+        tabs = st.tabs([name.capitalize() for name in frames.FEATURE_FIELDS])
     for tab, field in zip(tabs, frames.FEATURE_FIELDS):
         with tab:
             table = frames.features(profile, field)
@@ -47,9 +49,11 @@ else:
                 st.info(f"No {field} above this user's own mean rating.")
                 continue
             ui.chart(charts.features_chart(table, f"Favourite {field}"), key=f"features_{field}")
-            st.dataframe(table, hide_index=True, key=f"features_table_{field}")
-    community = frames.star_distribution(data.overview(key))
-    ui.chart(charts.styles_chart(frames.rating_styles(profile, community)), key="styles")
+            with st.expander("As a table"):
+                st.dataframe(table, hide_index=True, key=f"features_table_{field}")
+    with style:
+        community = frames.star_distribution(data.overview(key))
+        ui.chart(charts.styles_chart(frames.rating_styles(profile, community)), key="styles")
 
 # -- recommendations ----------------------------------------------------------------------
 st.subheader("Recommendations")
@@ -68,6 +72,7 @@ if picks.empty:
 else:
     ui.chart(charts.recommendations_chart(picks), key="recommendations")
     st.dataframe(picks, hide_index=True, key="recommendations_table",
+                 column_order=["rank", "film", "genres", "score", "personal", "base", "reason"],
                  column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
                                                                          format="%.3f")})
 
