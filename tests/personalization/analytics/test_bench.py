@@ -26,3 +26,10 @@ def test_quick_bench_prints_the_json_shape():
     names = " ".join(r["name"] for r in results)
     for case in ("learn_one", "rate", "recommend", "profile", "ingestion", "memory", "Polars", "DuckDB"):
         assert case in names
+
+
+def test_versus_says_better_or_worse():
+    from personalization.bench import versus
+    assert versus(2.5, 10, lower_is_better=True) == "4.0x better"
+    assert versus(12.5, 10, lower_is_better=True) == "1.2x worse"
+    assert versus(9000, 3000, lower_is_better=False) == "3.0x better"
