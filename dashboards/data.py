@@ -157,4 +157,4 @@ def replay_stream(key: str):
     """The stored rating stream in the shape the replay evaluation reads (see ``replay``)."""
     from personalization.replay import Stream
     svc = _service(key)
-    return Stream(ratings=svc.all_ratings(), films=svc.catalogue().films)
+    return Stream(ratings=svc.all_ratings(), films=svc.catalogue().films, name="stored ratings")

@@ -11,13 +11,13 @@ if not data.genres(key) and not data.search_films(key, "", 1):
     ui.empty_state("No films in the catalogue yet.")
     st.stop()
 
-query = st.text_input("Find a film by title", key="film_query", placeholder="part of a title",
-                      on_change=lambda: st.session_state.pop("film", None))
+query = st.text_input("Find a film by title", key="film_query", placeholder="part of a title")
 found = data.search_films(key, query.strip(), 50)
 if not found:
     st.info(f"No film title contains {query.strip()!r}.", icon=":material/search_off:")
     st.stop()
-film = st.selectbox("Film", found, format_func=lambda f: f.label, key="film")
+# One picker per search: a new search starts at its first match, and the browser shows the same.
+film = st.selectbox("Film", found, format_func=lambda f: f.label, key=f"film:{query.strip()}")
 
 st.subheader(film.label)
 st.markdown(f"**Genres** {', '.join(film.genres) or '-'}  \n**Directors** {', '.join(film.directors) or '-'}  \n"

@@ -100,12 +100,11 @@ def _rate_as_user(film_id: int, stars: float, before: list[str]) -> None:
 
 
 st.subheader(f"Try it: rate a film as user {user_id}")
-# A new search starts from its first match (a kept selection would point at the old results).
-film_query = st.text_input("Find a film", key="try_query", placeholder="part of a title",
-                           on_change=lambda: st.session_state.pop("try_film", None))
+film_query = st.text_input("Find a film", key="try_query", placeholder="part of a title")
 candidates = data.search_films(key, film_query.strip(), 50) if film_query.strip() else []
 with st.form("try_it"):
-    chosen_film = st.selectbox("Film", candidates, format_func=lambda f: f.label, key="try_film",
+    # One picker per search: a new search starts at its first match, and the browser shows the same.
+    chosen_film = st.selectbox("Film", candidates, format_func=lambda f: f.label, key=f"try_film:{film_query.strip()}",
                                placeholder="search for a film above" if not candidates else "pick a film")
     stars = st.select_slider("Stars", [x / 2 for x in range(1, 11)], value=4.0, key="try_stars")
     submitted = st.form_submit_button("Rate", disabled=not candidates, key="try_rate")

@@ -84,6 +84,7 @@ def test_dashboard_in_a_real_browser(served, demo_db_url):
     with psycopg.connect(demo_db_url) as conn:
         ratings = conn.execute("SELECT count(*) FROM ratings").fetchone()[0]
         other_user = conn.execute("SELECT user_id FROM user_embeddings ORDER BY n_ratings, user_id LIMIT 1").fetchone()[0]
+        film_title = conn.execute("SELECT title FROM movies ORDER BY id DESC LIMIT 1").fetchone()[0]
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -112,6 +113,18 @@ def test_dashboard_in_a_real_browser(served, demo_db_url):
             page.set_viewport_size({"width": 1400, "height": 1700})  # Streamlit scrolls inside: show more
             wait_for_charts(page, 3)
             page.screenshot(path=str(OUTPUT / "dashboard-users.png"), full_page=True)
+
+            # Films: a new search shows its first match in the picker and in the heading alike.
+            page.get_by_role("link", name="Films").click()
+            search = page.get_by_label("Find a film by title")
+            search.fill(film_title)
+            search.press("Enter")
+            page.wait_for_function(
+                "t => [...document.querySelectorAll(\"[data-testid='stSelectbox'] input\")]"
+                ".some(e => e.value.startsWith(t))", arg=film_title, timeout=30_000)
+            wait_for_charts(page, 2)
+            picked = page.locator("[data-testid='stSelectbox'] input").first.input_value()
+            assert page.get_by_role("heading", name=picked).count() == 1
         finally:
             browser.close()
     assert (OUTPUT / "dashboard-overview.png").stat().st_size > 10_000

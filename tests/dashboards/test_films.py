@@ -21,8 +21,8 @@ def test_films_page_shows_fans_neighbours_and_nearest_users(demo_app, svc):
     at = demo_app("films")
     film = next(f for f in svc.catalogue().films[3:] if svc.film_fans(f.id))
     at.text_input(key="film_query").set_value(film.title).run()
-    at.selectbox(key="film").set_value(film).run()
-    assert at.selectbox(key="film").value.id == film.id
+    at.selectbox(key=f"film:{film.title}").set_value(film).run()
+    assert at.selectbox(key=f"film:{film.title}").value.id == film.id
     assert at.subheader[0].value == film.label
     fans = table(at, "stars")
     assert fans["user_id"].tolist() == [f["user_id"] for f in svc.film_fans(film.id, 50)]

@@ -47,8 +47,9 @@ def test_rating_as_the_user_changes_their_picks(demo_app, expected):
     at = demo_app("users")
     before = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     top = before["film"].iloc[0]
-    at.text_input(key="try_query").set_value(top.rsplit(" (", 1)[0]).run()
-    film = at.selectbox(key="try_film").value
+    title = top.rsplit(" (", 1)[0]
+    at.text_input(key="try_query").set_value(title).run()
+    film = at.selectbox(key=f"try_film:{title}").value
     at.select_slider(key="try_stars").set_value(0.5)
     at.button(key="try_rate").click().run()
     assert not at.exception
