@@ -7,6 +7,8 @@ dropped (``demo_app``/``empty_app`` depend on the database fixture, so they tear
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,17 +39,28 @@ def assert_no_exception(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-@pytest.fixture
-def demo_app(demo_db_url, monkeypatch, tmp_path):
+def _listeners() -> int:
+    return sum(t.name == "cinesync-listener" for t in threading.enumerate())
+
+
+@contextmanager
+def _closed_afterwards():
+    """Clear the app's caches around a test and check its cached Service was really closed."""
     from dashboards import data
     data.close_all()
-    yield _runner(monkeypatch, tmp_path / "home", demo_db_url)
+    before = _listeners()
+    yield
     data.close_all()
+    assert _listeners() <= before, "a cached Service outlived its test"
+
+
+@pytest.fixture
+def demo_app(demo_db_url, monkeypatch, tmp_path):
+    with _closed_afterwards():
+        yield _runner(monkeypatch, tmp_path / "home", demo_db_url)
 
 
 @pytest.fixture
 def empty_app(db_url, monkeypatch, tmp_path):
-    from dashboards import data
-    data.close_all()
-    yield _runner(monkeypatch, tmp_path / "home", db_url)
-    data.close_all()
+    with _closed_afterwards():
+        yield _runner(monkeypatch, tmp_path / "home", db_url)
