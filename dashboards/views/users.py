@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboards import charts, data, frames, ui
+from personalization.errors import CineSyncError
 
 key = ui.connect()
 st.title("User explorer")
@@ -93,12 +94,6 @@ else:
 
 
 # -- try it ---------------------------------------------------------------------------------
-def _rate_as_user(film_id: int, stars: float, before: list[str]) -> None:
-    result = data.rate(key, user_id, film_id, stars)
-    st.session_state["try_it_result"] = {"user": user_id, "film": film_id, "stars": stars, "before": before,
-                                  "replaced": result.replaced}
-
-
 st.subheader(f"Try it: rate a film as user {user_id}")
 film_query = st.text_input("Find a film", key="try_query", placeholder="part of a title")
 candidates = data.search_films(key, film_query.strip(), 50) if film_query.strip() else []
@@ -109,9 +104,14 @@ with st.form("try_it"):
     stars = st.select_slider("Stars", [x / 2 for x in range(1, 11)], value=4.0, key="try_stars")
     submitted = st.form_submit_button("Rate", disabled=not candidates, key="try_rate")
 if submitted and chosen_film is not None:
-    # Rated here, after the list above was drawn: rerun so every chart shows the new state.
-    _rate_as_user(chosen_film.id, stars, picks["film"].tolist())
-    st.rerun()
+    try:
+        result = data.rate(key, user_id, chosen_film.id, stars)
+    except CineSyncError as exc:
+        st.error(f"Not rated: {exc}")
+    else:
+        st.session_state["try_it_result"] = {"user": user_id, "film": chosen_film.id, "stars": stars,
+                                             "before": picks["film"].tolist(), "replaced": result.replaced}
+        st.rerun()  # the charts above were drawn before the rating: draw them again
 
 last = st.session_state.get("try_it_result")
 if last and last["user"] == user_id:
