@@ -3,14 +3,23 @@
 Every base model follows one small contract (see ``base.BaseModel``): ``fit`` on a batch of
 ratings, ``learn_one`` for each new rating, ``score(history, candidates)`` against the user's
 *current* history, so a rating made a second ago already counts.
+
+The collaborative models (item-kNN, EASE, ALS) refit their item-item structure as the stream
+grows (``refit.RefitModel``); the library code (``implicit``, scipy) is imported only when one
+is fitted, so importing this package stays cheap.
 """
 
+from .als import ALS
 from .base import BaseModel, Ratings
+from .ease import EASE
+from .itemknn import ItemKNN
 from .popularity import Popularity
+from .trending import Trending
 
-__all__ = ["BaseModel", "Ratings", "Popularity", "make_base_model", "BASE_MODELS"]
+__all__ = ["BaseModel", "Ratings", "Popularity", "ItemKNN", "EASE", "ALS", "Trending", "make_base_model",
+           "BASE_MODELS"]
 
-BASE_MODELS = {"popularity": Popularity}
+BASE_MODELS = {"popularity": Popularity, "trending": Trending, "itemknn": ItemKNN, "ease": EASE, "als": ALS}
 
 
 def make_base_model(name: str, **params) -> BaseModel:

@@ -1,0 +1,65 @@
+"""Implicit-feedback matrix factorisation (``implicit``'s ALS, Hu, Koren & Volinsky 2008).
+
+Item factors are fitted by the library as the stream grows; the user's factors are re-solved
+from their *current* history at scoring time (``recalculate_user``, one small least-squares
+solve), so a new rating counts at once and a user unseen at fit time is scored too.
+Set ``OPENBLAS_NUM_THREADS=1`` (the replay CLI does): implicit's own threads do the work.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from .base import Ratings
+from .lookup import IdIndex
+from .refit import RefitModel, history_weights, scatter_scores, select_items, user_item_matrix
+
+__all__ = ["ALS"]
+
+
+class ALS(RefitModel):
+    name = "als"
+
+    def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 10.0,
+                 iterations: int = 10, low_weight: float = 1.0, max_items: int = 20000,
+                 min_count: int = 2, refit_every: int = 5000, seed: int = 7):
+        self.factors, self.regularization, self.alpha = int(factors), float(regularization), float(alpha)
+        self.iterations, self.low_weight, self.seed = int(iterations), float(low_weight), int(seed)
+        self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
+        self.items = IdIndex()
+        self.model = None
+        self._cache: dict = {}
+        self._init_log()
+
+    def _fit(self, ratings: Ratings) -> None:
+        from implicit.cpu.als import AlternatingLeastSquares  # heavy import, only when fitting
+
+        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
+        if len(items) == 0:
+            self.items, self.model = items, None
+            return
+        matrix, _ = user_item_matrix(ratings, items, self.low_weight)
+        model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
+                                        alpha=self.alpha, iterations=self.iterations,
+                                        random_state=self.seed, num_threads=1)
+        model.fit(matrix, show_progress=False)
+        _ = model.YtY  # computed once here rather than at the first request
+        self.model, self.items = model, items
+
+    def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
+        model, items = self.model, self.items
+        if model is None:
+            return np.zeros(len(candidates), np.float64)
+        pos, w = history_weights(history, items, low_weight=self.low_weight)
+        if len(pos) == 0:
+            return scatter_scores(np.zeros(len(items)), items, candidates, self._cache)
+        from scipy import sparse
+
+        order = np.argsort(pos, kind="stable")
+        row = sparse.csr_matrix((w[order], pos[order], [0, len(pos)]), shape=(1, len(items)))
+        row.sum_duplicates()
+        user = model.recalculate_user(0, row)
+        scores = model.item_factors @ user
+        return scatter_scores(scores.astype(np.float64), items, candidates, self._cache)

@@ -1,0 +1,93 @@
+"""Item-kNN: films liked together are recommended together (implicit's nearest-neighbour code).
+
+The item-item similarity (cosine, or BM25-weighted) keeps each film's ``neighbours`` most similar
+films; it is computed by ``implicit.nearest_neighbours`` and refitted as the stream grows. A user
+is scored from their *current* history: ``score_j = sum_i w_i sim(i, j)`` over the films i they
+rated, recent ones weighing more when ``recency_half_life`` > 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Mapping
+
+import numpy as np
+
+from .base import Ratings
+from .lookup import IdIndex
+from .ease import _decay
+from .refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores, select_items,
+                    user_item_matrix)
+
+__all__ = ["ItemKNN"]
+
+
+class ItemKNN(RefitModel):
+    """
+    >>> import numpy as np
+    >>> from personalization.base_models import Ratings
+    >>> r = Ratings(np.array([1, 1, 2, 2, 3, 3]), np.array([10, 20, 10, 20, 30, 40]), np.ones(6, np.float32) * 5)
+    >>> m = ItemKNN(neighbours=5, min_count=1).fit(r)
+    >>> s = m.score({10: 5.0}, np.array([20, 30, 40]))
+    >>> bool(s[0] > s[1]) and bool(s[1] == s[2])
+    True
+    """
+
+    name = "itemknn"
+
+    def __init__(self, neighbours: int = 100, weighting: str = "cosine", recency_half_life: float = 0.0,
+                 low_weight: float = 1.0, max_items: int = 20000, min_count: int = 2,
+                 refit_every: int = 5000):
+        if weighting not in ("cosine", "bm25", "tfidf"):
+            raise ValueError(f"weighting must be cosine, bm25 or tfidf, got {weighting!r}")
+        self.neighbours, self.weighting = int(neighbours), weighting
+        self.recency_half_life, self.low_weight = float(recency_half_life), float(low_weight)
+        self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
+        self.items = IdIndex()
+        self.similarity = None
+        self._cache: dict = {}
+        self.version = 0
+        self.running = HistoryScoreCache()
+        self._init_log()
+
+    def _fit(self, ratings: Ratings) -> None:
+        from implicit import nearest_neighbours as nn  # heavy import, only when fitting
+
+        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
+        if len(items) == 0:
+            self.items, self.similarity = items, None
+            return
+        matrix, _ = user_item_matrix(ratings, items, self.low_weight)
+        cls = {"cosine": nn.CosineRecommender, "bm25": nn.BM25Recommender,
+               "tfidf": nn.TFIDFRecommender}[self.weighting]
+        model = cls(K=self.neighbours, num_threads=1)
+        with warnings.catch_warnings():  # implicit converts its own normalised copy to CSR
+            warnings.simplefilter("ignore", category=UserWarning)
+            model.fit(matrix, show_progress=False)
+        self.similarity = model.similarity.tocsr().astype(np.float64)
+        self.items = items
+        self.version += 1
+
+    def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
+        """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
+        sim, items = self.similarity, self.items
+        if sim is None:
+            return np.zeros(len(candidates), np.float64)
+
+        def full() -> np.ndarray:
+            pos, w = history_weights(history, items, recency_half_life=self.recency_half_life,
+                                     low_weight=self.low_weight)
+            return np.asarray(sim[pos].T @ w.astype(np.float64)).ravel() if len(pos) else np.zeros(len(items))
+
+        def row(film: int):
+            pos, known = items.lookup([film])
+            if not known[0]:
+                return None
+            start, end = sim.indptr[pos[0]], sim.indptr[pos[0] + 1]
+            out = np.zeros(len(items))
+            out[sim.indices[start:end]] = sim.data[start:end]
+            return out
+
+        scores = self.running.get(user, history, self.version, full, row, _decay(self.recency_half_life),
+                                  lambda stars: self.low_weight if stars < 3.0 else 1.0)
+        return scatter_scores(scores, items, candidates, self._cache)

@@ -1,0 +1,378 @@
+"""Prequential replay ("test, then learn"): how good the recommendations are, on a rating stream.
+
+Protocol, exactly:
+
+1. Sort the ratings by timestamp, ties kept in file order.
+2. Walk the stream. An event (user, film, stars) is *eligible* when the user already has at least
+   ``MIN_HISTORY`` (5) earlier ratings and ``stars >= 4``.
+3. For each eligible event (or every N-th one, ``every``), ask each model for its top 10 among all
+   catalogue films the user has not rated before this event; record HR@10 (the film is in it) and
+   NDCG@10 (``1 / log2(rank + 1)``, 0 outside the top 10). Ties in scores break towards the lower
+   film id (as ``ranker.top_k`` does).
+4. Then feed the event to every model, evaluated or not.
+
+Everything runs in memory through the code the service runs (``ensemble.Scorer``, the base models,
+``user_model.UserModel``), so the figures describe the product. The per-user weights of
+``cinesync`` are learned on *every* eligible event (as the service learns them in each rating's
+transaction), so ``every`` thins the evaluation, never the learning.
+
+Models: ``popularity``, ``seed`` (the original design, ``base_models.seed``), each term alone
+(``itemknn``, ``ease``, ``als``, ``personal``), ``collaborative`` (the fixed global blend of the base
+models, no personal term), ``blend`` (the fixed global blend with the personal term) and
+``cinesync`` (the default configuration: ``blend`` with per-user weights learned online).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import signals
+from .base_models import Ratings
+from .catalogue import Catalogue, Film
+from .config import ModelSettings
+from .ensemble import PERSONAL, Scorer, UserWeights, blend, hedge_update, make_base_models, prior_weights, rank_of
+from .user_model import OnlineUserModel, UserModel
+
+__all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "MODELS",
+           "DEFAULT_MODELS", "BUCKETS", "K", "MIN_HISTORY", "MIN_STARS"]
+
+K = 10
+MIN_HISTORY = 5
+MIN_STARS = 4.0
+BASE_NAMES = ("popularity", "trending", "itemknn", "ease", "als")
+MODELS = ("popularity", "seed", "trending", "itemknn", "ease", "als", PERSONAL, "collaborative", "blend", "cinesync")
+DEFAULT_MODELS = ("popularity", "seed", "cinesync")
+BUCKETS = ((5, 9, "5-9"), (10, 19, "10-19"), (20, 49, "20-49"), (50, None, "50+"))
+
+
+@dataclass
+class Stream:
+    """A rating stream and its films. Ratings are put in timestamp order (stable: ties keep the
+    order given) when timestamps are present; otherwise the given order is the time order."""
+
+    ratings: Ratings
+    films: list[Film]
+    name: str = "stream"
+
+    def __post_init__(self) -> None:
+        r = self.ratings
+        if r.timestamps is not None and len(r) and np.any(np.diff(r.timestamps) < 0):
+            order = np.argsort(r.timestamps, kind="stable")
+            self.ratings = Ratings(r.users[order], r.films[order], r.stars[order], r.timestamps[order])
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+    def head(self, n: int) -> "Stream":
+        r = self.ratings
+        ts = r.timestamps[:n] if r.timestamps is not None else None
+        return Stream(Ratings(r.users[:n], r.films[:n], r.stars[:n], ts), self.films, self.name)
+
+
+def load_stream(directory: str | Path) -> Stream:
+    """Ratings and films from a MovieLens folder (ml-100k or ml-latest layout, credits optional)."""
+    from .importers import read_movielens
+
+    data = read_movielens(Path(directory))
+    if data.ratings:
+        users, films, stars, ts = (np.array(c) for c in zip(*data.ratings))
+    else:
+        users = films = np.zeros(0, np.int64)
+        stars, ts = np.zeros(0, np.float32), np.zeros(0)
+    ratings = Ratings(users.astype(np.int64), films.astype(np.int64), stars.astype(np.float32),
+                      ts.astype(np.float64))
+    return Stream(ratings, data.films, Path(directory).name)
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    model: str
+    hr_at_10: float
+    ndcg_at_10: float
+    evaluated: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "hr@10": round(self.hr_at_10, 4), "ndcg@10": round(self.ndcg_at_10, 4),
+                "evaluated": self.evaluated, "seconds": round(self.seconds, 2)}
+
+
+@dataclass
+class ReplayReport:
+    protocol: dict
+    results: list[ModelResult]
+    by_count: list[dict] = field(default_factory=list)   # {"model", "bucket", "hr@10", "evaluated"}
+
+    def to_dict(self) -> dict:
+        return {"protocol": self.protocol, "results": [r.to_dict() for r in self.results]}
+
+    def result(self, model: str) -> ModelResult:
+        return next(r for r in self.results if r.model == model)
+
+    def table(self) -> str:
+        """The results as a Markdown table (what ``cinesync replay`` prints)."""
+        lines = ["| model | HR@10 | NDCG@10 | evaluated | seconds |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {r.model} | {r.hr_at_10:.4f} | {r.ndcg_at_10:.4f} | {r.evaluated} | {r.seconds:.1f} |"
+                  for r in self.results]
+        return "\n".join(lines)
+
+    def bucket_table(self) -> str:
+        """HR@10 by how many ratings the user had before the event."""
+        labels = [b[2] for b in BUCKETS]
+        cells = {(d["model"], d["bucket"]): d for d in self.by_count}
+        lines = ["| model | " + " | ".join(f"HR@10 {b}" for b in labels) + " |",
+                 "|---|" + "---:|" * len(labels)]
+        for r in self.results:
+            row = [cells.get((r.model, b)) for b in labels]
+            lines.append(f"| {r.model} | " + " | ".join(
+                f"{c['hr@10']:.4f}" if c and c["evaluated"] else "-" for c in row) + " |")
+        counts = [cells.get((self.results[0].model, b)) if self.results else None for b in labels]
+        lines.append("| (events) | " + " | ".join(str(c["evaluated"]) if c else "0" for c in counts) + " |")
+        return "\n".join(lines)
+
+
+def _bucket(n: int) -> int:
+    for i, (lo, hi, _) in enumerate(BUCKETS):
+        if n >= lo and (hi is None or n <= hi):
+            return i
+    return -1
+
+
+def _terms_for(model: str, prior: UserWeights) -> set[str]:
+    if model in BASE_NAMES or model == PERSONAL:
+        return {model}
+    if model in ("collaborative", "blend", "cinesync"):
+        used = {m for m, a in prior.model_weights.items() if a > 0}
+        return used | ({PERSONAL} if model != "collaborative" and prior.blend_weight > 0 else set())
+    return set()
+
+
+def run_replay(stream: Stream, *, models: Sequence[str] = DEFAULT_MODELS, every: int = 1,
+               settings: ModelSettings | None = None, progress: bool = False,
+               max_events: int | None = None, evaluate_from: int = 0,
+               record: list | None = None, record_top: int = 100) -> ReplayReport:
+    """Replay ``stream`` through ``models`` (see the module docstring for the protocol).
+
+    ``evaluate_from``: learn from every event but evaluate only events at or after this index
+    (the tuner uses it to report on the later part of a stream only). ``record``: a list that
+    receives one ``Snapshot`` per evaluated event (each term's normalised scores on the union of
+    the terms' ``record_top`` best films), so ``tune`` can try blends without replaying.
+    """
+    settings = settings or ModelSettings()
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    if every < 1:
+        raise ValueError("every must be >= 1")
+    if max_events is not None:
+        stream = stream.head(max_events)
+    replay = _Replay(stream, list(dict.fromkeys(models)), every, settings, evaluate_from)
+    replay.record, replay.record_top = record, record_top
+    return replay.run(progress)
+
+
+class _Replay:
+    def __init__(self, stream: Stream, models: list[str], every: int, settings: ModelSettings,
+                 evaluate_from: int):
+        self.stream, self.models, self.every, self.settings = stream, models, every, settings
+        self.evaluate_from = evaluate_from
+        self.catalogue = Catalogue.build(stream.films, settings.dim)
+        self.prior = prior_weights(settings)
+        self.term_names = sorted(set().union(*(_terms_for(m, self.prior) for m in models)))
+        base_names = [t for t in self.term_names if t != PERSONAL]
+        self.scorer = Scorer(self.catalogue, make_base_models(settings, base_names), settings)
+        rule = UserModel(settings.dim, settings.learning_rate, settings.strong_learning_rate)
+        self.users = OnlineUserModel(rule, lambda f: self.catalogue.matrix[self.catalogue.position(f)])
+        self.seed = None
+        if "seed" in models:
+            from .base_models.seed import Seed
+            self.seed = Seed(stream.films, settings.dim)
+        self.seconds = defaultdict(float)      # per term and per model
+        self.hits = defaultdict(float)
+        self.gains = defaultdict(float)
+        self.bucket_hits = defaultdict(float)
+        self.bucket_n = defaultdict(int)
+        self.record: list | None = None
+        self.record_top = 100
+
+    def run(self, progress: bool) -> ReplayReport:
+        r = self.stream.ratings
+        cat = self.catalogue
+        pos_all, known = _positions(cat.ids, r.films)
+        if not known.all():
+            missing = np.unique(r.films[~known])[:5].tolist()
+            raise ValueError(f"ratings name films missing from the film list, e.g. {missing}")
+        ids = cat.ids
+        mask = np.ones(len(ids), bool)
+        history: dict[int, dict[int, float]] = defaultdict(dict)
+        hist_pos: dict[int, dict[int, int]] = defaultdict(dict)
+        weights: dict[int, UserWeights] = {}
+        learn_weights = "cinesync" in self.models and self.settings.ensemble_rate > 0
+        expert_names = [t for t in self.term_names if t == PERSONAL or self.prior.model_weights.get(t, 0) > 0]
+        refitters = [m for m in self.scorer.models.values() if hasattr(m, "maybe_refit")]
+        eligible = evaluated = 0
+        bar = _progress(len(r), progress)
+        users, films, stars = r.users.tolist(), r.films.tolist(), r.stars.tolist()
+        for i, (u, f, s) in enumerate(zip(users, films, stars)):
+            p = int(pos_all[i])
+            hist = history[u]
+            n_before = len(hist)
+            is_eligible = n_before >= MIN_HISTORY and s >= MIN_STARS
+            evaluate = False
+            if is_eligible:
+                evaluate = i >= self.evaluate_from and eligible % self.every == 0
+                eligible += 1
+            if evaluate or (is_eligible and learn_weights):
+                hp = np.fromiter(hist_pos[u].values(), np.int64, len(hist_pos[u]))
+                mask[hp] = False
+                vector = self.users.vector(u)
+                terms = self._terms(u, hist, vector, n_before)
+                uw = weights.get(u, self.prior)
+                if evaluate:
+                    evaluated += 1
+                    self._evaluate(u, p, terms, uw, mask, _bucket(n_before))
+                    if self.record is not None:
+                        self.record.append(_snapshot(u, p, n_before, terms, mask, ids, self.record_top))
+                if learn_weights:
+                    t0 = time.perf_counter()
+                    present = {m: terms[m] for m in expert_names if m in terms}
+                    ranks = {m: rank_of(sc, ids, p, mask) for m, sc in present.items()}
+                    weights[u] = hedge_update(uw, ranks, self.prior, rate=self.settings.ensemble_rate,
+                                              share=self.settings.ensemble_share)
+                    self.seconds["cinesync"] += time.perf_counter() - t0
+                mask[hp] = True
+            self._learn(u, f, s, refitters)
+            if f in hist:
+                del hist[f]
+            hist[f] = s
+            hist_pos[u][f] = p
+            if bar is not None and i % 1000 == 999:
+                bar.update(1000)
+        if bar is not None:
+            bar.update(len(r) - bar.n)
+            bar.close()
+        return self._report(eligible, evaluated)
+
+    def _terms(self, u, hist, vector, n_before) -> dict[str, np.ndarray]:
+        out = {}
+        personalised = self.scorer.personalised(n_before, vector)
+        for name in self.term_names:
+            if name == PERSONAL and not personalised:
+                continue
+            t0 = time.perf_counter()
+            out.update(self.scorer.terms(hist, vector, [name], user=u))
+            self.seconds["term:" + name] += time.perf_counter() - t0
+        return out
+
+    def _evaluate(self, u: int, p: int, terms: dict, uw: UserWeights, mask: np.ndarray, bucket: int) -> None:
+        ids = self.catalogue.ids
+        for model in self.models:
+            t0 = time.perf_counter()
+            if model == "seed":
+                scores = self.seed.score_user(u, ids)
+            elif model in terms:
+                scores = terms[model]
+            elif model == PERSONAL or model in BASE_NAMES:
+                scores = np.zeros(len(ids))   # the term had nothing to say (e.g. no taste vector)
+            elif model == "collaborative":
+                scores = blend(terms, UserWeights(0.0, self.prior.model_weights), mask, False)[0]
+            elif model == "blend":
+                scores = blend(terms, self.prior, mask)[0]
+            else:  # cinesync
+                scores = blend(terms, uw, mask)[0]
+            rank = rank_of(scores, ids, p, mask)
+            self.seconds[model] += time.perf_counter() - t0
+            if rank <= K:
+                gain = 1.0 / math.log2(rank + 1)
+                self.hits[model] += 1
+                self.gains[model] += gain
+                self.bucket_hits[(model, bucket)] += 1
+            self.bucket_n[(model, bucket)] += 1
+
+    def _learn(self, u: int, f: int, s: float, refitters) -> None:
+        for name, model in self.scorer.models.items():
+            t0 = time.perf_counter()
+            model.learn_one(u, f, s)
+            if model in refitters:
+                model.maybe_refit()
+            self.seconds["term:" + name] += time.perf_counter() - t0
+        if PERSONAL in self.term_names:
+            t0 = time.perf_counter()
+            self.users.learn_one(u, f, signals.stars_strength(s))
+            self.seconds["term:" + PERSONAL] += time.perf_counter() - t0
+        if self.seed is not None:
+            t0 = time.perf_counter()
+            self.seed.learn_one(u, f, s)
+            self.seconds["seed"] += time.perf_counter() - t0
+
+    def _report(self, eligible: int, evaluated: int) -> ReplayReport:
+        results = []
+        for model in self.models:
+            secs = self.seconds[model] + sum(self.seconds["term:" + t] for t in _terms_for(model, self.prior))
+            n = evaluated
+            results.append(ModelResult(model, self.hits[model] / n if n else 0.0,
+                                       self.gains[model] / n if n else 0.0, n, secs))
+        by_count = []
+        for model in self.models:
+            for b, (_, _, label) in enumerate(BUCKETS):
+                n = self.bucket_n[(model, b)]
+                by_count.append({"model": model, "bucket": label,
+                                 "hr@10": self.bucket_hits[(model, b)] / n if n else 0.0, "evaluated": n})
+        protocol = {
+            "dataset": self.stream.name, "events": len(self.stream), "films": len(self.catalogue),
+            "users": int(len(np.unique(self.stream.ratings.users))), "k": K,
+            "min_history": MIN_HISTORY, "min_stars": MIN_STARS, "eligible": eligible,
+            "evaluated": evaluated, "every": self.every, "evaluate_from": self.evaluate_from,
+            "order": "timestamp, ties in file order", "ties": "lower film id first",
+            "candidates": "all films the user has not rated before the event",
+        }
+        return ReplayReport(protocol, results, by_count)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One evaluated event, as the tuner needs it: the terms' normalised scores on a shortlist
+    (the union of each term's best films, plus the target film at index 0)."""
+
+    user: int
+    n_before: int
+    ids: np.ndarray                 # film ids of the shortlist (target first)
+    scores: dict                    # term -> raw scores on the shortlist
+    ranks: dict                     # term -> exact rank of the target among all candidates
+    stats: dict                     # term -> (min, max, mean, std) over all candidates
+
+
+def _snapshot(u, p, n_before, terms, mask, ids, top) -> Snapshot:
+    cand = np.flatnonzero(mask)
+    picks = [np.array([p])]
+    stats = {}
+    for name, sc in terms.items():
+        sub = sc[cand]
+        stats[name] = (float(sub.min()), float(sub.max()), float(sub.mean()), float(sub.std()))
+        k = min(top, len(sub))
+        picks.append(cand[np.argpartition(-sub, k - 1)[:k]] if k else cand[:0])
+    short = np.concatenate(picks)
+    short = np.concatenate([[p], np.setdiff1d(short, [p])])
+    ranks = {name: rank_of(sc, ids, p, mask) for name, sc in terms.items()}
+    return Snapshot(u, n_before, ids[short], {n: v[short] for n, v in terms.items()}, ranks, stats)
+
+
+def _positions(ids: np.ndarray, films: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(ids) == 0:
+        return np.zeros(len(films), np.int64), np.zeros(len(films), bool)
+    pos = np.searchsorted(ids, films).clip(0, len(ids) - 1)
+    return pos, ids[pos] == films
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, unit="event", desc="replay", mininterval=0.5)
