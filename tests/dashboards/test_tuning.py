@@ -1,14 +1,19 @@
 """Tuning page: the replay sweep's figures and saving the engine's defaults."""
 
+import sys
+
 import pytest
 
 from personalization.config import Settings
 from personalization.service import Service
 
-replay = pytest.importorskip("personalization.replay", reason="the replay evaluation is not in this tree")
+
+@pytest.fixture
+def replay():
+    return pytest.importorskip("personalization.replay", reason="the replay evaluation is not in this tree")
 
 
-def test_replay_sweep_plots_each_value_and_the_baselines(demo_app):
+def test_replay_sweep_plots_each_value_and_the_baselines(demo_app, replay):
     at = demo_app("tuning")
     at.selectbox(key="setting").set_value("learning_rate").run()
     at.slider(key="range_learning_rate").set_value((0.05, 0.45)).run()
@@ -41,7 +46,18 @@ def test_saving_defaults_reaches_other_processes(demo_app, demo_db_url, tmp_path
     assert shown.set_index("setting").loc["blend_weight", "value"] == pytest.approx(0.35)
 
 
-def test_tuning_on_an_empty_database_says_so(empty_app):
+def test_without_the_replay_the_page_says_so_and_still_saves(demo_app, monkeypatch):
+    import personalization
+    monkeypatch.setitem(sys.modules, "personalization.replay", None)  # makes the import fail
+    monkeypatch.delattr(personalization, "replay", raising=False)
+    at = demo_app("tuning")
+    assert any("Replay not available" in i.value for i in at.info)
+    at.slider(key="save_blend_weight").set_value(0.4)
+    at.button(key="save").click().run()
+    assert "Saved" in at.success[0].value
+
+
+def test_tuning_on_an_empty_database_says_so(empty_app, replay):
     at = empty_app("tuning")
     at.button(key="run_replay").click().run()
     assert any("no ratings to replay" in i.value for i in at.info)
