@@ -15,8 +15,9 @@ Definitions (the analytics pipelines reproduce them exactly, see ``analytics``):
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
@@ -97,34 +98,37 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
                                  distribution=distribution)
     total = math.fsum(f.stars for f in films)
     mu = total / n
-    sums: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in FIELDS}
+    # field -> feature -> [count, sum of stars]; sums of half steps are exact in float64.
+    acc: dict[str, dict[str, list]] = {name: {} for name in FIELDS}
     genre_counts: Counter = Counter()
     for film in films:
-        distribution[f"{film.stars:g}"] += 1
+        stars = film.stars
+        distribution[f"{stars:g}"] += 1
         decade = decade_of(film.year)
-        values = {
-            "genres": set(film.genres),
-            "directors": set(film.directors),
-            "actors": set(film.actors),
-            "decades": {decade} if decade else set(),
-        }
-        genre_counts.update(values["genres"])
-        for name, feats in values.items():
+        genres = set(film.genres)
+        genre_counts.update(genres)
+        for name, feats in (("genres", genres), ("directors", set(film.directors)),
+                            ("actors", set(film.actors)), ("decades", (decade,) if decade else ())):
+            table = acc[name]
             for feat in feats:
-                sums[name][feat].append(film.stars)
+                entry = table.get(feat)
+                if entry is None:
+                    table[feat] = [1, stars]
+                else:
+                    entry[0] += 1
+                    entry[1] += stars
 
     def ranked(name: str) -> list[FeatureScore]:
-        scores = []
-        for feat, stars in sums[name].items():
-            k = len(stars)
+        scored = []
+        for feat, (k, sum_f) in acc[name].items():
             # sum(s - mu) / (k + SHRINKAGE), as one division of exact numbers (stars are half
             # steps): equal significances are then equal floats, so ties break by n and name
             # as defined, not by rounding noise, and batch pipelines get the same bits.
-            sig = (n * math.fsum(stars) - k * total) / (n * (k + SHRINKAGE))
+            sig = (n * sum_f - k * total) / (n * (k + SHRINKAGE))
             if sig > 1e-12:
-                scores.append(FeatureScore(feat, k, math.fsum(stars) / k, sig))
-        scores.sort(key=lambda f: (-f.significance, -f.n, f.name))
-        return scores[:top_n]
+                scored.append((-sig, -k, feat, sum_f))
+        best = heapq.nsmallest(top_n, scored)
+        return [FeatureScore(feat, -negk, sum_f / -negk, -negsig) for negsig, negk, feat, sum_f in best]
 
     if community.std > 0:
         delta = (mu - community.mean) / community.std

@@ -613,17 +613,28 @@ class Service:
         with self.db.pool.connection() as conn:
             if not conn.execute(q.USER_EXISTS, (user_id,)).fetchone()[0]:
                 raise UnknownUser(user_id)
-            rows = conn.execute(q.RATED_FILMS, (user_id,)).fetchall()
+            rows = conn.execute(q.USER_RATINGS, (user_id,)).fetchall()
             weights = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
-            films = [preferences.RatedFilm(f, float(s), tuple(g), tuple(d), tuple(a), y)
-                     for f, s, g, d, a, y in rows]
-            profile = preferences.analyse(user_id, films, community)
+            profile = preferences.analyse(user_id, self._rated_films(rows), community)
             profile.blend_weight = float(weights[0]) if weights else self.model_settings.blend_weight
             profile.model_weights = dict(weights[1]) if weights else {}
             conn.execute(q.CACHE_WRITE)  # a derived row: no need to wait for the disk
             conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(profile.to_dict()), profile.n_ratings))
         self.profiles.put(user_id, profile)
         return profile
+
+    def _rated_films(self, rows: list[tuple[int, float]]) -> list[preferences.RatedFilm]:
+        """(film, stars) rows with the films' metadata from the in-memory catalogue."""
+        cat = self.catalogue()
+        if any(cat.position(f) is None for f, _ in rows):
+            self._catalogue = None  # a film added by another process since we loaded
+            cat = self.catalogue()
+        out = []
+        for film_id, stars in rows:
+            f = cat.get(film_id)
+            if f is not None:
+                out.append(preferences.RatedFilm(film_id, float(stars), f.genres, f.directors, f.actors, f.year))
+        return out
 
     def film(self, film_id) -> Film:
         film = self.catalogue().get(check_film_id(film_id))

@@ -35,6 +35,13 @@ class Listener:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def _deliver(self, payload: str) -> None:
+        # The callback may need the database too; if that fails, the listener must live on.
+        try:
+            self.on_message(payload)
+        except Exception:
+            log.exception("cache invalidation for %r failed", payload)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -42,13 +49,13 @@ class Listener:
                     conn.execute(q.LISTEN)
                     self.ready.set()
                     # Anything may have changed while we were not listening.
-                    self.on_message("reset")
+                    self._deliver("reset")
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.2):
-                            self.on_message(note.payload)
+                            self._deliver(note.payload)
             except Exception as exc:  # dropped connection: drop caches, reconnect
                 if self._stop.is_set():
                     return
                 log.warning("cache listener lost its connection (%s); reconnecting", exc)
-                self.on_message("reset")
+                self._deliver("reset")
                 self._stop.wait(1.0)

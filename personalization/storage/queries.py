@@ -104,9 +104,7 @@ USER_HISTORY = """
 SELECT movie_id, stars FROM ratings WHERE user_id = %(u)s
 UNION ALL
 SELECT DISTINCT movie_id, NULL::real FROM feedback WHERE user_id = %(u)s AND kind = 'not_interested'"""
-RATED_FILMS = """
-SELECT r.movie_id, r.stars, m.genres, m.directors, m.actors, m.year
-FROM ratings r JOIN movies m ON m.id = r.movie_id WHERE r.user_id = %s ORDER BY r.movie_id"""
+USER_RATINGS = "SELECT movie_id, stars FROM ratings WHERE user_id = %s ORDER BY movie_id"
 ALL_RATINGS = "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"
 # Sums rather than avg/stddev so a process can keep them up to date as it writes.
 COMMUNITY_SUMS = "SELECT count(*), coalesce(sum(stars::float8), 0), coalesce(sum((stars::float8)^2), 0) FROM ratings"
