@@ -19,7 +19,7 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 __all__ = ["RatedFilm", "FeatureScore", "PreferenceProfile", "CommunityStats", "analyse",
            "SHRINKAGE", "STYLE_BAND", "TOP_N", "STAR_STEPS"]
@@ -31,8 +31,9 @@ STAR_STEPS = tuple(x / 2 for x in range(1, 11))
 FIELDS = ("genres", "directors", "actors", "decades")
 
 
-@dataclass(frozen=True)
-class RatedFilm:
+class RatedFilm(NamedTuple):
+    """One of the user's ratings with the film's metadata (a tuple: cheap to make by the 1,000)."""
+
     film_id: int
     stars: float
     genres: Sequence[str] = ()
@@ -101,14 +102,15 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
     # field -> feature -> [count, sum of stars]; sums of half steps are exact in float64.
     acc: dict[str, dict[str, list]] = {name: {} for name in FIELDS}
     genre_counts: Counter = Counter()
+    star_counts: Counter = Counter()
+    year_counts: Counter = Counter()
     for film in films:
         stars = film.stars
-        distribution[f"{stars:g}"] += 1
-        decade = decade_of(film.year)
+        star_counts[stars] += 1
         genres = set(film.genres)
         genre_counts.update(genres)
         for name, feats in (("genres", genres), ("directors", set(film.directors)),
-                            ("actors", set(film.actors)), ("decades", (decade,) if decade else ())):
+                            ("actors", set(film.actors))):
             table = acc[name]
             for feat in feats:
                 entry = table.get(feat)
@@ -117,6 +119,14 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
                 else:
                     entry[0] += 1
                     entry[1] += stars
+        if film.year:
+            year_counts[(film.year, stars)] += 1
+    for (year, stars), count in year_counts.items():
+        entry = acc["decades"].setdefault(decade_of(year), [0, 0.0])
+        entry[0] += count
+        entry[1] += stars * count
+    for stars, count in star_counts.items():
+        distribution[f"{stars:g}"] += count
 
     def ranked(name: str) -> list[FeatureScore]:
         scored = []

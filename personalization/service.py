@@ -626,13 +626,16 @@ class Service:
     def _rated_films(self, rows: list[tuple[int, float]]) -> list[preferences.RatedFilm]:
         """(film, stars) rows with the films' metadata from the in-memory catalogue."""
         cat = self.catalogue()
-        if any(cat.position(f) is None for f, _ in rows):
+        ids = [f for f, _ in rows]
+        if len(cat.positions(ids)) < len(ids):
             self._catalogue = None  # a film added by another process since we loaded
             cat = self.catalogue()
+        known = dict(zip(cat.ids[cat.positions(ids)].tolist(), cat.positions(ids).tolist()))
         out = []
         for film_id, stars in rows:
-            f = cat.get(film_id)
-            if f is not None:
+            pos = known.get(film_id)
+            if pos is not None:
+                f = cat.films[pos]
                 out.append(preferences.RatedFilm(film_id, float(stars), f.genres, f.directors, f.actors, f.year))
         return out
 
