@@ -21,23 +21,24 @@ class ModelSettings:
     dim: int = 256
     learning_rate: float = 0.1
     strong_learning_rate: float = 0.15
-    blend_weight: float = 0.6
+    blend_weight: float = 0.05
     min_ratings: int = 5
     base_model: str = "popularity"
     # The collaborative blend (see ``ensemble``): each base model's prior weight (0 = not used),
     # the per-user weight learning, and the base models' hyper-parameters. Tuned by `cinesync tune`.
-    weight_popularity: float = 0.1
-    weight_itemknn: float = 0.3
-    weight_ease: float = 0.6
+    weight_popularity: float = 0.0
+    weight_itemknn: float = 0.2
+    weight_ease: float = 0.3
     weight_als: float = 0.0
     weight_trending: float = 0.0
+    weight_sequence: float = 0.4
     trending_half_life: float = 2000.0  # in ratings (community-wide)
-    ensemble_rate: float = 0.5      # Hedge step size (0 = fixed global blend)
-    ensemble_share: float = 0.05    # pull back towards the prior each step
+    ensemble_rate: float = 1.0      # Hedge step size (0 = fixed global blend)
+    ensemble_share: float = 0.02    # pull back towards the prior each step
     knn_neighbours: int = 100
     ease_l2: float = 200.0
     ease_max_items: int = 3000
-    recency_half_life: float = 0.0  # in ratings; 0 = every rating of the history weighs the same
+    recency_half_life: float = 10.0 # in ratings; 0 = every rating of the history weighs the same
     als_factors: int = 64
     als_regularization: float = 0.05
     als_alpha: float = 10.0
@@ -55,7 +56,7 @@ class ModelSettings:
         if self.min_ratings < 0:
             raise ConfigError(f"min_ratings must be >= 0, got {self.min_ratings}")
         for name in ("weight_popularity", "weight_itemknn", "weight_ease", "weight_als",
-                     "weight_trending", "trending_half_life", "ensemble_rate", "ease_l2", "recency_half_life", "als_regularization", "als_alpha"):
+                     "weight_trending", "weight_sequence", "trending_half_life", "ensemble_rate", "ease_l2", "recency_half_life", "als_regularization", "als_alpha"):
             if not getattr(self, name) >= 0.0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0.0 <= self.ensemble_share <= 1.0:
@@ -68,7 +69,8 @@ class ModelSettings:
     def model_weights(self) -> dict[str, float]:
         """The base models' prior weights by name (the ones > 0 are built and blended)."""
         return {"popularity": self.weight_popularity, "itemknn": self.weight_itemknn,
-                "ease": self.weight_ease, "als": self.weight_als, "trending": self.weight_trending}
+                "ease": self.weight_ease, "als": self.weight_als, "trending": self.weight_trending,
+                "sequence": self.weight_sequence}
 
     @property
     def version(self) -> str:

@@ -46,8 +46,9 @@ __all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay",
 K = 10
 MIN_HISTORY = 5
 MIN_STARS = 4.0
-BASE_NAMES = ("popularity", "trending", "itemknn", "ease", "als")
-MODELS = ("popularity", "seed", "trending", "itemknn", "ease", "als", PERSONAL, "collaborative", "blend", "cinesync")
+BASE_NAMES = ("popularity", "trending", "itemknn", "ease", "als", "sequence")
+MODELS = ("popularity", "seed", "trending", "itemknn", "ease", "als", "sequence", PERSONAL,
+          "collaborative", "blend", "cinesync")
 DEFAULT_MODELS = ("popularity", "seed", "cinesync")
 BUCKETS = ((5, 9, "5-9"), (10, 19, "10-19"), (20, 49, "20-49"), (50, None, "50+"))
 

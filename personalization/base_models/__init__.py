@@ -14,12 +14,14 @@ from .base import BaseModel, Ratings
 from .ease import EASE
 from .itemknn import ItemKNN
 from .popularity import Popularity
+from .sequence import Sequence
 from .trending import Trending
 
-__all__ = ["BaseModel", "Ratings", "Popularity", "ItemKNN", "EASE", "ALS", "Trending", "make_base_model",
+__all__ = ["BaseModel", "Ratings", "Popularity", "ItemKNN", "EASE", "ALS", "Trending", "Sequence", "make_base_model",
            "BASE_MODELS"]
 
-BASE_MODELS = {"popularity": Popularity, "trending": Trending, "itemknn": ItemKNN, "ease": EASE, "als": ALS}
+BASE_MODELS = {"popularity": Popularity, "trending": Trending, "itemknn": ItemKNN, "ease": EASE, "als": ALS,
+               "sequence": Sequence}
 
 
 def make_base_model(name: str, **params) -> BaseModel:

@@ -62,7 +62,7 @@ class ItemKNN(RefitModel):
                "tfidf": nn.TFIDFRecommender}[self.weighting]
         model = cls(K=self.neighbours, num_threads=1)
         with warnings.catch_warnings():  # implicit converts its own normalised copy to CSR
-            warnings.simplefilter("ignore", category=UserWarning)
+            warnings.simplefilter("ignore")
             model.fit(matrix, show_progress=False)
         self.similarity = model.similarity.tocsr().astype(np.float64)
         self.items = items

@@ -17,6 +17,8 @@ import numpy as np
 from .base import Ratings
 from .lookup import IdIndex
 
+MAX_HALF_LIVES = 20
+
 __all__ = ["RatingLog", "RefitModel", "select_items", "user_item_matrix", "history_weights"]
 
 
@@ -94,6 +96,9 @@ def history_weights(history: Mapping[int, float], items: IdIndex, *, recency_hal
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     films = np.fromiter(history.keys(), np.int64, len(history))
     stars = np.fromiter(history.values(), np.float64, len(history))
+    if recency_half_life > 0 and len(films) > MAX_HALF_LIVES * recency_half_life:
+        keep = int(MAX_HALF_LIVES * recency_half_life)  # older ratings weigh < 2^-20: drop them
+        films, stars = films[-keep:], stars[-keep:]
     w = np.where(stars < low_below, low_weight, 1.0)
     if recency_half_life > 0:
         age = np.arange(len(films) - 1, -1, -1, dtype=np.float64)
@@ -176,11 +181,13 @@ class HistoryScoreCache:
     """Per-user running item scores for models that are linear in the history,
     ``scores = sum_i w_i row_i`` with ``w_i = low_weight? * 0.5 ** (age_i / half_life)``.
 
-    When the history grew by exactly one new film since the last call, the cached scores are
-    decayed once and that film's row is added: O(items) instead of O(history x items), which
+    When the history grew by a few new films since the last call, the cached scores are
+    decayed and those films' rows are added: O(items) instead of O(history x items), which
     is what makes a heavy user (1,000+ ratings) as cheap as a new one. Anything else (a refit,
     a re-rated film, another history) recomputes from scratch.
     """
+
+    max_steps = 16   # more new films than this since the last call: recompute
 
     def __init__(self, max_users: int = 100_000):
         self.max_users = max_users
@@ -202,15 +209,22 @@ class HistoryScoreCache:
         entry = self.entries.get(user)
         if entry is not None and entry[0] == version:
             _, n_old, old_last, scores = entry
-            if n_old == n and old_last == key_last:
+            grown = n - n_old
+            if grown == 0 and old_last == key_last:
                 return scores
-            if n_old == n - 1 and n >= 2:
-                prev = next(it)
-                if old_last == (prev, history[prev]):
-                    scores = scores * decay if decay != 1.0 else scores.copy()
-                    r = row(last)
-                    if r is not None:
-                        scores += weight_of(history[last]) * r
+            if 0 < grown <= self.max_steps:
+                new = [last]
+                for _ in range(grown - 1):
+                    new.append(next(it))
+                prev = next(it, None)
+                if prev is not None and old_last == (prev, history[prev]):
+                    scores = scores.copy()
+                    for film in reversed(new):  # oldest first: decay, then add
+                        if decay != 1.0:
+                            scores *= decay
+                        r = row(film)
+                        if r is not None:
+                            scores += weight_of(history[film]) * r
                     self.entries[user] = (version, n, key_last, scores)
                     return scores
         scores = full()

@@ -1,0 +1,271 @@
+"""Tuning with the replay as the objective, on a time-ordered split.
+
+The stream is cut at ``split`` (a fraction of the events, in time order). Every choice is made on
+the first part only (the replay runs up to the cut and is scored there); the chosen settings are
+then reported on the rest (the replay learns from everything but is scored only after the cut),
+so the reported figure is not tuned on its own test.
+
+Stages, each starting from the best so far:
+
+1. structure: the recency half-life of the history, item-kNN neighbourhood size, EASE
+   regularisation, the user model's learning rates (normal and strong): one replay per value,
+   scored by the blend's HR@10;
+2. blend weights: coordinate search over each base model's weight and the personal weight, on
+   snapshots recorded by the best structure's replay (no replay per trial);
+3. per-user learning: the Hedge step size and the pull back to the prior, one replay each.
+
+Every trial is a row of ``TuneResult.trials``; ``write`` saves them as CSV and Markdown, a plot,
+and the chosen settings (JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .config import ModelSettings
+from .ensemble import PERSONAL, UserWeights
+from .replay import BASE_NAMES, Snapshot, Stream, run_replay
+
+__all__ = ["TuneResult", "tune", "STRUCTURE_GRID", "WEIGHT_GRID", "LEARNING_GRID", "blend_hr"]
+
+STRUCTURE_GRID: dict[str, Sequence] = {
+    "recency_half_life": (0.0, 5.0, 10.0, 25.0),
+    "knn_neighbours": (50, 100, 200),
+    "ease_l2": (50.0, 200.0, 800.0),
+    "learning_rate": (0.05, 0.1, 0.2),
+    "strong_learning_rate": (0.1, 0.15, 0.3),
+}
+WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8)
+PERSONAL_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6)
+LEARNING_GRID: dict[str, Sequence] = {"ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0), "ensemble_share": (0.005, 0.02, 0.1)}
+TERMS = ("popularity", "trending", "itemknn", "ease", "als", "sequence", PERSONAL)
+
+
+@dataclass
+class TuneResult:
+    chosen: ModelSettings
+    defaults: ModelSettings
+    trials: list[dict] = field(default_factory=list)  # stage, parameter, value, hr@10, ndcg@10, chosen
+    report: dict = field(default_factory=dict)         # replay on the held-out part: chosen vs defaults
+    split_index: int = 0
+    seconds: float = 0.0
+
+    def changes(self) -> dict:
+        """Settings whose chosen value differs from the defaults it started from."""
+        return {f.name: getattr(self.chosen, f.name) for f in fields(ModelSettings)
+                if getattr(self.chosen, f.name) != getattr(self.defaults, f.name)}
+
+    def table(self) -> str:
+        lines = ["| stage | parameter | value | HR@10 | NDCG@10 | chosen |", "|---|---|---|---:|---:|:---:|"]
+        for t in self.trials:
+            lines.append(f"| {t['stage']} | {t['parameter']} | {t['value']} | {t['hr@10']:.4f} | "
+                         f"{t['ndcg@10']:.4f} | {'yes' if t['chosen'] else ''} |")
+        return "\n".join(lines)
+
+    def write(self, directory: Path) -> dict[str, Path]:
+        """tuning.csv, tuning.md, tuning.png, tuned_settings.json under ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = {"csv": directory / "tuning.csv", "md": directory / "tuning.md",
+                 "png": directory / "tuning.png", "json": directory / "tuned_settings.json"}
+        with open(paths["csv"], "w", newline="") as fh:
+            w = csv.DictWriter(fh, ["stage", "parameter", "value", "hr@10", "ndcg@10", "chosen"])
+            w.writeheader()
+            w.writerows(self.trials)
+        md = [f"Tuned on events 0-{self.split_index - 1}, reported on events {self.split_index}- "
+              f"({self.seconds:.0f} s).", "", self.table(), ""]
+        if self.report:
+            md += ["Held-out part (learned from everything, scored only after the cut):", "",
+                   "| settings | HR@10 | NDCG@10 | evaluated |", "|---|---:|---:|---:|"]
+            md += [f"| {k} | {v['hr@10']:.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |" for k, v in self.report.items()]
+            md.append("")
+        md += ["Chosen (changed from the defaults):", "", "```json", json.dumps(self.changes(), indent=2), "```"]
+        paths["md"].write_text("\n".join(md) + "\n", encoding="utf-8")
+        paths["json"].write_text(json.dumps(asdict(self.chosen), indent=2) + "\n", encoding="utf-8")
+        _plot(self.trials, paths["png"])
+        return paths
+
+
+def blend_hr(snapshots: Sequence[Snapshot], weights: UserWeights, k: int = 10) -> tuple[float, float]:
+    """HR@k and NDCG@k of a fixed blend, recomputed on recorded snapshots (target at index 0)."""
+    if not snapshots:
+        return 0.0, 0.0
+    experts = weights.experts()
+    hits = gains = 0.0
+    for s in snapshots:
+        f = np.zeros(len(s.ids))
+        for m, a in experts.items():
+            if a > 0 and m in s.scores:
+                lo, hi = s.stats[m][0], s.stats[m][1]
+                f += a * ((s.scores[m] - lo) / (hi - lo) if hi > lo else 0.0)
+        t = f[0]
+        rank = int(np.count_nonzero((f > t) | ((f == t) & (s.ids < s.ids[0])))) + 1
+        if rank <= k:
+            hits += 1
+            gains += 1.0 / np.log2(rank + 1)
+    return hits / len(snapshots), gains / len(snapshots)
+
+
+def _with_weights(settings: ModelSettings, experts: dict[str, float]) -> ModelSettings:
+    uw = UserWeights.from_experts(experts)
+    changes = {f"weight_{m}": round(uw.model_weights.get(m, 0.0), 4) for m in BASE_NAMES}
+    return replace(settings, blend_weight=round(uw.blend_weight, 4), **changes)
+
+
+def _experts(settings: ModelSettings) -> dict[str, float]:
+    from .ensemble import prior_weights
+    return prior_weights(settings).experts()
+
+
+def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelSettings | None = None,
+         structure: dict[str, Sequence] | None = None, learning: dict[str, Sequence] | None = None,
+         progress: Callable[[str], None] | None = None) -> TuneResult:
+    """Search the settings on the first ``split`` of the stream; report on the rest."""
+    t_start = time.perf_counter()
+    defaults = settings or ModelSettings()
+    structure = STRUCTURE_GRID if structure is None else structure
+    learning = LEARNING_GRID if learning is None else learning
+    cut = int(len(stream) * split)
+    head = stream.head(cut)
+    say = progress or (lambda msg: None)
+    result = TuneResult(defaults, defaults, split_index=cut)
+    singles = [m for m in TERMS]
+
+    def structure_trial(s: ModelSettings) -> tuple[float, float, list]:
+        # Weights learned with the current structure are refitted per trial (on its snapshots),
+        # so a structure is judged by its best blend rather than by weights tuned for another one.
+        rec: list = []
+        run_replay(head, models=singles, every=every, settings=s, record=rec)
+        s_best, hr, nd = _search_weights(rec, s)
+        return hr, nd, rec
+
+    best = defaults
+    best_hr, best_nd, best_rec = structure_trial(best)
+    result.trials.append(_trial("start", "defaults", "-", best_hr, best_nd, True))
+    say(f"defaults: HR@10 {best_hr:.4f}")
+    for name, values in structure.items():
+        rows = []
+        for value in values:
+            if value == getattr(best, name):
+                rows.append((value, best_hr, best_nd, best_rec, best))
+                continue
+            cand = replace(best, **{name: value})
+            hr, nd, rec = structure_trial(cand)
+            rows.append((value, hr, nd, rec, cand))
+            say(f"{name}={value}: HR@10 {hr:.4f}")
+        win = max(rows, key=lambda r: (r[1], r[2]))
+        for value, hr, nd, _, _ in rows:
+            result.trials.append(_trial("structure", name, value, hr, nd, value == win[0]))
+        _, best_hr, best_nd, best_rec, best = win
+
+    best, hr, nd = _search_weights(best_rec, best, result.trials)
+    say(f"weights: HR@10 {hr:.4f}")
+
+    for name, values in learning.items():
+        rows = []
+        for value in values:
+            cand = replace(best, **{name: value})
+            rep = run_replay(head, models=["cinesync"], every=every, settings=cand)
+            r = rep.result("cinesync")
+            rows.append((value, r.hr_at_10, r.ndcg_at_10, cand))
+            say(f"{name}={value}: HR@10 {r.hr_at_10:.4f}")
+        win = max(rows, key=lambda r: (r[1], r[2], -float(r[0]) if name == "ensemble_rate" else 0))
+        for value, hr_, nd_, _ in rows:
+            result.trials.append(_trial("learning", name, value, hr_, nd_, value == win[0]))
+        best = win[3]
+
+    result.chosen = best
+    if cut < len(stream):
+        for label, s in (("chosen", best), ("defaults", defaults)):
+            rep = run_replay(stream, models=["cinesync"], every=every, settings=s, evaluate_from=cut)
+            r = rep.result("cinesync")
+            result.report[label] = {"hr@10": r.hr_at_10, "ndcg@10": r.ndcg_at_10, "evaluated": r.evaluated}
+            say(f"held-out {label}: HR@10 {r.hr_at_10:.4f}")
+    result.seconds = time.perf_counter() - t_start
+    return result
+
+
+def _search_weights(rec: list, settings: ModelSettings, trials: list | None = None,
+                    passes: int = 2) -> tuple[ModelSettings, float, float]:
+    """Coordinate search over the blend's weights on recorded snapshots."""
+    experts = _experts(settings)
+    for m in TERMS:
+        experts.setdefault(m, 0.0)
+    hr, nd = blend_hr(rec, UserWeights.from_experts(experts))
+    for _ in range(passes):
+        improved = False
+        for m in TERMS:
+            grid = PERSONAL_GRID if m == PERSONAL else WEIGHT_GRID
+            rows = []
+            for value in grid:
+                trial = dict(experts, **{m: value})
+                if sum(v for k, v in trial.items() if k != PERSONAL) <= 0:
+                    continue
+                if m != PERSONAL:  # keep the personal share fixed while moving a base weight
+                    trial = _rescale(trial, experts[PERSONAL])
+                h, n = blend_hr(rec, UserWeights.from_experts(trial))
+                rows.append((h, n, value, trial))
+            h, n, value, trial = max(rows, key=lambda r: (r[0], r[1]))
+            if trials is not None:
+                for hh, nn, vv, _ in rows:
+                    trials.append(_trial("weights", f"weight_{m}" if m != PERSONAL else "blend_weight",
+                                         vv, hh, nn, vv == value))
+            if (h, n) > (hr, nd):
+                experts, hr, nd, improved = trial, h, n, True
+        if not improved:
+            break
+    return _with_weights(settings, experts), hr, nd
+
+
+def _rescale(experts: dict, personal: float) -> dict:
+    base = {k: v for k, v in experts.items() if k != PERSONAL}
+    total = sum(base.values())
+    out = {k: (1.0 - personal) * v / total for k, v in base.items()}
+    out[PERSONAL] = personal
+    return out
+
+
+def _trial(stage, parameter, value, hr, nd, chosen) -> dict:
+    return {"stage": stage, "parameter": parameter, "value": value, "hr@10": round(float(hr), 4),
+            "ndcg@10": round(float(nd), 4), "chosen": bool(chosen)}
+
+
+def _plot(trials: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [t for t in trials if t["stage"] != "start"]
+    groups: dict[str, list[dict]] = {}
+    for t in rows:
+        groups.setdefault(f"{t['stage']}: {t['parameter']}", []).append(t)
+    n = max(1, len(groups))
+    cols = 3
+    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(12, 2.6 * ((n + cols - 1) // cols)),
+                             squeeze=False)
+    for ax, (name, ts) in zip(axes.ravel(), groups.items()):
+        # the weight stage may revisit a parameter: keep its last pass
+        seen: dict = {}
+        for t in ts:
+            seen[str(t["value"])] = t
+        ts = list(seen.values())
+        ax.bar([str(t["value"]) for t in ts], [t["hr@10"] for t in ts],
+               color=["tab:orange" if t["chosen"] else "tab:blue" for t in ts])
+        ax.set_title(name, fontsize=9)
+        ax.set_ylabel("HR@10", fontsize=8)
+        ax.tick_params(labelsize=7)
+        lo = min(t["hr@10"] for t in ts)
+        ax.set_ylim(max(0.0, lo * 0.9), max(t["hr@10"] for t in ts) * 1.02 + 1e-9)
+    for ax in axes.ravel()[len(groups):]:
+        ax.axis("off")
+    fig.suptitle("cinesync tune: HR@10 on the tuning part (orange = chosen)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
