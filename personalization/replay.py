@@ -40,7 +40,7 @@ from .config import ModelSettings
 from .ensemble import PERSONAL, Scorer, UserWeights, blend, hedge_update, make_base_models, prior_weights, rank_of
 from .user_model import OnlineUserModel, UserModel
 
-__all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "MODELS",
+__all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "fit_scorer", "MODELS",
            "DEFAULT_MODELS", "BUCKETS", "K", "MIN_HISTORY", "MIN_STARS"]
 
 K = 10
@@ -90,6 +90,17 @@ def load_stream(directory: str | Path) -> Stream:
     ratings = Ratings(users.astype(np.int64), films.astype(np.int64), stars.astype(np.float32),
                       ts.astype(np.float64))
     return Stream(ratings, data.films, Path(directory).name)
+
+
+def fit_scorer(stream: Stream, settings: ModelSettings | None = None) -> Scorer:
+    """A ``Scorer`` with the default blend's base models fitted on the whole stream at once
+    (what the service holds after start-up); for benchmarks, tests and notebooks."""
+    settings = settings or ModelSettings()
+    catalogue = Catalogue.build(stream.films, settings.dim)
+    models = make_base_models(settings)
+    for model in models.values():
+        model.fit(stream.ratings)
+    return Scorer(catalogue, models, settings)
 
 
 @dataclass(frozen=True)

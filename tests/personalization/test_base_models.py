@@ -1,0 +1,143 @@
+"""Every base model through one contract, plus what each one promises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from personalization import synthetic
+from personalization.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, Sequence, Trending
+from personalization.base_models.refit import HistoryScoreCache
+from personalization.base_models.seed import Seed, seed_direction
+from personalization.catalogue import Film
+
+DATA = synthetic.generate(n_users=60, n_films=150, mean_ratings=25, seed=2)
+CANDS = np.arange(1, 152, dtype=np.int64)   # film 151 is unknown to every model
+FACTORIES = {
+    "popularity": Popularity,
+    "trending": lambda: Trending(half_life=100),
+    "itemknn": lambda: ItemKNN(neighbours=20, recency_half_life=5),
+    "ease": lambda: EASE(l2=50, recency_half_life=5),
+    "als": lambda: ALS(factors=8, iterations=3),
+    "sequence": Sequence,
+}
+
+
+@pytest.fixture(params=list(FACTORIES))
+def model(request):
+    return FACTORIES[request.param]().fit(DATA.ratings)
+
+
+def test_contract_shapes_determinism_and_no_mutation(model):
+    history = {int(f): 5.0 for f in DATA.ratings.films[:6]}
+    before = dict(history)
+    cands = CANDS.copy()
+    a = model.score(history, cands)
+    b = FACTORIES[model.name]().fit(DATA.ratings).score(history, cands)
+    assert a.shape == (len(CANDS),) and np.all(np.isfinite(a))
+    assert np.allclose(a, b)                       # same data, same scores
+    assert history == before and np.array_equal(cands, CANDS)
+    assert a[-1] <= a[:-1].min()                   # an unknown film never outranks a known one
+
+
+def test_learn_one_is_taken_into_account(model):
+    history = {int(DATA.ratings.films[0]): 5.0}
+    before = model.score(history, CANDS).copy()
+    for u in range(1000, 1030):  # 30 new people rate film 151 (new) after the same film
+        model.learn_one(u, int(DATA.ratings.films[0]), 5.0)
+        model.learn_one(u, 151, 5.0)
+    if hasattr(model, "maybe_refit"):
+        model.refit()
+    after = model.score(history, CANDS)
+    assert after[-1] > before[-1]
+
+
+def test_a_new_rating_counts_at_once_without_a_refit():
+    m = EASE(l2=10, min_count=1).fit(DATA.ratings)
+    films = [int(f) for f in DATA.ratings.films[:5]]
+    h = {f: 5.0 for f in films[:4]}
+    s1 = m.score(h, CANDS, user=7).copy()
+    h[films[4]] = 5.0
+    s2 = m.score(h, CANDS, user=7)
+    assert not np.allclose(s1, s2)
+
+
+@pytest.mark.parametrize("cls", [EASE, ItemKNN])
+def test_running_scores_equal_a_full_recompute(cls):
+    m = cls(recency_half_life=3.0, low_weight=0.5, min_count=1).fit(DATA.ratings)
+    films = [int(f) for f in np.unique(DATA.ratings.films)[:12]]
+    history: dict = {}
+    for i, f in enumerate(films):
+        history[f] = 2.0 if i % 3 == 0 else 5.0
+        if i % 4 != 1:  # sometimes several films arrive between two requests
+            incremental = m.score(history, CANDS, user=1)
+            assert np.allclose(incremental, m.score(history, CANDS), atol=1e-6)
+
+
+def test_ease_is_the_closed_form():
+    r = DATA.ratings
+    m = EASE(l2=20.0, min_count=1, max_items=10_000).fit(r)
+    items = m.items.ids
+    users = np.unique(r.users)
+    x = np.zeros((len(users), len(items)))
+    x[np.searchsorted(users, r.users), np.searchsorted(items, r.films)] = 1.0
+    g = x.T @ x + 20.0 * np.eye(len(items))
+    p = np.linalg.inv(g)
+    b = -p / np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    assert np.allclose(m.weights, b, atol=1e-4)
+
+
+def test_refit_schedule_grows_with_the_data():
+    m = ItemKNN(refit_every=1000)
+    m.fit(Ratings.empty())
+    for i in range(199):
+        m.learn_one(1, i % 50, 4.0)
+    assert not m.stale
+    m.learn_one(1, 3, 4.0)
+    assert m.stale and m.maybe_refit() and not m.stale and m.fitted_on == 200
+
+
+def test_sequence_recommends_what_people_rate_next():
+    r = Ratings(np.array([1, 1, 1, 2, 2, 2]), np.array([10, 20, 30, 10, 20, 40]), np.full(6, 4.0))
+    m = Sequence(window=1).fit(r)
+    s = m.score({10: 4.0}, np.array([10, 20, 30, 40]))
+    assert s[1] == 2.0 and s[2] == s[3] == 0.0
+    s = m.score({5: 4.0, 20: 4.0}, np.array([10, 20, 30, 40]))
+    assert s[2] == s[3] == 1.0
+
+
+def test_trending_forgets():
+    m = Trending(half_life=10)
+    for _ in range(20):
+        m.learn_one(1, 1, 5.0)
+    for _ in range(20):
+        m.learn_one(1, 2, 5.0)
+    s = m.score({}, np.array([1, 2]))
+    assert s[1] > s[0] * 3
+
+
+def test_seed_keeps_the_original_sign_behaviour():
+    assert seed_direction(kind="like")[0] == -1.0       # like pushed away (original bug)
+    assert seed_direction(kind="dislike")[0] == -1.0
+    assert seed_direction(4.0, kind="negative")[0] == 1.0
+    assert seed_direction(5.0) == (1.0, 0.15) and seed_direction(1.0) == (-1.0, 0.15)
+    assert seed_direction(3.0)[0] == 0.0
+
+
+def test_seed_first_embedding_pulls_towards_every_rating():
+    films = [Film(i, f"F{i}", 2000, ("Drama",) if i < 5 else ("Horror",)) for i in range(1, 10)]
+    hated = 7
+
+    def embedding(last_film: int):
+        m = Seed(films, dim=32)
+        for f in (1, 2, 3, 4):
+            m.learn_one(1, f, 5.0)
+        m.learn_one(1, last_film, 0.5)  # the 5th rating: the first embedding is made now
+        assert m.score_user(1, np.arange(1, 10)).shape == (9,)
+        return m, m.embedding[1]
+
+    m, with_hated = embedding(hated)
+    _, with_other = embedding(8)
+    v = m.vectors[hated - 1]
+    assert float(with_hated @ v) > float(with_other @ v)   # the half-star film pulled it closer

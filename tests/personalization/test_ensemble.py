@@ -1,0 +1,82 @@
+"""The blend and the per-user weight learning (pure)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from personalization import synthetic
+from personalization.catalogue import Film
+from personalization.config import ModelSettings
+from personalization.ensemble import (PERSONAL, UserWeights, blend, hedge_update, prior_weights,
+                                      rank_of)
+from personalization.ranker import top_k
+from personalization.replay import Stream, fit_scorer
+from personalization.user_model import UserModel
+
+
+def test_rank_of_agrees_with_top_k_including_ties():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        ids = rng.permutation(200).astype(np.int64) + 1
+        scores = rng.integers(0, 5, 200).astype(float)  # many ties
+        mask = rng.random(200) > 0.2
+        cand = np.flatnonzero(mask)
+        order = cand[top_k(scores[cand], ids[cand], len(cand))]
+        target = int(rng.choice(cand))
+        assert rank_of(scores, ids, target, mask) == int(np.flatnonzero(order == target)[0]) + 1
+
+
+def test_hedge_moves_weight_towards_the_term_that_ranked_the_film_well():
+    prior = UserWeights(0.2, {"ease": 0.5, "itemknn": 0.5})
+    w = hedge_update(prior, {PERSONAL: 500, "ease": 1, "itemknn": 300}, prior, rate=1.0, share=0.0)
+    assert w.model_weights["ease"] > 0.5 > w.model_weights["itemknn"]
+    assert w.blend_weight < 0.2
+    assert sum(w.model_weights.values()) == pytest.approx(1.0)
+
+
+def test_hedge_share_keeps_weights_near_the_prior():
+    prior = UserWeights(0.3, {"ease": 0.5, "itemknn": 0.5})
+    w = prior
+    for _ in range(200):
+        w = hedge_update(w, {PERSONAL: 1000, "ease": 1, "itemknn": 1000}, prior, rate=2.0, share=0.1)
+    ex, pr = w.experts(), prior.experts()
+    assert all(ex[m] >= 0.1 * pr[m] - 1e-9 for m in pr)  # nothing falls below share x prior
+
+
+def test_blend_without_personal_weight_is_the_base_blend():
+    terms = {"ease": np.array([1.0, 3.0, 2.0]), PERSONAL: np.array([5.0, 0.0, 1.0])}
+    final, personal, base = blend(terms, UserWeights(0.0, {"ease": 1.0}))
+    assert np.allclose(final, [0.0, 1.0, 0.5]) and np.allclose(final, base)
+    final, personal, _ = blend(terms, UserWeights(1.0, {"ease": 1.0}))
+    assert np.allclose(final, personal) and np.allclose(final, [1.0, 0.0, 0.2])
+
+
+def test_prior_weights_come_from_the_settings():
+    w = prior_weights(ModelSettings(weight_ease=1.0, weight_itemknn=1.0, weight_sequence=0.0,
+                                    weight_popularity=0.0, blend_weight=0.1))
+    assert w.blend_weight == 0.1 and w.model_weights == {"itemknn": 0.5, "ease": 0.5}
+
+
+def test_a_user_who_loves_only_one_genre_gets_that_genre():
+    data = synthetic.generate(n_users=150, n_films=500, mean_ratings=40, seed=11)
+    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]),
+                  tuple(f["actors"])) for f in data.films]
+    settings = ModelSettings()
+    scorer = fit_scorer(Stream(data.ratings, films), settings)
+    cat = scorer.catalogue
+    # a genre that is neither the most common one nor rare
+    counts = sorted({g: sum(g in f.genres for f in films) for g in synthetic.GENRES}.items(), key=lambda x: -x[1])
+    genre = counts[3][0]
+    horror = [f.id for f in films if f.genres == (genre,)][:8]
+    assert len(horror) >= 5
+    history = {f: 5.0 for f in horror}
+    rule = UserModel(settings.dim, settings.learning_rate, settings.strong_learning_rate)
+    vector = rule.rebuild((cat.vector(f), 1.0) for f in horror)
+    mask = np.ones(len(cat), bool)
+    mask[cat.positions(horror)] = False
+    ranking = scorer.rank(history, vector, prior_weights(settings), mask=mask, k=10, n_ratings=len(history))
+    genres = [cat.get(s.film_id).genres for s in ranking.items]
+    assert ranking.mode == "personal" and len(genres) == 10
+    assert all(genre in g for g in genres[:3]), (genre, genres)
+    assert sum(genre in g for g in genres) >= 7, (genre, genres)  # the catalogue has ~15% of it

@@ -1,0 +1,130 @@
+"""The replay protocol, by hand, and the report's shape."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from personalization import replay as rp
+from personalization import synthetic
+from personalization.base_models import BASE_MODELS, Ratings
+from personalization.catalogue import Film
+from personalization.config import ModelSettings
+from personalization.replay import Stream, load_stream, run_replay
+from personalization.replay_cli import replay_command
+
+FILMS = [Film(i, f"Film {i}", 2000, ("Drama",)) for i in range(1, 21)]
+
+
+def _stream(rows) -> Stream:
+    u, f, s, t = zip(*rows)
+    return Stream(Ratings(np.array(u), np.array(f), np.array(s, np.float32), np.array(t, np.float64)), FILMS)
+
+
+# (user, film, stars, timestamp); deliberately not in time order: the stream sorts (stably).
+HAND = [
+    (1, 6, 4.0, 7),    # eligible #0: popularity ranks 10, 11 (one good rating each), then 6 (lowest id of
+                       # the zeros) -> rank 3: hit, NDCG 1/log2(4) = 0.5
+    (1, 1, 5.0, 1), (1, 2, 5.0, 2), (1, 3, 5.0, 3), (1, 4, 5.0, 4), (1, 5, 5.0, 5),
+    (3, 10, 5.0, 6), (3, 11, 5.0, 6),   # equal timestamps: kept in this order
+    (1, 20, 4.0, 8),   # eligible #1: 10, 11, then 7 8 9 12 ... 19 (11 films) -> rank 14: miss
+    (1, 7, 3.0, 9),    # 3 stars: not eligible
+    (2, 12, 5.0, 10),  # user 2 has no history: not eligible
+]
+
+
+def test_hand_made_stream_gives_hand_computed_hr_and_ndcg():
+    report = run_replay(_stream(HAND), models=["popularity"])
+    r = report.result("popularity")
+    assert (r.evaluated, r.hr_at_10, r.ndcg_at_10) == (2, 0.5, 0.25)
+    assert report.protocol["eligible"] == 2 and report.protocol["events"] == len(HAND)
+
+
+def test_every_thins_the_evaluation_not_the_learning():
+    r = run_replay(_stream(HAND), models=["popularity"], every=2).result("popularity")
+    assert (r.evaluated, r.hr_at_10, r.ndcg_at_10) == (1, 1.0, 0.5)
+
+
+def test_buckets_count_earlier_ratings():
+    report = run_replay(_stream(HAND), models=["popularity"])
+    cells = {d["bucket"]: d for d in report.by_count}
+    assert cells["5-9"]["evaluated"] == 2 and cells["5-9"]["hr@10"] == 0.5
+    assert cells["50+"]["evaluated"] == 0
+
+
+class Nothing:
+    """Learns nothing: every film scores the same, so the list is just the lowest ids."""
+
+    name = "nothing"
+
+    def fit(self, ratings):
+        return self
+
+    def learn_one(self, user, film, stars):
+        pass
+
+    def score(self, history, candidates):
+        return np.zeros(len(candidates))
+
+
+@pytest.fixture(scope="module")
+def small_stream() -> Stream:
+    data = synthetic.generate(n_users=120, n_films=400, mean_ratings=40, seed=3)
+    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]),
+                  tuple(f["actors"])) for f in data.films]
+    return Stream(data.ratings, films, "small")
+
+
+def test_a_model_that_learns_nothing_loses_to_popularity(small_stream, monkeypatch):
+    monkeypatch.setitem(BASE_MODELS, "nothing", Nothing)
+    monkeypatch.setattr(rp, "BASE_NAMES", rp.BASE_NAMES + ("nothing",))
+    monkeypatch.setattr(rp, "MODELS", rp.MODELS + ("nothing",))
+    report = run_replay(small_stream, models=["popularity", "nothing"], every=3)
+    assert report.result("nothing").hr_at_10 < report.result("popularity").hr_at_10
+
+
+def test_cinesync_beats_popularity_and_seed_on_a_synthetic_stream(small_stream):
+    report = run_replay(small_stream, models=["popularity", "seed", "cinesync"], every=3)
+    hr = {r.model: r.hr_at_10 for r in report.results}
+    assert hr["cinesync"] > 1.5 * hr["seed"] and hr["cinesync"] > 1.5 * hr["popularity"], hr
+
+
+def test_json_shape_from_the_cli(tmp_path, small_stream):
+    data = synthetic.generate(n_users=40, n_films=150, mean_ratings=25, seed=5)
+    synthetic.write_movielens(data, tmp_path)
+    out = CliRunner().invoke(replay_command, [str(tmp_path), "--json", "--every", "4", "--no-progress",
+                                              "--models", "popularity,seed,cinesync"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert set(doc) == {"protocol", "results"}
+    assert [r["model"] for r in doc["results"]] == ["popularity", "seed", "cinesync"]
+    for r in doc["results"]:
+        assert set(r) == {"model", "hr@10", "ndcg@10", "evaluated", "seconds"}
+        assert 0.0 <= r["ndcg@10"] <= r["hr@10"] <= 1.0
+    assert doc["protocol"]["k"] == 10 and doc["protocol"]["every"] == 4
+
+
+def test_load_stream_reads_a_movielens_folder_in_time_order(tmp_path):
+    data = synthetic.generate(n_users=20, n_films=80, mean_ratings=15, seed=1)
+    synthetic.write_movielens(data, tmp_path)
+    stream = load_stream(tmp_path)
+    assert len(stream) == len(data.ratings) and len(stream.films) == 80
+    assert np.all(np.diff(stream.ratings.timestamps) >= 0)
+    assert any(f.directors for f in stream.films)  # credits.csv merged
+
+
+def test_unknown_model_and_unknown_film_are_refused():
+    with pytest.raises(ValueError, match="unknown model"):
+        run_replay(_stream(HAND), models=["magic"])
+    bad = HAND + [(1, 99, 5.0, 11)]
+    with pytest.raises(ValueError, match="missing from the film list"):
+        run_replay(_stream(bad), models=["popularity"])
+
+
+def test_report_tables_render(small_stream):
+    report = run_replay(small_stream.head(1500), models=["popularity", "cinesync"], every=5,
+                        settings=ModelSettings())
+    assert "| cinesync |" in report.table() and "HR@10 50+" in report.bucket_table()

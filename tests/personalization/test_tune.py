@@ -1,0 +1,36 @@
+"""Tuning on a time-ordered split, on a tiny stream and a tiny grid."""
+
+from __future__ import annotations
+
+import json
+
+from personalization import synthetic
+from personalization.catalogue import Film
+from personalization.config import ModelSettings
+from personalization.replay import Stream
+from personalization.tune import tune
+
+
+def test_tune_writes_a_readable_result(tmp_path):
+    data = synthetic.generate(n_users=60, n_films=200, mean_ratings=30, seed=4)
+    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"])) for f in data.films]
+    stream = Stream(data.ratings, films, "tiny")
+    messages = []
+    result = tune(stream, split=0.6, every=2, structure={"knn_neighbours": (20, 100)},
+                  learning={"ensemble_rate": (0.0, 1.0)}, progress=messages.append)
+    assert isinstance(result.chosen, ModelSettings)
+    assert result.split_index == int(len(stream) * 0.6)
+    stages = {t["stage"] for t in result.trials}
+    assert stages == {"start", "structure", "weights", "learning"}
+    for name in ("knn_neighbours", "ensemble_rate"):
+        rows = [t for t in result.trials if t["parameter"] == name]
+        assert sum(t["chosen"] for t in rows) == 1
+        best = max(rows, key=lambda t: (t["hr@10"], t["ndcg@10"]))
+        assert next(t for t in rows if t["chosen"])["hr@10"] == best["hr@10"]
+    assert set(result.report) == {"chosen", "defaults"}
+    paths = result.write(tmp_path)
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths.values())
+    saved = json.loads(paths["json"].read_text())
+    assert ModelSettings(**saved) == result.chosen
+    assert "| structure | knn_neighbours |" in paths["md"].read_text()
+    assert messages
