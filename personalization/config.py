@@ -26,7 +26,7 @@ class ModelSettings:
     base_model: str = "popularity"
     # The collaborative blend (see ``ensemble``): each base model's prior weight (0 = not used),
     # the per-user weight learning, and the base models' hyper-parameters. Tuned by `cinesync tune`.
-    weight_popularity: float = 0.0
+    weight_popularity: float = 0.01  # also the cold-start order: other terms know nothing yet
     weight_itemknn: float = 0.2
     weight_ease: float = 0.3
     weight_als: float = 0.0

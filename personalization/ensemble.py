@@ -19,6 +19,7 @@ replay call: the numbers the replay prints describe the product.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -30,7 +31,7 @@ from .config import ModelSettings
 from .ranker import ScoredFilm, Ranking, top_k
 
 __all__ = ["PERSONAL", "UserWeights", "prior_weights", "normalise", "blend", "rank_of",
-           "hedge_update", "Scorer", "make_base_models"]
+           "hedge_update", "learn_weights", "Scorer", "make_base_models"]
 
 PERSONAL = "personal"
 
@@ -129,6 +130,15 @@ def hedge_update(weights: UserWeights, ranks: Mapping[str, int], prior: UserWeig
     return UserWeights.from_experts(mixed)
 
 
+def learn_weights(terms: Mapping[str, np.ndarray], ids: np.ndarray, target: int, mask: np.ndarray,
+                  weights: UserWeights, prior: UserWeights, settings: ModelSettings) -> UserWeights:
+    """One learning step of a user's weights from the terms' scores before a rating >= 4 stars
+    of the film at catalogue position ``target`` (what the service and the replay both run)."""
+    experts = weights.experts()
+    ranks = {m: rank_of(sc, ids, target, mask) for m, sc in terms.items() if m in experts}
+    return hedge_update(weights, ranks, prior, rate=settings.ensemble_rate, share=settings.ensemble_share)
+
+
 def make_base_models(settings: ModelSettings, names: Sequence[str] | None = None) -> dict[str, BaseModel]:
     """The base models named in the settings' weights (or ``names``), built with its parameters."""
     from .base_models import make_base_model
@@ -173,21 +183,50 @@ class Scorer:
                 out[name] = self.models[name].score(history, ids)
         return out
 
+    def learn_one(self, user: int, film: int, stars: float, *, background: bool = True) -> None:
+        """Feed one rating to every base model; refit the ones that are due, in a background
+        thread (``background``) so no request waits for a refit, or at once."""
+        for model in self.models.values():
+            model.learn_one(user, film, stars)
+            if getattr(model, "stale", False):
+                if not background:
+                    model.refit()
+                elif not model._refit_lock.locked():
+                    threading.Thread(target=model.refit, name=f"refit-{model.name}", daemon=True).start()
+
+    @property
+    def label(self) -> str:
+        """What the base part is made of, e.g. ``itemknn+ease+sequence``."""
+        return "+".join(self.models) or "none"
+
     def personalised(self, n_ratings: int, vector: np.ndarray | None) -> bool:
         return n_ratings >= self.settings.min_ratings and vector is not None and bool(np.any(vector))
 
     def rank(self, history: Mapping[int, float], vector: np.ndarray | None, weights: UserWeights, *,
-             mask: np.ndarray, k: int, n_ratings: int, label: str = "cinesync") -> Ranking:
+             mask: np.ndarray, k: int, n_ratings: int, user=None) -> Ranking:
         """The top-k films among ``mask`` (a boolean array over the catalogue)."""
         personalised = self.personalised(n_ratings, vector)
-        terms = self.terms(history, vector if personalised else None)
+        terms = self.terms(history, vector if personalised else None, user=user)
         final, personal, base = blend(terms, weights, mask, personalised)
         cand = np.flatnonzero(mask)
         best = cand[top_k(final[cand], self.catalogue.ids[cand], k)]
         items = [ScoredFilm(int(self.catalogue.ids[i]), float(final[i]), float(personal[i]), float(base[i]))
                  for i in best]
         mode = "personal" if personalised else "base"
-        return Ranking(items, mode, weights.blend_weight if personalised else 0.0, label)
+        return Ranking(items, mode, weights.blend_weight if personalised else 0.0, self.label)
+
+    def updated_weights(self, history: Mapping[int, float], vector: np.ndarray | None, n_ratings: int,
+                        film_id: int, weights: UserWeights, *, mask: np.ndarray, user=None) -> UserWeights | None:
+        """The user's weights after they rated ``film_id`` highly, or None when there is nothing
+        to learn (too few earlier ratings, or a film outside the catalogue). ``history``,
+        ``vector`` and ``mask`` describe the user *before* this rating."""
+        pos = self.catalogue.position(film_id)
+        if pos is None or n_ratings < self.settings.min_ratings or self.settings.ensemble_rate <= 0:
+            return None
+        personalised = self.personalised(n_ratings, vector)
+        terms = self.terms(history, vector if personalised else None, user=user)
+        return learn_weights(terms, self.catalogue.ids, pos, mask, weights, prior_weights(self.settings),
+                             self.settings)
 
     def term_ranks(self, terms: Mapping[str, np.ndarray], target: int, mask: np.ndarray) -> dict[str, int]:
         """Where each term alone ranked the catalogue position ``target`` (for ``hedge_update``)."""

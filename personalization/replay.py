@@ -37,7 +37,8 @@ from . import signals
 from .base_models import Ratings
 from .catalogue import Catalogue, Film
 from .config import ModelSettings
-from .ensemble import PERSONAL, Scorer, UserWeights, blend, hedge_update, make_base_models, prior_weights, rank_of
+from .ensemble import (PERSONAL, Scorer, UserWeights, blend, learn_weights, make_base_models, prior_weights,
+                       rank_of)
 from .user_model import OnlineUserModel, UserModel
 
 __all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "fit_scorer", "MODELS",
@@ -226,7 +227,7 @@ class _Replay:
         history: dict[int, dict[int, float]] = defaultdict(dict)
         hist_pos: dict[int, dict[int, int]] = defaultdict(dict)
         weights: dict[int, UserWeights] = {}
-        learn_weights = "cinesync" in self.models and self.settings.ensemble_rate > 0
+        learn = "cinesync" in self.models and self.settings.ensemble_rate > 0
         expert_names = [t for t in self.term_names if t == PERSONAL or self.prior.model_weights.get(t, 0) > 0]
         refitters = [m for m in self.scorer.models.values() if hasattr(m, "maybe_refit")]
         eligible = evaluated = 0
@@ -241,7 +242,7 @@ class _Replay:
             if is_eligible:
                 evaluate = i >= self.evaluate_from and eligible % self.every == 0
                 eligible += 1
-            if evaluate or (is_eligible and learn_weights):
+            if evaluate or (is_eligible and learn):
                 hp = np.fromiter(hist_pos[u].values(), np.int64, len(hist_pos[u]))
                 mask[hp] = False
                 vector = self.users.vector(u)
@@ -252,12 +253,10 @@ class _Replay:
                     self._evaluate(u, p, terms, uw, mask, _bucket(n_before))
                     if self.record is not None:
                         self.record.append(_snapshot(u, p, n_before, terms, mask, ids, self.record_top))
-                if learn_weights:
+                if learn:
                     t0 = time.perf_counter()
                     present = {m: terms[m] for m in expert_names if m in terms}
-                    ranks = {m: rank_of(sc, ids, p, mask) for m, sc in present.items()}
-                    weights[u] = hedge_update(uw, ranks, self.prior, rate=self.settings.ensemble_rate,
-                                              share=self.settings.ensemble_share)
+                    weights[u] = learn_weights(present, ids, p, mask, uw, self.prior, self.settings)
                     self.seconds["cinesync"] += time.perf_counter() - t0
                 mask[hp] = True
             self._learn(u, f, s, refitters)

@@ -27,6 +27,7 @@ import psycopg
 
 from . import preferences, ranker, signals
 from .base_models import BaseModel, Ratings, make_base_model
+from .ensemble import PERSONAL, Scorer, UserWeights, make_base_models, prior_weights
 from .cache import TTLCache, VectorCache
 from .catalogue import Catalogue, Film
 from .config import ConfigError, ModelSettings, Settings
@@ -150,6 +151,7 @@ class Service:
         self._community: tuple[float, preferences.CommunityStats] | None = None
         self._catalogue: Catalogue | None = None
         self._base: BaseModel | None = None
+        self._scorer: Scorer | None = None  # the blend recommend and the weight learning use
         self._base_fitted_at = 0.0
         self._lock = threading.RLock()
         self._token = f"{os.getpid()}-{id(self)}"
@@ -228,6 +230,7 @@ class Service:
             self._community = None
             self._catalogue = None
             self._base = None
+            self._scorer = None
 
     def _notify(self, conn, message: str) -> None:
         """``message`` is "kind:detail"; the origin token lets this process skip its own notes."""
@@ -261,6 +264,54 @@ class Service:
                     self._base_fitted_at = time.monotonic()
                 base = self._base
         return base
+
+    def scorer(self) -> Scorer:
+        """The blend of base models and the personal term (``ensemble.Scorer``), fitted on every
+        stored rating at first use; afterwards each rating feeds it and the collaborative models
+        refit in a background thread as the data grows (the replay measures this same code)."""
+        scorer, cat = self._scorer, self.catalogue()
+        if scorer is None or scorer.catalogue is not cat:  # first use, or the catalogue changed
+            with self._lock:
+                if self._scorer is None or self._scorer.catalogue is not cat:
+                    ratings = self.all_ratings()
+                    models = make_base_models(self.model_settings)
+                    for model in models.values():
+                        model.fit(ratings)
+                    self._scorer = Scorer(cat, models, self.model_settings)
+                scorer = self._scorer
+        return scorer
+
+    def _learn_weights(self, conn, user_id: int, film_id: int, state: _UserState) -> None:
+        """Inside a rating's (or love/like's) transaction, before it is written: credit the terms
+        that ranked this film well for this user, and store their new weights."""
+        if state.n_ratings < self.model_settings.min_ratings or self.model_settings.ensemble_rate <= 0:
+            return
+        scorer = self.scorer()
+        cat = scorer.catalogue
+        rows = conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
+        row = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
+        rated = {f: float(s) for f, s in rows if s is not None}
+        if film_id in rated:
+            return  # re-rating: the film was not a candidate, nothing to credit
+        mask = np.ones(len(cat), dtype=bool)
+        mask[cat.positions([f for f, _ in rows])] = False
+        vector = state.vector if is_valid_vector(state.vector, self.rule.dim) else None
+        new = scorer.updated_weights(rated, vector, state.n_ratings, film_id, self._user_weights(row),
+                                     mask=mask, user=user_id)
+        if new is not None:
+            conn.execute(q.UPSERT_MODEL_WEIGHTS, (user_id, new.blend_weight, json.dumps(dict(new.model_weights))))
+
+    def _user_weights(self, row) -> UserWeights:
+        """Stored weights (blend_weight, model_weights) or the tuned global ones."""
+        prior = prior_weights(self.model_settings)
+        if row is None:
+            return prior
+        stored = {m: float(a) for m, a in dict(row[1] or {}).items() if m in prior.model_weights}
+        models = {m: stored.get(m, 0.0) for m in prior.model_weights}
+        if sum(models.values()) <= 0:
+            models = dict(prior.model_weights)
+        return UserWeights.from_experts({**{m: (1 - float(row[0])) * a / sum(models.values())
+                                            for m, a in models.items()}, PERSONAL: float(row[0])})
 
     def all_ratings(self) -> Ratings:
         """Every stored rating, oldest first, as column arrays."""
@@ -364,6 +415,8 @@ class Service:
             state = self._lock_user(conn, user_id)
             old_stars, had_feedback = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()
             had_rating = old_stars is not None
+            if stars >= 4.0 and not had_rating:
+                self._learn_weights(conn, user_id, film_id, state)
             when = conn.execute(q.UPSERT_RATING, (user_id, film_id, stars, _as_datetime(at))).fetchone()[0]
             if not had_rating:
                 state.n_ratings += 1
@@ -378,6 +431,8 @@ class Service:
         self._count_in_community(stars, old_stars)
         if self._base is not None and not had_rating:
             self._base.learn_one(user_id, film_id, stars)
+        if self._scorer is not None and not had_rating:
+            self._scorer.learn_one(user_id, film_id, stars)
         return RateResult(user_id, film_id, stars, had_rating, state.n_ratings,
                           state.n_ratings >= self.model_settings.min_ratings)
 
@@ -391,6 +446,8 @@ class Service:
         with self.db.pool.connection() as conn, conn.transaction():
             state = self._lock_user(conn, user_id)
             old_stars, had_feedback = conn.execute(q.PREVIOUS_SIGNAL, {"u": user_id, "f": film_id}).fetchone()
+            if kind in ("love", "like") and old_stars is None and not had_feedback:
+                self._learn_weights(conn, user_id, film_id, state)
             when = conn.execute(q.INSERT_FEEDBACK, (user_id, film_id, kind, context_json,
                                                     _as_datetime(at))).fetchone()[0]
             state.n_feedback += 1
@@ -522,16 +579,15 @@ class Service:
         return rated, excluded
 
     def blend_weight(self, user_id) -> float:
-        return self._history_and_weights(check_user_id(user_id))[2]
+        return self._history_and_weights(check_user_id(user_id))[2].blend_weight
 
-    def _history_and_weights(self, user_id: int) -> tuple[dict[int, float], set[int], float]:
-        """What ``recommend`` reads per request, in one pooled connection."""
+    def _history_and_weights(self, user_id: int) -> tuple[dict[int, float], set[int], UserWeights]:
+        """What ``recommend`` reads per request, in one pooled connection (ratings oldest first)."""
         with self.db.pool.connection() as conn:
             rows = conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
             weights = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
         rated = {f: float(s) for f, s in rows if s is not None}
-        weight = float(weights[0]) if weights else self.model_settings.blend_weight
-        return rated, {f for f, _ in rows}, weight
+        return rated, {f for f, _ in rows}, self._user_weights(weights)
 
     def recommend(self, user_id, k: int = 10, *, genre: str | None = None,
                   decade: int | None = None) -> Recommendations:
@@ -541,7 +597,7 @@ class Service:
         cat = self.catalogue()
         state = self.user_vector(user_id)
         vector, n_ratings = state if state is not None else (self.rule.zero(), 0)
-        rated, excluded, weight = self._history_and_weights(user_id)
+        rated, excluded, weights = self._history_and_weights(user_id)
         mask = np.ones(len(cat), dtype=bool)
         if excluded:
             mask[cat.positions(excluded)] = False
@@ -549,15 +605,10 @@ class Service:
             mask &= cat.genre_mask(genre)
         if decade is not None:
             mask &= cat.decade_mask(decade)
-        cand = np.flatnonzero(mask)
-        personalised = n_ratings >= self.model_settings.min_ratings and bool(np.any(vector))
-        base_model = self.base_model()
-        base = base_model.score(rated, cat.ids[cand])
-        # One product over the whole catalogue, then pick: cheaper than copying the candidates' rows.
-        personal = (cat.matrix @ vector)[cand] if personalised else None
-        ranking = ranker.rank(candidate_ids=cat.ids[cand], personal=personal, base=base, k=k,
-                              blend_weight=weight, base_model=base_model.name,
-                              personalised=personalised)
+        # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
+        # blended with this user's learned weights.
+        scorer = self.scorer()
+        ranking = scorer.rank(rated, vector, weights, mask=mask, k=k, n_ratings=n_ratings, user=user_id)
         reasons = self._reasons(cat, ranking, rated, vector)
         items = [Recommendation(cat.get(s.film_id), s.score, s.personal, s.base, ranking.base_model, why)
                  for s, why in zip(ranking.items, reasons)]
@@ -621,8 +672,9 @@ class Service:
             rows = conn.execute(q.USER_RATINGS, (user_id,)).fetchall()
             weights = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
             profile = preferences.analyse(user_id, self._rated_films(rows), community)
-            profile.blend_weight = float(weights[0]) if weights else self.model_settings.blend_weight
-            profile.model_weights = dict(weights[1]) if weights else {}
+            learned = self._user_weights(weights)  # the tuned global ones until the user teaches it
+            profile.blend_weight = learned.blend_weight
+            profile.model_weights = {m: round(a, 4) for m, a in learned.model_weights.items()}
             conn.execute(q.CACHE_WRITE)  # a derived row: no need to wait for the disk
             conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(profile.to_dict()), profile.n_ratings))
         self.profiles.put(user_id, profile)

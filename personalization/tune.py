@@ -44,6 +44,8 @@ STRUCTURE_GRID: dict[str, Sequence] = {
 }
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8)
 PERSONAL_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6)
+# Popularity never goes to 0: it orders the list for a user the other terms know nothing about.
+POPULARITY_GRID = (0.01, 0.03, 0.1, 0.2)
 LEARNING_GRID: dict[str, Sequence] = {"ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0), "ensemble_share": (0.005, 0.02, 0.1)}
 TERMS = ("popularity", "trending", "itemknn", "ease", "als", "sequence", PERSONAL)
 
@@ -202,7 +204,7 @@ def _search_weights(rec: list, settings: ModelSettings, trials: list | None = No
     for _ in range(passes):
         improved = False
         for m in TERMS:
-            grid = PERSONAL_GRID if m == PERSONAL else WEIGHT_GRID
+            grid = PERSONAL_GRID if m == PERSONAL else POPULARITY_GRID if m == "popularity" else WEIGHT_GRID
             rows = []
             for value in grid:
                 trial = dict(experts, **{m: value})

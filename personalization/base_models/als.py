@@ -22,14 +22,17 @@ __all__ = ["ALS"]
 class ALS(RefitModel):
     name = "als"
 
+    @property
+    def items(self):
+        return self.fitted[0]
+
     def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 10.0,
                  iterations: int = 10, low_weight: float = 1.0, max_items: int = 20000,
                  min_count: int = 2, refit_every: int = 5000, seed: int = 7):
         self.factors, self.regularization, self.alpha = int(factors), float(regularization), float(alpha)
         self.iterations, self.low_weight, self.seed = int(iterations), float(low_weight), int(seed)
         self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
-        self.items = IdIndex()
-        self.model = None
+        self.fitted = (IdIndex(), None)
         self._cache: dict = {}
         self._init_log()
 
@@ -38,7 +41,7 @@ class ALS(RefitModel):
 
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
-            self.items, self.model = items, None
+            self.fitted = (items, None)
             return
         matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
@@ -46,10 +49,10 @@ class ALS(RefitModel):
                                         random_state=self.seed, num_threads=1)
         model.fit(matrix, show_progress=False)
         _ = model.YtY  # computed once here rather than at the first request
-        self.model, self.items = model, items
+        self.fitted = (items, model)  # one assignment: requests never see a mix
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
-        model, items = self.model, self.items
+        items, model = self.fitted
         if model is None:
             return np.zeros(len(candidates), np.float64)
         pos, w = history_weights(history, items, low_weight=self.low_weight)

@@ -33,14 +33,21 @@ class EASE(RefitModel):
 
     name = "ease"
 
+    @property
+    def items(self):
+        return self.fitted[0]
+
+    @property
+    def weights(self):
+        return self.fitted[1]
+
     def __init__(self, l2: float = 200.0, recency_half_life: float = 0.0, low_weight: float = 1.0,
                  max_items: int = 3000, min_count: int = 2, refit_every: int = 5000):
         self.l2, self.recency_half_life, self.low_weight = float(l2), float(recency_half_life), float(low_weight)
         self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
-        self.items = IdIndex()
-        self.weights = np.zeros((0, 0), np.float32)
         self._cache: dict = {}
         self.version = 0
+        self.fitted = (IdIndex(), np.zeros((0, 0), np.float32), 0)
         self.running = HistoryScoreCache()
         self._init_log()
 
@@ -49,7 +56,7 @@ class EASE(RefitModel):
 
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
-            self.items, self.weights = items, np.zeros((0, 0), np.float32)
+            self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
             return
         matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         gram = (matrix.T @ matrix).toarray().astype(np.float64)
@@ -57,12 +64,13 @@ class EASE(RefitModel):
         p = linalg.inv(gram, overwrite_a=True, check_finite=False)
         b = p / (-np.diag(p))
         b[np.diag_indices_from(b)] = 0.0
-        self.weights, self.items = b.astype(np.float32), items
+        # one assignment: a request in another thread sees the old model or the new, never a mix
+        self.fitted = (items, b.astype(np.float32), self.version + 1)
         self.version += 1
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
         """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
-        b, items = self.weights, self.items
+        items, b, version = self.fitted
         if len(items) == 0:
             return np.zeros(len(candidates), np.float64)
 
@@ -75,7 +83,7 @@ class EASE(RefitModel):
             pos, known = items.lookup([film])
             return b[pos[0]] if known[0] else None
 
-        scores = self.running.get(user, history, self.version, full, row, _decay(self.recency_half_life),
+        scores = self.running.get(user, history, version, full, row, _decay(self.recency_half_life),
                                   lambda stars: self.low_weight if stars < 3.0 else 1.0)
         return scatter_scores(scores, items, candidates, self._cache)
 

@@ -35,6 +35,14 @@ class ItemKNN(RefitModel):
 
     name = "itemknn"
 
+    @property
+    def items(self):
+        return self.fitted[0]
+
+    @property
+    def similarity(self):
+        return self.fitted[1]
+
     def __init__(self, neighbours: int = 100, weighting: str = "cosine", recency_half_life: float = 0.0,
                  low_weight: float = 1.0, max_items: int = 20000, min_count: int = 2,
                  refit_every: int = 5000):
@@ -43,10 +51,9 @@ class ItemKNN(RefitModel):
         self.neighbours, self.weighting = int(neighbours), weighting
         self.recency_half_life, self.low_weight = float(recency_half_life), float(low_weight)
         self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
-        self.items = IdIndex()
-        self.similarity = None
         self._cache: dict = {}
         self.version = 0
+        self.fitted = (IdIndex(), None, 0)
         self.running = HistoryScoreCache()
         self._init_log()
 
@@ -55,7 +62,7 @@ class ItemKNN(RefitModel):
 
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
-            self.items, self.similarity = items, None
+            self.fitted = (items, None, self.version)
             return
         matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         cls = {"cosine": nn.CosineRecommender, "bm25": nn.BM25Recommender,
@@ -64,13 +71,13 @@ class ItemKNN(RefitModel):
         with warnings.catch_warnings():  # implicit converts its own normalised copy to CSR
             warnings.simplefilter("ignore")
             model.fit(matrix, show_progress=False)
-        self.similarity = model.similarity.tocsr().astype(np.float64)
-        self.items = items
+        # one assignment: a request in another thread sees the old model or the new, never a mix
+        self.fitted = (items, model.similarity.tocsr().astype(np.float64), self.version + 1)
         self.version += 1
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
         """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
-        sim, items = self.similarity, self.items
+        items, sim, version = self.fitted
         if sim is None:
             return np.zeros(len(candidates), np.float64)
 
@@ -88,6 +95,6 @@ class ItemKNN(RefitModel):
             out[sim.indices[start:end]] = sim.data[start:end]
             return out
 
-        scores = self.running.get(user, history, self.version, full, row, _decay(self.recency_half_life),
+        scores = self.running.get(user, history, version, full, row, _decay(self.recency_half_life),
                                   lambda stars: self.low_weight if stars < 3.0 else 1.0)
         return scatter_scores(scores, items, candidates, self._cache)

@@ -100,10 +100,14 @@ SELECT movie_id, stars, kind, at FROM (
     ) AS events ORDER BY movie_id, at DESC, seq DESC
 ) AS latest ORDER BY at, movie_id"""
 # What a user must never be recommended, and their star history for the base models.
+# Ratings oldest first (the base models weigh recent ratings more and read what was rated last).
 USER_HISTORY = """
-SELECT movie_id, stars FROM ratings WHERE user_id = %(u)s
-UNION ALL
-SELECT DISTINCT movie_id, NULL::real FROM feedback WHERE user_id = %(u)s AND kind = 'not_interested'"""
+SELECT movie_id, stars FROM (
+    SELECT movie_id, stars, rated_at FROM ratings WHERE user_id = %(u)s
+    UNION ALL
+    SELECT DISTINCT movie_id, NULL::real, NULL::timestamptz FROM feedback
+    WHERE user_id = %(u)s AND kind = 'not_interested'
+) AS h ORDER BY rated_at NULLS FIRST, movie_id"""
 USER_RATINGS = "SELECT movie_id, stars FROM ratings WHERE user_id = %s ORDER BY movie_id"
 ALL_RATINGS = "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"
 # Sums rather than avg/stddev so a process can keep them up to date as it writes.

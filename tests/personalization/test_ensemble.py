@@ -80,3 +80,26 @@ def test_a_user_who_loves_only_one_genre_gets_that_genre():
     assert ranking.mode == "personal" and len(genres) == 10
     assert all(genre in g for g in genres[:3]), (genre, genres)
     assert sum(genre in g for g in genres) >= 7, (genre, genres)  # the catalogue has ~15% of it
+
+
+def test_the_service_learns_and_stores_each_users_weights(demo_service):
+    svc = demo_service
+    prior = prior_weights(svc.model_settings)
+    user = 987654321
+    films = [int(f) for f in svc.catalogue().ids[:12]]
+    for f in films[:5]:
+        svc.rate(user, f, 3.0)
+    assert svc.profile(user).model_weights == pytest.approx(prior.model_weights, abs=1e-4)
+    for f in films[5:10]:
+        svc.rate(user, f, 5.0)           # rated well after 5 ratings: every term is credited
+    svc.feedback(user, films[10], "love")
+    with svc.db.pool.connection() as conn:
+        blend_weight, weights = conn.execute(
+            "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s", (user,)).fetchone()
+    profile = svc.profile(user)
+    assert profile.blend_weight == pytest.approx(blend_weight, abs=1e-6)
+    assert profile.model_weights == pytest.approx(weights, abs=1e-4)
+    assert weights != pytest.approx(prior.model_weights, abs=1e-4)
+    recs = svc.recommend(user, k=5)
+    assert recs.blend_weight == pytest.approx(blend_weight, abs=1e-6)
+    assert not {r.film.id for r in recs.items} & set(films[:11])
