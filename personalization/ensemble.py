@@ -154,7 +154,10 @@ def make_base_models(settings: ModelSettings, names: Sequence[str] | None = None
         "als": {"factors": settings.als_factors, "regularization": settings.als_regularization,
                 "alpha": settings.als_alpha, "refit_every": settings.refit_every},
     }
-    return {m: make_base_model(m, **params.get(m, {})) for m in names if m != PERSONAL}
+    from .base_models.trending import CachedPopularity
+
+    return {m: CachedPopularity() if m == "popularity" else make_base_model(m, **params.get(m, {}))
+            for m in names if m != PERSONAL}
 
 
 class Scorer:

@@ -141,3 +141,13 @@ def test_seed_first_embedding_pulls_towards_every_rating():
     _, with_other = embedding(8)
     v = m.vectors[hated - 1]
     assert float(with_hated @ v) > float(with_other @ v)   # the half-star film pulled it closer
+
+
+def test_cached_popularity_scores_exactly_like_popularity():
+    from personalization.base_models.trending import CachedPopularity
+    a, b = Popularity().fit(DATA.ratings), CachedPopularity().fit(DATA.ratings)
+    for extra in (None, (5, 151, 5.0), (6, 152, 2.0)):
+        if extra:
+            a.learn_one(*extra)
+            b.learn_one(*extra)
+        assert np.array_equal(a.score({}, CANDS), b.score({}, CANDS))
