@@ -128,8 +128,11 @@ def _experts(settings: ModelSettings) -> dict[str, float]:
 
 def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelSettings | None = None,
          structure: dict[str, Sequence] | None = None, learning: dict[str, Sequence] | None = None,
-         progress: Callable[[str], None] | None = None) -> TuneResult:
-    """Search the settings on the first ``split`` of the stream; report on the rest."""
+         progress: Callable[[str], None] | None = None, min_gain: float = 0.005) -> TuneResult:
+    """Search the settings on the first ``split`` of the stream; report on the rest.
+
+    A value replaces the current one only if it gains more than ``min_gain`` (relative HR@10):
+    differences below that are noise on a stream of this size, and the current value stands."""
     t_start = time.perf_counter()
     defaults = settings or ModelSettings()
     structure = STRUCTURE_GRID if structure is None else structure
@@ -162,7 +165,7 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
             hr, nd, rec = structure_trial(cand)
             rows.append((value, hr, nd, rec, cand))
             say(f"{name}={value}: HR@10 {hr:.4f}")
-        win = max(rows, key=lambda r: (r[1], r[2]))
+        win = _winner(rows, getattr(best, name), min_gain)
         for value, hr, nd, _, _ in rows:
             result.trials.append(_trial("structure", name, value, hr, nd, value == win[0]))
         _, best_hr, best_nd, best_rec, best = win
@@ -178,7 +181,7 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
             r = rep.result("cinesync")
             rows.append((value, r.hr_at_10, r.ndcg_at_10, cand))
             say(f"{name}={value}: HR@10 {r.hr_at_10:.4f}")
-        win = max(rows, key=lambda r: (r[1], r[2], -float(r[0]) if name == "ensemble_rate" else 0))
+        win = _winner(rows, getattr(best, name), min_gain)
         for value, hr_, nd_, _ in rows:
             result.trials.append(_trial("learning", name, value, hr_, nd_, value == win[0]))
         best = win[3]
@@ -192,6 +195,15 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
             say(f"held-out {label}: HR@10 {r.hr_at_10:.4f}")
     result.seconds = time.perf_counter() - t_start
     return result
+
+
+def _winner(rows: list, current, min_gain: float):
+    """The best row, unless it beats the current value's row by less than ``min_gain``."""
+    best = max(rows, key=lambda r: (r[1], r[2]))
+    here = next((r for r in rows if r[0] == current), None)
+    if here is not None and best[1] <= here[1] * (1.0 + min_gain):
+        return here
+    return best
 
 
 def _search_weights(rec: list, settings: ModelSettings, trials: list | None = None,
