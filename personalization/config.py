@@ -21,24 +21,24 @@ class ModelSettings:
     dim: int = 256
     learning_rate: float = 0.1
     strong_learning_rate: float = 0.15
-    blend_weight: float = 0.05
+    blend_weight: float = 0.2
     min_ratings: int = 5
     base_model: str = "popularity"
     # The collaborative blend (see ``ensemble``): each base model's prior weight (0 = not used),
     # the per-user weight learning, and the base models' hyper-parameters. Tuned by `cinesync tune`.
     weight_popularity: float = 0.01  # also the cold-start order: other terms know nothing yet
-    weight_itemknn: float = 0.2
-    weight_ease: float = 0.3
-    weight_als: float = 0.0
-    weight_trending: float = 0.0
-    weight_sequence: float = 0.4
+    weight_itemknn: float = 0.1176
+    weight_ease: float = 0.248
+    weight_als: float = 0.1957
+    weight_trending: float = 0.0953
+    weight_sequence: float = 0.3434
     trending_half_life: float = 2000.0  # in ratings (community-wide)
     ensemble_rate: float = 1.0      # Hedge step size (0 = fixed global blend)
     ensemble_share: float = 0.02    # pull back towards the prior each step
     knn_neighbours: int = 100
     ease_l2: float = 200.0
     ease_max_items: int = 3000
-    recency_half_life: float = 10.0 # in ratings; 0 = every rating of the history weighs the same
+    recency_half_life: float = 5.0  # in ratings; 0 = every rating of the history weighs the same
     als_factors: int = 64
     als_regularization: float = 0.05
     als_alpha: float = 10.0
