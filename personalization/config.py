@@ -33,8 +33,8 @@ class ModelSettings:
     weight_trending: float = 0.0953
     weight_sequence: float = 0.3434
     trending_half_life: float = 2000.0  # in ratings (community-wide)
-    ensemble_rate: float = 1.0      # Hedge step size (0 = fixed global blend)
-    ensemble_share: float = 0.02    # pull back towards the prior each step
+    ensemble_rate: float = 0.25     # Hedge step size (0 = fixed global blend)
+    ensemble_share: float = 0.1     # pull back towards the prior each step
     knn_neighbours: int = 100
     ease_l2: float = 200.0
     ease_max_items: int = 3000

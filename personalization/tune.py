@@ -128,7 +128,7 @@ def _experts(settings: ModelSettings) -> dict[str, float]:
 
 def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelSettings | None = None,
          structure: dict[str, Sequence] | None = None, learning: dict[str, Sequence] | None = None,
-         progress: Callable[[str], None] | None = None, min_gain: float = 0.01) -> TuneResult:
+         progress: Callable[[str], None] | None = None, min_gain: float = 0.0) -> TuneResult:
     """Search the settings on the first ``split`` of the stream; report on the rest.
 
     A value replaces the current one only if it gains more than ``min_gain`` (relative HR@10):
