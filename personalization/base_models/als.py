@@ -28,9 +28,10 @@ class ALS(RefitModel):
 
     def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 10.0,
                  iterations: int = 10, low_weight: float = 1.0, max_items: int = 20000,
-                 min_count: int = 2, refit_every: int = 5000, seed: int = 7):
+                 min_count: int = 2, refit_every: int = 5000, seed: int = 7, max_history: int = 200):
         self.factors, self.regularization, self.alpha = int(factors), float(regularization), float(alpha)
         self.iterations, self.low_weight, self.seed = int(iterations), float(low_weight), int(seed)
+        self.max_history = int(max_history)  # the user's factors come from their latest ratings
         self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
         self.fitted = (IdIndex(), None)
         self._cache: dict = {}
@@ -56,6 +57,7 @@ class ALS(RefitModel):
         if model is None:
             return np.zeros(len(candidates), np.float64)
         pos, w = history_weights(history, items, low_weight=self.low_weight)
+        pos, w = pos[-self.max_history:], w[-self.max_history:]  # bounds the solve for heavy users
         if len(pos) == 0:
             return scatter_scores(np.zeros(len(items)), items, candidates, self._cache)
         from scipy import sparse
