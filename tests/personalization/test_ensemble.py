@@ -54,7 +54,8 @@ def test_blend_without_personal_weight_is_the_base_blend():
 
 def test_prior_weights_come_from_the_settings():
     w = prior_weights(ModelSettings(weight_ease=1.0, weight_itemknn=1.0, weight_sequence=0.0,
-                                    weight_popularity=0.0, blend_weight=0.1))
+                                    weight_popularity=0.0, weight_als=0.0, weight_trending=0.0,
+                                    blend_weight=0.1))
     assert w.blend_weight == 0.1 and w.model_weights == {"itemknn": 0.5, "ease": 0.5}
 
 
