@@ -570,6 +570,7 @@ class Service:
         self.profiles.discard(user_id)
         self._community = None
         self._base = None  # its counts included this user's ratings
+        self._scorer = None  # so did the blend's models (refitted without them at next use)
         return int(n)
 
     # -- reads ---------------------------------------------------------------------------------
