@@ -23,7 +23,6 @@ class ModelSettings:
     strong_learning_rate: float = 0.15
     blend_weight: float = 0.2
     min_ratings: int = 5
-    base_model: str = "popularity"
     # The collaborative blend (see ``ensemble``): each base model's prior weight (0 = not used),
     # the per-user weight learning, and the base models' hyper-parameters. Tuned by `cinesync tune`.
     weight_popularity: float = 0.01  # also the cold-start order: other terms know nothing yet

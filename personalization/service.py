@@ -26,7 +26,7 @@ import numpy as np
 import psycopg
 
 from . import preferences, ranker, signals
-from .base_models import BaseModel, Ratings, make_base_model
+from .base_models import Ratings
 from .ensemble import PERSONAL, Scorer, UserWeights, make_base_models, prior_weights
 from .cache import TTLCache, VectorCache
 from .catalogue import Catalogue, Film
@@ -150,9 +150,7 @@ class Service:
         self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds)
         self._community: tuple[float, preferences.CommunityStats] | None = None
         self._catalogue: Catalogue | None = None
-        self._base: BaseModel | None = None
         self._scorer: Scorer | None = None  # the blend recommend and the weight learning use
-        self._base_fitted_at = 0.0
         self._lock = threading.RLock()
         self._token = f"{os.getpid()}-{id(self)}"
         self._listener = Listener(db.url, self._on_notify).start() if listen else None
@@ -229,7 +227,6 @@ class Service:
             self.profiles.clear()
             self._community = None
             self._catalogue = None
-            self._base = None
             self._scorer = None
 
     def _notify(self, conn, message: str) -> None:
@@ -253,17 +250,6 @@ class Service:
                     gc.freeze()
                 cat = self._catalogue
         return cat
-
-    def base_model(self) -> BaseModel:
-        base = self._base
-        if base is None or time.monotonic() - self._base_fitted_at > 600:
-            with self._lock:
-                if self._base is None or time.monotonic() - self._base_fitted_at > 600:
-                    model = make_base_model(self.model_settings.base_model)
-                    self._base = model.fit(self.all_ratings())
-                    self._base_fitted_at = time.monotonic()
-                base = self._base
-        return base
 
     def scorer(self) -> Scorer:
         """The blend of base models and the personal term (``ensemble.Scorer``), fitted on every
@@ -429,8 +415,6 @@ class Service:
         self.vectors.put(user_id, vector, state.n_ratings)
         self.profiles.discard(user_id)
         self._count_in_community(stars, old_stars)
-        if self._base is not None and not had_rating:
-            self._base.learn_one(user_id, film_id, stars)
         if self._scorer is not None and not had_rating:
             self._scorer.learn_one(user_id, film_id, stars)
         return RateResult(user_id, film_id, stars, had_rating, state.n_ratings,
@@ -569,7 +553,6 @@ class Service:
         self.vectors.discard(user_id)
         self.profiles.discard(user_id)
         self._community = None
-        self._base = None  # its counts included this user's ratings
         self._scorer = None  # so did the blend's models (refitted without them at next use)
         return int(n)
 
