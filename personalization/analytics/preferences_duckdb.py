@@ -17,7 +17,7 @@ __all__ = ["analyse", "analyse_connection", "SQL"]
 _STEPS = ", ".join(f"({float(k)!r}::DOUBLE, '{k}')" for k in STAR_KEYS)
 
 # Shared CTEs; the three SELECTs below each add their final step.
-_BASE = f"""
+_BASE = """
 WITH r AS (
     SELECT user_id, film_id, stars::DOUBLE AS stars FROM ratings
 ), community AS (

@@ -1,0 +1,99 @@
+"""What the service's verbs return, and the checks on the ids they take (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .catalogue import Film
+from .errors import CineSyncError, UnknownFilm
+
+__all__ = ["RateResult", "FeedbackResult", "Recommendation", "Recommendations", "Status",
+           "check_user_id", "check_film_id", "MAX_USER_ID", "MAX_FILM_ID"]
+
+MAX_USER_ID = 2**63 - 1
+MAX_FILM_ID = 2**31 - 1
+
+
+def check_user_id(user_id) -> int:
+    """A user id is a whole number from 0 to 2^63-1 (a Discord snowflake fits)."""
+    bad = CineSyncError(f"user id must be a whole number from 0 to 2^63-1, got {user_id!r}")
+    if isinstance(user_id, bool) or (isinstance(user_id, float) and not user_id.is_integer()):
+        raise bad
+    try:
+        value = int(user_id.strip()) if isinstance(user_id, str) else int(user_id)
+    except (TypeError, ValueError, OverflowError):
+        raise bad from None
+    if not 0 <= value <= MAX_USER_ID:
+        raise bad
+    return value
+
+
+def check_film_id(film_id) -> int:
+    try:
+        value = int(film_id)
+    except (TypeError, ValueError):
+        raise UnknownFilm(film_id) from None
+    if not 0 <= value <= MAX_FILM_ID:
+        raise UnknownFilm(film_id)
+    return value
+
+
+@dataclass(frozen=True)
+class RateResult:
+    user_id: int
+    film_id: int
+    stars: float
+    replaced: bool        # the user had rated this film before: its effect was replaced
+    n_ratings: int
+    personalised: bool    # the user now has enough ratings for personal picks
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    user_id: int
+    film_id: int
+    kind: str
+    n_feedback: int
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    film: Film
+    score: float
+    personal: float
+    base: float
+    base_model: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["film"] = {k: v for k, v in d["film"].items() if k != "metadata"}
+        return d
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    user_id: int
+    mode: str               # "personal" or "base" (fewer than min_ratings ratings)
+    items: list[Recommendation]
+    n_ratings: int
+    blend_weight: float
+    min_ratings: int
+
+    def to_dict(self) -> dict:
+        return {"user_id": self.user_id, "mode": self.mode, "n_ratings": self.n_ratings,
+                "blend_weight": self.blend_weight, "min_ratings": self.min_ratings,
+                "items": [r.to_dict() for r in self.items]}
+
+
+@dataclass(frozen=True)
+class Status:
+    films: int
+    users: int
+    ratings: int
+    feedback: int
+    personalised_users: int
+    model_versions: list[str]
+    current_model_version: str
+    database: str
+    cache: dict = field(default_factory=dict)
