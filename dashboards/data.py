@@ -41,6 +41,7 @@ def _close(svc: Service) -> None:
 def _service(key: str) -> Service:
     # The key only separates the cache entries; the settings come from the same environment.
     svc = Service.open(Settings.from_env())
+    svc.warm_up()
     # Close before the embedded PostgreSQL's own exit hook stops the server (atexit runs last
     # registered first), so the cache listener does not see its server vanish.
     atexit.register(svc.close)

@@ -82,6 +82,22 @@ class Service:
             db.close()
             raise
 
+    def warm_up(self, *, background: bool = True) -> threading.Thread | None:
+        """Load the catalogue and fit the scorer's models now (seconds on 100,000 ratings), so
+        the first request does not pay for it. Front-ends call this right after ``open``."""
+        def work():
+            try:
+                self.catalogue()
+                self.scorer()
+            except Exception:  # the first request will try again and report it
+                log.exception("warm-up failed")
+        if not background:
+            work()
+            return None
+        thread = threading.Thread(target=work, name="cinesync-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
         if self._listener:
             self._listener.stop()

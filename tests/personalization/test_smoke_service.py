@@ -43,3 +43,12 @@ def test_saved_model_settings_reach_other_processes(demo_db_url, settings):
         assert b.model_settings.blend_weight == 0.25
     with Service.open(settings, url=demo_db_url, listen=False) as c:
         assert c.model_settings.blend_weight == 0.25
+
+
+def test_warm_up_fits_before_the_first_request(demo_service):
+    assert demo_service._scorer is None
+    demo_service.warm_up(background=False)
+    assert demo_service._scorer is not None and demo_service._catalogue is not None
+    scorer = demo_service._scorer
+    demo_service.recommend(1, 5)
+    assert demo_service._scorer is scorer  # the request used the warm models
