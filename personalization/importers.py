@@ -23,7 +23,6 @@ ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children", "Com
                  "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
                  "Romance", "Sci-Fi", "Thriller", "War", "Western")
 _YEAR = re.compile(r"\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
-MAX_TITLE = 1000
 
 RatingEvent = tuple[int, int, float, float]  # user, film, stars, unix seconds
 
@@ -186,7 +185,7 @@ def _title(title: str, where: str) -> str:
         raise ImportFormatError(f"{where}: empty title")
     if "\x00" in title:
         raise ImportFormatError(f"{where}: title contains a NUL character")
-    return title[:MAX_TITLE]
+    return title
 
 
 def _merge_credits(films: list[Film], path: Path) -> list[Film]:

@@ -122,3 +122,14 @@ def test_batch_with_rerating_inside_it(service, small_catalogue):
     assert rated == {1: 1.0, 2: 4.0}
     assert service.user_vector(1)[1] == 2
     assert abs(float(service.user_vector(1)[0] @ service.rebuild_user(1)) - 1) < 1e-6
+
+
+def test_long_and_hostile_titles_survive_the_file_round_trip(service, tmp_path):
+    long = "Ω" * 10_000
+    (tmp_path / "movies.csv").write_text(
+        'movieId,title,genres\n1,"' + long + ' (2001)",Drama\n2,"Quote "" and 🎬, comma (1999)",Comedy\n',
+        encoding="utf-8")
+    data = read_movielens(tmp_path)
+    service.import_films(data.films)
+    assert service.film(1).title == long and service.film(1).year == 2001
+    assert service.film(2).title == 'Quote " and 🎬, comma'
