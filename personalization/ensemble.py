@@ -160,6 +160,48 @@ def make_base_models(settings: ModelSettings, names: Sequence[str] | None = None
             for m in names if m != PERSONAL}
 
 
+class ContentScores:
+    """``matrix @ vector`` (the personal term), computed once per *distinct* content row.
+
+    Many films share their content vector (same genres, no tags: 9,066 MovieLens films have
+    2,116 distinct rows), and the product is memory-bound, so multiplying the distinct rows and
+    spreading the results is about 4x cheaper. The result must be bit-for-bit the full product
+    (rankings break ties exactly): BLAS computes rows in blocks of 4 with the same arithmetic
+    and the last ``n % 4`` rows with another, so the distinct rows are padded to whole blocks and
+    the tail is computed as the full product computes it. Checked once on random vectors at
+    build time; any mismatch (another BLAS kernel) falls back to the plain product.
+    """
+
+    block = 4
+    max_share = 0.75   # more distinct rows than this share: nothing to gain
+
+    def __init__(self, matrix: np.ndarray):
+        self.matrix = matrix
+        self.unique = None
+        n = len(matrix)
+        if matrix.dtype != np.float32 or matrix.ndim != 2 or n < 4 * self.block:
+            return
+        rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        if len(rows) > self.max_share * n:
+            return
+        padded = np.zeros((-(-len(rows) // self.block) * self.block, matrix.shape[1]), np.float32)
+        padded[:len(rows)] = rows
+        self.tail = n % self.block
+        self.unique, self.inverse = padded, inverse.ravel()
+        self.tail_rows = matrix[n - self.block - self.tail:]
+        check = np.random.default_rng(0).standard_normal((3, matrix.shape[1])).astype(np.float32)
+        if not all(np.array_equal(self(v), matrix @ v) for v in check):
+            self.unique = None
+
+    def __call__(self, vector: np.ndarray) -> np.ndarray:
+        if self.unique is None or vector.dtype != np.float32:
+            return self.matrix @ vector
+        out = (self.unique @ vector)[self.inverse]
+        if self.tail:
+            out[len(out) - self.tail:] = (self.tail_rows @ vector)[-self.tail:]
+        return out
+
+
 class Scorer:
     """Scores every catalogue film for one user: the terms, then the blend (pure, in memory).
 
@@ -169,6 +211,14 @@ class Scorer:
 
     def __init__(self, catalogue: Catalogue, models: Mapping[str, BaseModel], settings: ModelSettings):
         self.catalogue, self.models, self.settings = catalogue, dict(models), settings
+        self._content: ContentScores | None = None
+
+    def content_scores(self, vector: np.ndarray) -> np.ndarray:
+        """The personal term's raw scores: every film's content vector against ``vector``."""
+        content = self._content
+        if content is None or content.matrix is not self.catalogue.matrix:
+            content = self._content = ContentScores(self.catalogue.matrix)
+        return content(vector)
 
     def terms(self, history: Mapping[int, float], vector: np.ndarray | None,
               names: Sequence[str] | None = None, user=None) -> dict[str, np.ndarray]:
@@ -179,7 +229,7 @@ class Scorer:
         for name in names if names is not None else [*self.models, PERSONAL]:
             if name == PERSONAL:
                 if vector is not None and np.any(vector):
-                    out[PERSONAL] = self.catalogue.matrix @ vector
+                    out[PERSONAL] = self.content_scores(vector)
             elif hasattr(self.models[name], "running"):
                 out[name] = self.models[name].score(history, ids, user=user)
             else:
