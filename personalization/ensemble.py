@@ -71,14 +71,19 @@ def prior_weights(settings: ModelSettings) -> UserWeights:
 def normalise(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Scale a term's scores so terms can be added: divide by the largest over the candidates
     after shifting the smallest to 0 (``minmax``). A constant term contributes nothing."""
-    x = np.asarray(scores, dtype=np.float64)
-    sel = x if mask is None else x[mask]
+    x = np.asarray(scores)
+    sel = x if mask is None else x[mask]   # min/max in the scores' own dtype: the same values
+    if sel.size == 0 or x.dtype.kind not in "fiub":
+        x = np.asarray(scores, dtype=np.float64)
+        sel = x if mask is None else x[mask]
     if sel.size == 0:
-        return np.zeros_like(x)
+        return np.zeros(x.shape, np.float64)
     lo, hi = float(sel.min()), float(sel.max())
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return np.zeros_like(x)
-    return (x - lo) * (1.0 / (hi - lo))
+        return np.zeros(x.shape, np.float64)
+    out = np.subtract(x, lo, dtype=np.float64)   # one float64 array, no intermediate copies
+    out *= 1.0 / (hi - lo)
+    return out
 
 
 def blend(terms: Mapping[str, np.ndarray], weights: UserWeights, mask: np.ndarray | None = None,
@@ -88,7 +93,9 @@ def blend(terms: Mapping[str, np.ndarray], weights: UserWeights, mask: np.ndarra
     base = np.zeros(len(any_term), np.float64)
     for m, a in weights.model_weights.items():
         if a > 0 and m in terms:
-            base += a * normalise(terms[m], mask)
+            part = normalise(terms[m], mask)
+            part *= a
+            base += part
     if not personalised or PERSONAL not in terms or weights.blend_weight <= 0:
         return base, np.zeros_like(base), base
     personal = normalise(terms[PERSONAL], mask)

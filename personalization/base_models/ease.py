@@ -80,8 +80,8 @@ class EASE(RefitModel):
             return (w.astype(np.float64) @ b[pos]) if len(pos) else np.zeros(len(items))
 
         def row(film: int):
-            pos, known = items.lookup([film])
-            return b[pos[0]] if known[0] else None
+            pos = items.find(film)
+            return b[pos] if pos is not None else None
 
         scores = self.running.get(user, history, version, full, row, _decay(self.recency_half_life),
                                   lambda stars: self.low_weight if stars < 3.0 else 1.0)

@@ -87,10 +87,10 @@ class ItemKNN(RefitModel):
             return np.asarray(sim[pos].T @ w.astype(np.float64)).ravel() if len(pos) else np.zeros(len(items))
 
         def row(film: int):
-            pos, known = items.lookup([film])
-            if not known[0]:
+            pos = items.find(film)
+            if pos is None:
                 return None
-            start, end = sim.indptr[pos[0]], sim.indptr[pos[0] + 1]
+            start, end = sim.indptr[pos], sim.indptr[pos + 1]
             out = np.zeros(len(items))
             out[sim.indices[start:end]] = sim.data[start:end]
             return out

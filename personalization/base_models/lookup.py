@@ -19,8 +19,14 @@ class IdIndex:
         values = np.asarray(values, dtype=np.int64)
         if len(self.ids) == 0:
             return np.zeros(len(values), np.int64), np.zeros(len(values), bool)
-        pos = np.searchsorted(self.ids, values).clip(0, len(self.ids) - 1)
+        pos = np.searchsorted(self.ids, values)   # >= 0 always: only the top needs clipping
+        np.minimum(pos, len(self.ids) - 1, out=pos)
         return pos, self.ids[pos] == values
+
+    def find(self, value: int) -> int | None:
+        """Position of one id, or None when unknown (the scalar case of ``lookup``, cheaper)."""
+        pos = int(np.searchsorted(self.ids, value))
+        return pos if pos < len(self.ids) and self.ids[pos] == value else None
 
     def positions(self, values) -> np.ndarray:
         """Positions of values that must all be known."""

@@ -168,13 +168,17 @@ def scatter_scores(item_scores: np.ndarray, items: IdIndex, candidates: np.ndarr
     hit = cache.get("lookup")
     if hit is None or hit[0] is not candidates or hit[1] is not items.ids:
         pos, known = items.lookup(candidates)
-        hit = (candidates, items.ids, pos, known)
+        # one gather from [item scores..., floor]: unknown candidates point at the floor slot
+        hit = (candidates, items.ids, pos, known, np.where(known, pos, len(items.ids)))
         cache["lookup"] = hit
-    _, _, pos, known = hit
-    if len(item_scores) == 0:
+    gather = hit[4]
+    n = len(item_scores)
+    if n == 0:
         return np.zeros(len(candidates), np.float64)
-    floor = float(item_scores.min()) - 1e-6
-    return np.where(known, item_scores[pos], floor)
+    padded = np.empty(n + 1, np.float64)
+    padded[:n] = item_scores
+    padded[n] = float(item_scores.min()) - 1e-6
+    return padded.take(gather)
 
 
 class HistoryScoreCache:

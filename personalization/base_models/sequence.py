@@ -88,7 +88,7 @@ class Sequence:
             row = self._row(film)
             if row is not None:
                 films, counts = row
-                pos = np.searchsorted(sorted_ids, films).clip(0, len(sorted_ids) - 1)
+                pos = np.minimum(np.searchsorted(sorted_ids, films), len(sorted_ids) - 1)
                 known = sorted_ids[pos] == films
                 np.add.at(out, order[pos[known]], weight * counts[known])
             weight *= self.decay
