@@ -188,7 +188,10 @@ def run_replay(stream: Stream, *, models: Sequence[str] = DEFAULT_MODELS, every:
         stream = stream.head(max_events)
     replay = _Replay(stream, list(dict.fromkeys(models)), every, settings, evaluate_from)
     replay.record, replay.record_top = record, record_top
-    return replay.run(progress)
+    try:
+        return replay.run(progress)
+    finally:
+        replay.ahead.close()
 
 
 class _Replay:
@@ -214,6 +217,8 @@ class _Replay:
         self.bucket_n = defaultdict(int)
         self.record: list | None = None
         self.record_top = 100
+        refitters = [m for m in self.scorer.models.values() if hasattr(m, "compute")]
+        self.ahead = _RefitAhead(stream.ratings, refitters)
 
     def run(self, progress: bool) -> ReplayReport:
         r = self.stream.ratings
@@ -311,8 +316,8 @@ class _Replay:
         for name, model in self.scorer.models.items():
             t0 = time.perf_counter()
             model.learn_one(u, f, s)
-            if model in refitters:
-                model.maybe_refit()
+            if model in refitters and model.stale:
+                self.ahead.refit(model)
             self.seconds["term:" + name] += time.perf_counter() - t0
         if PERSONAL in self.term_names:
             t0 = time.perf_counter()
@@ -345,6 +350,55 @@ class _Replay:
             "candidates": "all films the user has not rated before the event",
         }
         return ReplayReport(protocol, results, by_count)
+
+
+class _RefitAhead:
+    """Computes each collaborative model's *next* refit in a worker thread, ahead of time.
+
+    The refit schedule depends only on how many ratings a model has seen, and the replay knows
+    the stream, so the ratings of the next refit are a known prefix of it. A worker thread
+    computes that refit (``model.compute``, the same code on the same ratings; the heavy parts,
+    LAPACK and implicit's kernels, release the GIL) while the replay scores events on the other
+    core; when the model falls due, the result is installed (``model.install``), exactly as a
+    synchronous ``refit`` would have left it. Anything unexpected (the log is not that prefix)
+    falls back to the synchronous refit.
+    """
+
+    def __init__(self, ratings: Ratings, models: list):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.users = np.asarray(ratings.users, np.int64)     # as RatingLog stores them
+        self.films = np.asarray(ratings.films, np.int64)
+        self.stars = np.asarray(ratings.stars, np.float32)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-refit") if models else None
+        self.jobs: dict = {}
+        for model in models:
+            self._schedule(model)
+
+    def _schedule(self, model) -> None:
+        n = model.next_refit_at
+        if self.pool is not None and n <= len(self.users):
+            prefix = Ratings(self.users[:n], self.films[:n], self.stars[:n])
+            self.jobs[id(model)] = (n, self.pool.submit(model.compute, prefix))
+
+    def refit(self, model) -> None:
+        n = len(model.log)
+        job = self.jobs.pop(id(model), None)
+        if job is not None and job[0] == n and self._is_prefix(model.log, n):
+            model.install(job[1].result(), n)
+        else:
+            if job is not None:
+                job[1].cancel()
+            model.refit()
+        self._schedule(model)
+
+    def _is_prefix(self, log, n: int) -> bool:
+        return (np.array_equal(log.films[:n], self.films[:n]) and np.array_equal(log.users[:n], self.users[:n])
+                and np.array_equal(log.stars[:n], self.stars[:n]))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)

@@ -37,20 +37,23 @@ class ALS(RefitModel):
         self._cache: dict = {}
         self._init_log()
 
-    def _fit(self, ratings: Ratings) -> None:
+    def compute(self, ratings: Ratings):
         from implicit.cpu.als import AlternatingLeastSquares  # heavy import, only when fitting
 
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
-            self.fitted = (items, None)
-            return
+            return items, None
         matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
                                         alpha=self.alpha, iterations=self.iterations,
                                         random_state=self.seed, num_threads=1)
         model.fit(matrix, show_progress=False)
         _ = model.YtY  # computed once here rather than at the first request
-        self.fitted = (items, model)  # one assignment: requests never see a mix
+        return items, model
+
+    def install(self, state, fitted_on: int) -> None:
+        self.fitted = state  # one assignment: requests never see a mix
+        self.fitted_on = fitted_on
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
         items, model = self.fitted

@@ -51,22 +51,27 @@ class EASE(RefitModel):
         self.running = HistoryScoreCache()
         self._init_log()
 
-    def _fit(self, ratings: Ratings) -> None:
-        from scipy import linalg
-
+    def compute(self, ratings: Ratings):
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
-            self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
-            return
+            return items, None
         matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         gram = (matrix.T @ matrix).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.l2
-        p = linalg.inv(gram, overwrite_a=True, check_finite=False)
+        p = _spd_inverse(gram)
         b = p / (-np.diag(p))
         b[np.diag_indices_from(b)] = 0.0
+        return items, b.astype(np.float32)
+
+    def install(self, state, fitted_on: int) -> None:
+        items, b = state
         # one assignment: a request in another thread sees the old model or the new, never a mix
-        self.fitted = (items, b.astype(np.float32), self.version + 1)
-        self.version += 1
+        if b is None:
+            self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
+        else:
+            self.fitted = (items, b, self.version + 1)
+            self.version += 1
+        self.fitted_on = fitted_on
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
         """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
@@ -86,6 +91,26 @@ class EASE(RefitModel):
         scores = self.running.get(user, history, version, full, row, _decay(self.recency_half_life),
                                   lambda stars: self.low_weight if stars < 3.0 else 1.0)
         return scatter_scores(scores, items, candidates, self._cache)
+
+
+def _spd_inverse(gram: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.inv(gram)`` for a symmetric positive definite matrix, bit for bit (scipy
+    detects the structure and runs LAPACK's Cholesky potrf/potri on the upper triangle, as
+    here), but through the LAPACK wrappers, which release the GIL: a refit computed in another
+    thread (the replay computes the next refit ahead) no longer stalls the scoring thread."""
+    from scipy import linalg
+    from scipy.linalg import lapack
+
+    if not np.array_equal(gram, gram.T):
+        return linalg.inv(gram, check_finite=False)   # scipy would not take the Cholesky path
+    factor, info = lapack.dpotrf(gram, lower=0, clean=1)
+    if info == 0:
+        inverse, info = lapack.dpotri(factor, lower=0, overwrite_c=1)
+        if info == 0:
+            lower = np.tril_indices(len(inverse), -1)
+            inverse[lower] = inverse.T[lower]
+            return inverse
+    return linalg.inv(gram, check_finite=False)   # not positive definite: the general inverse
 
 
 def _decay(half_life: float) -> float:

@@ -57,13 +57,12 @@ class ItemKNN(RefitModel):
         self.running = HistoryScoreCache()
         self._init_log()
 
-    def _fit(self, ratings: Ratings) -> None:
+    def compute(self, ratings: Ratings):
         from implicit import nearest_neighbours as nn  # heavy import, only when fitting
 
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
-            self.fitted = (items, None, self.version)
-            return
+            return items, None
         matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         cls = {"cosine": nn.CosineRecommender, "bm25": nn.BM25Recommender,
                "tfidf": nn.TFIDFRecommender}[self.weighting]
@@ -71,9 +70,17 @@ class ItemKNN(RefitModel):
         with warnings.catch_warnings():  # implicit converts its own normalised copy to CSR
             warnings.simplefilter("ignore")
             model.fit(matrix, show_progress=False)
+        return items, model.similarity.tocsr().astype(np.float64)
+
+    def install(self, state, fitted_on: int) -> None:
+        items, sim = state
         # one assignment: a request in another thread sees the old model or the new, never a mix
-        self.fitted = (items, model.similarity.tocsr().astype(np.float64), self.version + 1)
-        self.version += 1
+        if sim is None:
+            self.fitted = (items, None, self.version)
+        else:
+            self.fitted = (items, sim, self.version + 1)
+            self.version += 1
+        self.fitted_on = fitted_on
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
         """``user`` (optional) lets a user's running scores be updated instead of recomputed."""

@@ -112,7 +112,8 @@ class RefitModel:
 
     The refit schedule grows with the data (every ``refit_growth`` x the fitted size, at most
     every ``refit_every`` events), so a young stream is refitted often and cheaply.
-    Subclasses implement ``_fit(ratings)`` and ``score``.
+    Subclasses implement ``compute(ratings)`` (pure: the fitted state), ``install(state,
+    fitted_on)`` and ``score``.
     """
 
     name = "refit"
@@ -134,10 +135,14 @@ class RefitModel:
         self.log.append(user, film, stars)
 
     @property
+    def next_refit_at(self) -> int:
+        """The log length at which the next refit is due (the schedule depends on nothing else,
+        so a replay can compute that refit ahead of time, see ``compute``/``install``)."""
+        return self.fitted_on + min(self.refit_every, max(self.min_refit, int(self.refit_growth * self.fitted_on)))
+
+    @property
     def stale(self) -> bool:
-        since = len(self.log) - self.fitted_on
-        due = min(self.refit_every, max(self.min_refit, int(self.refit_growth * self.fitted_on)))
-        return since >= due
+        return len(self.log) >= self.next_refit_at
 
     def refit(self) -> None:
         """Rebuild from everything logged so far (thread-safe: one refit at a time)."""
@@ -155,8 +160,16 @@ class RefitModel:
         self._fit(self.log.ratings())
         self.fitted_on = n
 
-    def _fit(self, ratings: Ratings) -> None:  # pragma: no cover - abstract
+    def compute(self, ratings: Ratings):
+        """The fitted state for ``ratings`` without touching the model (safe in another thread)."""
         raise NotImplementedError
+
+    def install(self, state, fitted_on: int) -> None:
+        """Make a state from ``compute`` the model's, as if refitted on ``fitted_on`` ratings."""
+        raise NotImplementedError
+
+    def _fit(self, ratings: Ratings) -> None:
+        self.install(self.compute(ratings), len(ratings))
 
 
 def scatter_scores(item_scores: np.ndarray, items: IdIndex, candidates: np.ndarray,
