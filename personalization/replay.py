@@ -230,7 +230,7 @@ class _Replay:
         ids = cat.ids
         mask = np.ones(len(ids), bool)
         history: dict[int, dict[int, float]] = defaultdict(dict)
-        hist_pos: dict[int, dict[int, int]] = defaultdict(dict)
+        hist_pos: dict[int, _Positions] = defaultdict(_Positions)   # each user's rated films
         weights: dict[int, UserWeights] = {}
         learn = "cinesync" in self.models and self.settings.ensemble_rate > 0
         expert_names = [t for t in self.term_names if t == PERSONAL or self.prior.model_weights.get(t, 0) > 0]
@@ -248,7 +248,7 @@ class _Replay:
                 evaluate = i >= self.evaluate_from and eligible % self.every == 0
                 eligible += 1
             if evaluate or (is_eligible and learn):
-                hp = np.fromiter(hist_pos[u].values(), np.int64, len(hist_pos[u]))
+                hp = hist_pos[u].view()
                 mask[hp] = False
                 vector = self.users.vector(u)
                 terms = self._terms(u, hist, vector, n_before)
@@ -268,7 +268,8 @@ class _Replay:
             if f in hist:
                 del hist[f]
             hist[f] = s
-            hist_pos[u][f] = p
+            if len(hist) > n_before:   # a new film (a re-rated one is there already)
+                hist_pos[u].add(p)
             if bar is not None and i % 1000 == 999:
                 bar.update(1000)
         if bar is not None:
@@ -350,6 +351,24 @@ class _Replay:
             "candidates": "all films the user has not rated before the event",
         }
         return ReplayReport(protocol, results, by_count)
+
+
+class _Positions:
+    """A user's rated catalogue positions as a growing array (no per-event conversion)."""
+
+    __slots__ = ("buf", "n")
+
+    def __init__(self):
+        self.buf, self.n = np.empty(16, np.int64), 0
+
+    def add(self, p: int) -> None:
+        if self.n == len(self.buf):
+            self.buf = np.concatenate([self.buf, np.empty_like(self.buf)])
+        self.buf[self.n] = p
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        return self.buf[: self.n]
 
 
 class _RefitAhead:

@@ -8,6 +8,7 @@ Set ``OPENBLAS_NUM_THREADS=1`` (the replay CLI does): implicit's own threads do 
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Mapping
 
 import numpy as np
@@ -55,12 +56,25 @@ class ALS(RefitModel):
         self.fitted = state  # one assignment: requests never see a mix
         self.fitted_on = fitted_on
 
+    def _recent(self, history: Mapping[int, float], items: IdIndex) -> tuple[np.ndarray, np.ndarray]:
+        """The latest ``max_history`` known films of the history (bounds the solve for heavy
+        users). Looks at the newest 2 x ``max_history`` ratings first, the whole history only
+        when too few of those are known films: the same result without converting 2,000
+        ratings on every request of a heavy user."""
+        keep = self.max_history
+        if keep > 0 and len(history) > 2 * keep:
+            newest = list(islice(reversed(history.items()), 2 * keep))[::-1]
+            pos, w = history_weights(dict(newest), items, low_weight=self.low_weight)
+            if len(pos) >= keep:
+                return pos[-keep:], w[-keep:]
+        pos, w = history_weights(history, items, low_weight=self.low_weight)
+        return pos[-keep:], w[-keep:]
+
     def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
         items, model = self.fitted
         if model is None:
             return np.zeros(len(candidates), np.float64)
-        pos, w = history_weights(history, items, low_weight=self.low_weight)
-        pos, w = pos[-self.max_history:], w[-self.max_history:]  # bounds the solve for heavy users
+        pos, w = self._recent(history, items)
         if len(pos) == 0:
             return scatter_scores(np.zeros(len(items)), items, candidates, self._cache)
         order = np.argsort(pos, kind="stable")
