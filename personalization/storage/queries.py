@@ -13,14 +13,12 @@ APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations ORDER BY version"
 RECORD_MIGRATION = "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)"
 
 # --- notifications ----------------------------------------------------------------------------
-CHANNEL = "cinesync_changes"
 NOTIFY = "SELECT pg_notify('cinesync_changes', %s)"
 LISTEN = "LISTEN cinesync_changes"
 
 # --- catalogue ----------------------------------------------------------------------------------
 CATALOGUE = """
 SELECT id, title, year, genres, directors, actors, metadata FROM movies ORDER BY id"""
-FILM_EXISTS = "SELECT EXISTS (SELECT 1 FROM movies WHERE id = %s)"
 FILM = "SELECT id, title, year, genres, directors, actors, metadata FROM movies WHERE id = %s"
 SEARCH_FILMS = """
 SELECT id, title, year, genres, directors, actors, metadata FROM movies
@@ -119,7 +117,6 @@ UPSERT_PROFILE = """
 INSERT INTO user_preferences (user_id, profile, n_ratings) VALUES (%s, %s, %s)
 ON CONFLICT (user_id) DO UPDATE SET profile = EXCLUDED.profile, n_ratings = EXCLUDED.n_ratings,
     computed_at = now()"""
-STORED_PROFILES = "SELECT user_id, profile FROM user_preferences ORDER BY user_id"
 MODEL_WEIGHTS = "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s"
 UPSERT_MODEL_WEIGHTS = """
 INSERT INTO user_model_weights (user_id, blend_weight, model_weights) VALUES (%s, %s, %s)
