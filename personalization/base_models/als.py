@@ -15,7 +15,7 @@ import numpy as np
 
 from .base import Ratings
 from .lookup import IdIndex
-from .refit import RefitModel, history_weights, scatter_scores, select_items, user_item_matrix
+from .refit import RefitModel, history_weights, scatter_scores
 
 __all__ = ["ALS"]
 
@@ -41,10 +41,9 @@ class ALS(RefitModel):
     def compute(self, ratings: Ratings):
         from implicit.cpu.als import AlternatingLeastSquares  # heavy import, only when fitting
 
-        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
-        if len(items) == 0:
+        items, matrix = self._item_matrix(ratings)
+        if matrix is None:
             return items, None
-        matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
                                         alpha=self.alpha, iterations=self.iterations,
                                         random_state=self.seed, num_threads=1)

@@ -14,8 +14,7 @@ import numpy as np
 
 from .base import Ratings
 from .lookup import IdIndex
-from .refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores, select_items,
-                    user_item_matrix)
+from .refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores)
 
 __all__ = ["EASE"]
 
@@ -52,10 +51,9 @@ class EASE(RefitModel):
         self._init_log()
 
     def compute(self, ratings: Ratings):
-        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
-        if len(items) == 0:
+        items, matrix = self._item_matrix(ratings)
+        if matrix is None:
             return items, None
-        matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         gram = (matrix.T @ matrix).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.l2
         p = _spd_inverse(gram)
@@ -65,13 +63,7 @@ class EASE(RefitModel):
 
     def install(self, state, fitted_on: int) -> None:
         items, b = state
-        # one assignment: a request in another thread sees the old model or the new, never a mix
-        if b is None:
-            self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
-        else:
-            self.fitted = (items, b, self.version + 1)
-            self.version += 1
-        self.fitted_on = fitted_on
+        self._install_versioned(items, b, np.zeros((0, 0), np.float32), fitted_on)
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
         """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
@@ -88,8 +80,7 @@ class EASE(RefitModel):
             pos = items.find(film)
             return b[pos] if pos is not None else None
 
-        scores = self.running.get(user, history, version, full, row, _decay(self.recency_half_life),
-                                  lambda stars: self.low_weight if stars < 3.0 else 1.0)
+        scores = self._running_scores(user, history, version, full, row)
         return scatter_scores(scores, items, candidates, self._cache)
 
 
@@ -113,5 +104,3 @@ def _spd_inverse(gram: np.ndarray) -> np.ndarray:
     return linalg.inv(gram, check_finite=False)   # not positive definite: the general inverse
 
 
-def _decay(half_life: float) -> float:
-    return 0.5 ** (1.0 / half_life) if half_life > 0 else 1.0

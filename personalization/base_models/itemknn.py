@@ -15,9 +15,7 @@ import numpy as np
 
 from .base import Ratings
 from .lookup import IdIndex
-from .ease import _decay
-from .refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores, select_items,
-                    user_item_matrix)
+from .refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores)
 
 __all__ = ["ItemKNN"]
 
@@ -60,10 +58,9 @@ class ItemKNN(RefitModel):
     def compute(self, ratings: Ratings):
         from implicit import nearest_neighbours as nn  # heavy import, only when fitting
 
-        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
-        if len(items) == 0:
+        items, matrix = self._item_matrix(ratings)
+        if matrix is None:
             return items, None
-        matrix, _ = user_item_matrix(ratings, items, self.low_weight)
         cls = {"cosine": nn.CosineRecommender, "bm25": nn.BM25Recommender,
                "tfidf": nn.TFIDFRecommender}[self.weighting]
         model = cls(K=self.neighbours, num_threads=1)
@@ -74,13 +71,7 @@ class ItemKNN(RefitModel):
 
     def install(self, state, fitted_on: int) -> None:
         items, sim = state
-        # one assignment: a request in another thread sees the old model or the new, never a mix
-        if sim is None:
-            self.fitted = (items, None, self.version)
-        else:
-            self.fitted = (items, sim, self.version + 1)
-            self.version += 1
-        self.fitted_on = fitted_on
+        self._install_versioned(items, sim, None, fitted_on)
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
         """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
@@ -102,6 +93,5 @@ class ItemKNN(RefitModel):
             out[sim.indices[start:end]] = sim.data[start:end]
             return out
 
-        scores = self.running.get(user, history, version, full, row, _decay(self.recency_half_life),
-                                  lambda stars: self.low_weight if stars < 3.0 else 1.0)
+        scores = self._running_scores(user, history, version, full, row)
         return scatter_scores(scores, items, candidates, self._cache)

@@ -107,6 +107,11 @@ def history_weights(history: Mapping[int, float], items: IdIndex, *, recency_hal
     return pos[known], w[known].astype(np.float32)
 
 
+def decay(half_life: float) -> float:
+    """Per-rating weight decay of the history for a half-life counted in ratings (0: none)."""
+    return 0.5 ** (1.0 / half_life) if half_life > 0 else 1.0
+
+
 class RefitModel:
     """Shared life cycle: ``fit`` replaces everything, ``learn_one`` logs, ``refit`` rebuilds.
 
@@ -163,6 +168,28 @@ class RefitModel:
     def compute(self, ratings: Ratings):
         """The fitted state for ``ratings`` without touching the model (safe in another thread)."""
         raise NotImplementedError
+
+    def _item_matrix(self, ratings: Ratings):
+        """The films this model covers and their users x items matrix (None when there are none)."""
+        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
+        if len(items) == 0:
+            return items, None
+        return items, user_item_matrix(ratings, items, self.low_weight)[0]
+
+    def _install_versioned(self, items: IdIndex, model, empty, fitted_on: int) -> None:
+        """Install (items, model, version) in one assignment, so a request in another thread sees
+        the old model or the new, never a mix; a new model gets a new version (running scores)."""
+        if model is None:
+            self.fitted = (items, empty, self.version)
+        else:
+            self.fitted = (items, model, self.version + 1)
+            self.version += 1
+        self.fitted_on = fitted_on
+
+    def _running_scores(self, user, history, version, full, row) -> np.ndarray:
+        """The user's item scores from ``HistoryScoreCache`` (updated, or ``full()`` recomputed)."""
+        return self.running.get(user, history, version, full, row, decay(self.recency_half_life),
+                                lambda stars: self.low_weight if stars < 3.0 else 1.0)
 
     def install(self, state, fitted_on: int) -> None:
         """Make a state from ``compute`` the model's, as if refitted on ``fitted_on`` ratings."""
