@@ -150,8 +150,8 @@ def import_movielens(ctx: Context, directory: Path) -> None:
     data = read_movielens(directory)
     with ctx.service() as svc:
         n_films = svc.import_films(data.films)
-        applied = _apply_ratings(svc, data.ratings)
-    click.echo(f"{data.layout}: {n_films} films, {len(data.ratings)} ratings read, {applied} new or changed")
+        result = _apply_ratings(svc, data.ratings)
+    click.echo(f"{data.layout}: {n_films} films, {len(data.ratings)} ratings read, {result.summary()}")
 
 
 @import_.command("ratings")
@@ -168,11 +168,11 @@ def import_ratings(ctx: Context, file: Path) -> None:
         if unknown:
             raise CineSyncError(f"{file}: {len(unknown)} unknown film id(s), e.g. {unknown[:5]}; "
                                 "import the catalogue first")
-        applied = _apply_ratings(svc, events)
-    click.echo(f"{len(events)} ratings read, {applied} new or changed")
+        result = _apply_ratings(svc, events)
+    click.echo(f"{len(events)} ratings read, {result.summary()}")
 
 
-def _apply_ratings(svc, events) -> int:
+def _apply_ratings(svc, events):
     from tqdm import tqdm
     with tqdm(total=len(events), unit="rating", desc="ratings", disable=None) as bar:
         return svc.rate_many(events, progress=bar.update)
@@ -302,7 +302,7 @@ def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -
     data = read_movielens(source)
     with ctx.service() as svc:
         svc.import_films(data.films)
-        applied = _apply_ratings(svc, data.ratings)
+        applied = _apply_ratings(svc, data.ratings).applied
         status = svc.status()
         click.echo(f"{status.films} films, {status.users} users, {status.ratings} ratings "
                    f"({applied} new); {status.personalised_users} users have personal picks")

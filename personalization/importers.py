@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterable
 
 from .catalogue import Film
-from .errors import ImportFormatError, InvalidRating
+from .errors import CineSyncError, ImportFormatError, InvalidRating
+from .results import MAX_FILM_ID, MAX_USER_ID, check_timestamp
 from .signals import check_stars
 
 __all__ = ["MovieLensData", "read_movielens", "read_ratings_csv", "detect_layout", "ML100K_GENRES"]
@@ -24,6 +25,7 @@ ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children", "Com
                  "Romance", "Sci-Fi", "Thriller", "War", "Western")
 _YEAR = re.compile(r"\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
 
+FIRST_YEAR, LAST_YEAR = 1850, 2200  # the movies.year CHECK constraint (sql/V001)
 RatingEvent = tuple[int, int, float, float]  # user, film, stars, unix seconds
 
 
@@ -46,37 +48,45 @@ def detect_layout(directory: Path) -> str:
 
 
 def split_title(raw: str) -> tuple[str, int | None]:
-    """'Heat (1995)' -> ('Heat', 1995); titles keep quotes, emoji and commas as they are."""
+    """'Heat (1995)' -> ('Heat', 1995); titles keep quotes, emoji and commas as they are.
+    A year outside the films' era (``FIRST_YEAR``-``LAST_YEAR``) stays part of the title:
+    'Passage (1820)' is a title, not a film from 1820."""
     raw = raw.strip()
     m = _YEAR.search(raw)
-    if m and m.start() > 0:
+    if m and m.start() > 0 and FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
         return raw[: m.start()].strip(), int(m.group(1))
     return raw, None
 
 
-def _int(value: str, where: str, what: str) -> int:
+def _int(value: str, where: str, what: str, maximum: int) -> int:
+    """A whole number from 0 to ``maximum`` (the id ranges of the database's columns)."""
     try:
-        return int(value.strip())
+        number = int(value.strip())
     except (ValueError, AttributeError):
         raise ImportFormatError(f"{where}: {what} must be a whole number, got {value!r}") from None
+    if not 0 <= number <= maximum:
+        raise ImportFormatError(f"{where}: {what} must be from 0 to {maximum}, got {number}")
+    return number
+
+
+def _timestamp(value: str, where: str) -> float:
+    try:
+        return check_timestamp(value)
+    except CineSyncError as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
 
 
 def _rating_event(fields: list[str], where: str) -> RatingEvent:
     if len(fields) != 4:
         raise ImportFormatError(f"{where}: expected 4 fields (user, film, rating, timestamp), "
                                 f"got {len(fields)}; is the file truncated?")
-    user, film = _int(fields[0], where, "user id"), _int(fields[1], where, "film id")
+    user = _int(fields[0], where, "user id", MAX_USER_ID)
+    film = _int(fields[1], where, "film id", MAX_FILM_ID)
     try:
         stars = check_stars(fields[2].strip())
     except InvalidRating as exc:
         raise ImportFormatError(f"{where}: {exc}") from None
-    try:
-        ts = float(fields[3].strip())
-    except ValueError:
-        raise ImportFormatError(f"{where}: timestamp must be unix seconds, got {fields[3]!r}") from None
-    if user < 0 or film < 0:
-        raise ImportFormatError(f"{where}: ids must not be negative")
-    return user, film, stars, ts
+    return user, film, stars, _timestamp(fields[3], where)
 
 
 def _sorted(events: list[RatingEvent]) -> list[RatingEvent]:
@@ -99,7 +109,7 @@ def read_ratings_csv(path: Path) -> list[RatingEvent]:
 
 def _csv_rows(path: Path, header: tuple[str, ...], *, check_width: bool = True):
     """``(where, row)`` for each non-empty row of a checked CSV file with this header."""
-    text = _read_text(path)
+    text = _read_text(path, "utf-8-sig")  # a byte-order mark (spreadsheets write one) is dropped
     _check_newline(path, text)
     reader = csv.reader(io.StringIO(text))
     found = next(reader, None)
@@ -156,13 +166,13 @@ def _read_100k_items(path: Path) -> Iterable[Film]:
             raise ImportFormatError(f"{where}: expected {5 + len(ML100K_GENRES)} '|'-separated fields, "
                                     f"got {len(fields)}; is the file truncated?")
         title, year = split_title(fields[1])
-        if year is None and fields[2][-4:].isdigit():
+        if year is None and fields[2][-4:].isdigit() and FIRST_YEAR <= int(fields[2][-4:]) <= LAST_YEAR:
             year = int(fields[2][-4:])
         flags = fields[5:]
         if any(f.strip() not in ("0", "1") for f in flags):
             raise ImportFormatError(f"{where}: genre flags must be 0 or 1")
         genres = tuple(g for g, flag in zip(ML100K_GENRES, flags) if flag.strip() == "1" and g != "unknown")
-        yield Film(_int(fields[0], where, "film id"), _title(title, where), year, genres)
+        yield Film(_int(fields[0], where, "film id", MAX_FILM_ID), _title(title, where), year, genres)
 
 
 def _read_100k_ratings(path: Path) -> list[RatingEvent]:
@@ -177,7 +187,7 @@ def _read_latest_movies(path: Path) -> Iterable[Film]:
     for where, row in _csv_rows(path, ("movieId", "title", "genres")):
         title, year = split_title(row[1])
         genres = tuple(g for g in row[2].split("|") if g and g != "(no genres listed)")
-        yield Film(_int(row[0], where, "film id"), _title(title, where), year, genres)
+        yield Film(_int(row[0], where, "film id", MAX_FILM_ID), _title(title, where), year, genres)
 
 
 def _title(title: str, where: str) -> str:
@@ -192,7 +202,7 @@ def _merge_credits(films: list[Film], path: Path) -> list[Film]:
     directors: dict[int, list[str]] = {}
     actors: dict[int, list[str]] = {}
     for where, row in _csv_rows(path, ("movieId", "role", "person")):
-        film, role, person = _int(row[0], where, "film id"), row[1].strip().lower(), row[2].strip()
+        film, role, person = _int(row[0], where, "film id", MAX_FILM_ID), row[1].strip().lower(), row[2].strip()
         if role not in ("director", "actor"):
             raise ImportFormatError(f"{where}: role must be 'director' or 'actor', got {row[1]!r}")
         if person:

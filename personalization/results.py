@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from .catalogue import Film
 from .errors import CineSyncError, UnknownFilm
 
-__all__ = ["RateResult", "FeedbackResult", "Recommendation", "Recommendations", "Status",
-           "check_user_id", "check_film_id", "MAX_USER_ID", "MAX_FILM_ID"]
+__all__ = ["RateResult", "FeedbackResult", "IngestResult", "Recommendation", "Recommendations", "Status",
+           "check_user_id", "check_film_id", "check_timestamp", "MAX_USER_ID", "MAX_FILM_ID"]
 
 MAX_USER_ID = 2**63 - 1
 MAX_FILM_ID = 2**31 - 1
@@ -38,6 +38,24 @@ def check_film_id(film_id) -> int:
     return value
 
 
+# Ratings are dated from 1970 (unix time 0) up to the year 2100: anything outside is a unit
+# mistake (milliseconds), a placeholder or garbage, and would not fit a timestamp column.
+MIN_TIMESTAMP = 0.0
+MAX_TIMESTAMP = 4_102_444_800.0  # 2100-01-01T00:00:00Z
+
+
+def check_timestamp(value) -> float:
+    """Unix seconds from 1970 to 2100, as a float; anything else raises a CineSyncError."""
+    try:
+        ts = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        raise CineSyncError(f"timestamp must be unix seconds, got {value!r}") from None
+    if not MIN_TIMESTAMP <= ts < MAX_TIMESTAMP:  # also false for nan and inf
+        hint = " (it looks like milliseconds: divide by 1000)" if MAX_TIMESTAMP <= ts < MAX_TIMESTAMP * 1000 else ""
+        raise CineSyncError(f"timestamp must be unix seconds between 1970 and 2100, got {value!r}{hint}")
+    return ts
+
+
 @dataclass(frozen=True)
 class RateResult:
     user_id: int
@@ -46,6 +64,23 @@ class RateResult:
     replaced: bool        # the user had rated this film before: its effect was replaced
     n_ratings: int
     personalised: bool    # the user now has enough ratings for personal picks
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a bulk import did with its ratings."""
+
+    applied: int          # new ratings, or changed ones newer than what was stored
+    unchanged: int        # identical to the stored rating (a re-import)
+    skipped_older: int    # older than the stored rating for that film: the newer one is kept
+
+    def __add__(self, other: "IngestResult") -> "IngestResult":
+        return IngestResult(self.applied + other.applied, self.unchanged + other.unchanged,
+                            self.skipped_older + other.skipped_older)
+
+    def summary(self) -> str:
+        older = f", {self.skipped_older} skipped as older than the stored rating" if self.skipped_older else ""
+        return f"{self.applied} new or changed, {self.unchanged} unchanged{older}"
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from .cache import TTLCache, VectorCache
 from .catalogue import Catalogue, Film
 from .config import ConfigError, ModelSettings, Settings
 from .errors import UnknownFilm, UnknownUser
-from .results import (FeedbackResult, RateResult, Recommendation, Recommendations, Status,
-                      check_film_id, check_user_id)
+from .results import (FeedbackResult, IngestResult, RateResult, Recommendation, Recommendations, Status,
+                      check_film_id, check_timestamp, check_user_id)
 from .storage import queries as q
 from .storage.db import Database, open_database
 from .storage.migrations import migrate
@@ -374,30 +374,34 @@ class Service:
         return FeedbackResult(user_id, film_id, kind, state.n_feedback)
 
     def rate_many(self, events: Iterable[tuple[int, int, float, float | datetime]], *,
-                  batch_size: int = 5000, progress: Callable[[int], Any] | None = None) -> int:
+                  batch_size: int = 5000, progress: Callable[[int], Any] | None = None) -> IngestResult:
         """Apply many ratings (oldest first) through the same learning rule, one transaction per
-        batch. Every event must already be valid (see ``importers``). Returns how many were new
-        or changed; a rating identical to the stored one (same stars and time) is skipped, so
-        re-importing a file changes nothing."""
+        batch. Every event must already be valid (see ``importers``). A rating identical to the
+        stored one is skipped (re-importing a file changes nothing), and so is a rating older
+        than the stored one for that film (an import never reverts a newer rating)."""
         cat = self.catalogue()
-        applied = 0
+        events = [_checked_event(e) for e in events]  # all of them valid before the first write
+        unknown = set(e[1] for e in events) - set(cat.ids.tolist())
+        if unknown:
+            raise UnknownFilm(min(unknown))
+        total = IngestResult(0, 0, 0)
         chunk: list = []
         for event in events:
             chunk.append(event)
             if len(chunk) >= batch_size:
-                applied += self._rate_batch(chunk, cat)
+                total += self._rate_batch(chunk, cat)
                 if progress:
                     progress(len(chunk))
                 chunk = []
         if chunk:
-            applied += self._rate_batch(chunk, cat)
+            total += self._rate_batch(chunk, cat)
             if progress:
                 progress(len(chunk))
-        if applied:
+        if total.applied:
             self.invalidate()
-        return applied
+        return total
 
-    def _rate_batch(self, chunk: list, cat: Catalogue) -> int:
+    def _rate_batch(self, chunk: list, cat: Catalogue) -> IngestResult:
         users = np.array([int(e[0]) for e in chunk], np.int64)
         films = np.array([int(e[1]) for e in chunk], np.int64)
         stars = [float(e[2]) for e in chunk]
@@ -418,10 +422,15 @@ class Service:
             rebuild = {r[0] for r in conn.execute(q.USERS_WITH_FEEDBACK_ON, (users.tolist(), films.tolist()))}
             seen: set = set()
             rows, vectors = [], {}
+            unchanged = older = 0
             for u, f, s, t in zip(users.tolist(), films.tolist(), stars, times):
                 old = existing.get((u, f))
                 if old is not None and old[0] == s and old[1] == t:
-                    continue  # identical to what is stored: re-import is a no-op
+                    unchanged += 1  # identical to what is stored: re-import is a no-op
+                    continue
+                if old is not None and old[1] > t:
+                    older += 1  # the stored rating is newer (rated since): keep it
+                    continue
                 state = states[u]
                 if old is not None or (u, f) in seen or self._needs_rebuild(state, t) or u in rebuild:
                     rebuild.add(u)
@@ -435,7 +444,7 @@ class Service:
                     state.last_event_at = t
                     vectors[u] = state.vector
             if not rows:
-                return 0
+                return IngestResult(0, unchanged, older)
             with conn.cursor() as cur:
                 cur.executemany(q.UPSERT_RATING, rows)
             last_at = {}
@@ -450,7 +459,7 @@ class Service:
                      "version": self.model_settings.version, "at": last_at[u], "user_id": u}
                     for u in last_at])
             self._notify(conn, "bulk")
-        return len(rows)
+        return IngestResult(len(rows), unchanged, older)
 
     def import_films(self, films: Iterable[Film]) -> int:
         """Insert or update films (metadata merges; re-importing does not duplicate)."""
@@ -757,6 +766,12 @@ def _film(row: Sequence) -> Film:
                 dict(metadata or {}))
 
 
+def _checked_event(event: Sequence) -> tuple[int, int, float, float | datetime]:
+    user, film, stars, at = event
+    return (check_user_id(user), check_film_id(film), signals.check_stars(stars),
+            at if isinstance(at, datetime) else check_timestamp(at))
+
+
 def _as_vector(value) -> np.ndarray:
     try:
         return np.asarray(value, dtype=np.float32)
@@ -767,4 +782,4 @@ def _as_vector(value) -> np.ndarray:
 def _as_datetime(value) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    return datetime.fromtimestamp(check_timestamp(value), tz=timezone.utc)

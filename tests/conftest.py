@@ -36,12 +36,12 @@ def pg_admin_url(tmp_path_factory) -> str:
     import shutil
     import tempfile
 
-    import pgserver
+    from personalization.storage.db import start_embedded
     # pgserver (as root) runs PostgreSQL as a `pgserver` user and opens the data dir's parents to
     # it. Not under pytest's basetemp: each xdist worker resets /tmp/pytest-of-<user> to 0700,
     # which locks a server started by another worker out of its own data dir.
     home = Path(tempfile.mkdtemp(prefix="cinesync-test-"))
-    server = pgserver.get_server(home / "pgdata", cleanup_mode="delete")
+    server = start_embedded(home / "pgdata", cleanup_mode="delete")
     yield server.get_uri()
     server.cleanup()
     shutil.rmtree(home, ignore_errors=True)

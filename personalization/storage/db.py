@@ -6,10 +6,12 @@ checked before use, so a connection the server dropped is replaced instead of fa
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from ..config import Settings
 from ..errors import StorageError
 from .vectors import register_vector_adapters
 
-__all__ = ["Database", "open_database", "embedded_url", "stop_embedded", "install_sigterm_handler"]
+__all__ = ["Database", "open_database", "embedded_url", "start_embedded", "stop_embedded", "install_sigterm_handler"]
 
 log = logging.getLogger(__name__)
 _servers: dict[Path, object] = {}
@@ -43,7 +45,7 @@ def embedded_url(home: Path, cleanup_mode: str | None = "stop") -> str:
     if server is None:
         datadir.parent.mkdir(parents=True, exist_ok=True)
         try:
-            server = pgserver.get_server(datadir, cleanup_mode=cleanup_mode)
+            server = start_embedded(datadir, cleanup_mode)
         except Exception as exc:  # pgserver raises plain exceptions with pg_ctl's output
             raise StorageError(
                 f"could not start the embedded PostgreSQL in {datadir}: {exc}. "
@@ -51,6 +53,28 @@ def embedded_url(home: Path, cleanup_mode: str | None = "stop") -> str:
                 "CINESYNC_DATABASE_URL to use another PostgreSQL.") from exc
         _servers[datadir] = server
     return server.get_uri()
+
+
+# Machine-wide, because what races is machine-wide: as root, pgserver creates a `pgserver` system
+# user on the first start, and two processes doing that at once (two test workers, a bot and a
+# dashboard on a new container) fail with "initdb: could not look up effective user ID".
+START_LOCK = Path(tempfile.gettempdir()) / "cinesync-pgserver-start.lock"
+
+
+def start_embedded(datadir: Path, cleanup_mode: str | None = "stop"):
+    """``pgserver.get_server`` with starts serialised across processes (see ``START_LOCK``)."""
+    import pgserver
+
+    with open(START_LOCK, "a+") as lock:
+        try:
+            os.chmod(START_LOCK, 0o666)  # any user on the machine may need to take it
+        except OSError:
+            pass
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return pgserver.get_server(datadir, cleanup_mode=cleanup_mode)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def stop_embedded(home: Path) -> bool:

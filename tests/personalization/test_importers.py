@@ -89,11 +89,11 @@ def test_ratings_csv(tmp_path):
 def test_reimport_does_not_duplicate(service, tmp_path, db_url):
     data = read_movielens(write(tmp_path, {"u.item": U_ITEM, "u.data": U_DATA}))
     service.import_films(data.films)
-    assert service.rate_many(data.ratings) == 3
+    assert service.rate_many(data.ratings).applied == 3
     with psycopg.connect(db_url) as conn:
         before = conn.execute("SELECT user_id, embedding, n_ratings FROM user_embeddings ORDER BY 1").fetchall()
     service.import_films(data.films)
-    assert service.rate_many(data.ratings) == 0
+    assert service.rate_many(data.ratings).applied == 0
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT count(*) FROM movies").fetchone() == (3,)
         assert conn.execute("SELECT count(*) FROM ratings").fetchone() == (3,)
@@ -117,7 +117,7 @@ def test_batch_path_equals_the_one_by_one_path(demo_service, settings, db_url):
 
 def test_batch_with_rerating_inside_it(service, small_catalogue):
     events = [(1, 1, 5.0, 10), (1, 2, 4.0, 11), (1, 1, 1.0, 12), (2, 3, 3.0, 10)]
-    assert service.rate_many(events) == 4
+    assert service.rate_many(events).applied == 4
     rated, _ = service.history(1)
     assert rated == {1: 1.0, 2: 4.0}
     assert service.user_vector(1)[1] == 2
@@ -133,3 +133,92 @@ def test_long_and_hostile_titles_survive_the_file_round_trip(service, tmp_path):
     service.import_films(data.films)
     assert service.film(1).title == long and service.film(1).year == 2001
     assert service.film(2).title == 'Quote " and 🎬, comma'
+
+
+# -- issue 16.1: a bad row anywhere refuses the whole import, before anything is written --------
+@pytest.mark.parametrize("bad", ["881250949000", "inf", "nan", "1e20", "-99999999999", "-inf"])
+def test_a_bad_timestamp_after_thousands_of_good_rows_writes_nothing(bad, tmp_path, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from personalization.cli import main
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
+    movies = "movieId,title,genres\n" + "".join(f"{f},Film {f} (1990),Drama\n" for f in range(1, 31))
+    rows = "".join(f"{u},{1 + (u * 7 + i) % 30},4,{881250949 + i}\n" for i in range(6000) for u in [i // 24])
+    (tmp_path / "movies.csv").write_text(movies)
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n" + rows + f"9,3,4,{bad}\n")
+    r = CliRunner().invoke(main, ["import", "movielens", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    assert f"ratings.csv:6002: timestamp must be unix seconds" in r.output and "Traceback" not in r.output
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM users)"
+                            " + (SELECT count(*) FROM movies)").fetchone() == (0,)
+
+
+def test_a_millisecond_timestamp_gets_a_hint(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("userId,movieId,rating,timestamp\n1,1,4,881250949000\n")
+    with pytest.raises(ImportFormatError, match=r"r.csv:2: .*milliseconds"):
+        read_ratings_csv(p)
+
+
+@pytest.mark.parametrize("row, message", [("99999999999999999999,1,4,100", "user id must be from 0 to"),
+                                          ("1,3000000000,4,100", "film id must be from 0 to"),
+                                          ("-1,1,4,100", "user id must be from 0 to")])
+def test_ids_out_of_the_columns_range_are_refused_with_the_line(row, message, tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text(f"userId,movieId,rating,timestamp\n{row}\n")
+    with pytest.raises(ImportFormatError, match=f"r.csv:2: {message}"):
+        read_ratings_csv(p)
+
+
+def test_rate_many_checks_every_event_before_writing(service, small_catalogue, db_url):
+    from personalization.errors import CineSyncError
+    good = [(1, 1 + i % 12, 4.0, 1_000_000 + i) for i in range(12_000)]  # more than one batch
+    for bad in [(2, 1, 4.0, float("nan")), (2, 99, 4.0, 5.0), (2, 1, 7.0, 5.0), (-1, 1, 4.0, 5.0)]:
+        with pytest.raises(CineSyncError):
+            service.rate_many(good + [bad])
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM ratings").fetchone() == (0,)
+
+
+# -- issue 16.2: an import never replaces a rating with an older one ----------------------------
+def test_reimport_keeps_a_newer_rating(service, tmp_path, db_url):
+    data = read_movielens(write(tmp_path, {"u.item": U_ITEM, "u.data": U_DATA}))
+    service.import_films(data.films)
+    service.rate_many(data.ratings)
+    service.rate(1, 1, 2.0)  # the file says 5 stars in 1997; the member changed their mind today
+    again = service.rate_many(data.ratings)
+    assert (again.applied, again.unchanged, again.skipped_older) == (0, 2, 1)
+    assert service.history(1)[0][1] == 2.0
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT stars, rated_at > '2020-01-01' FROM ratings WHERE user_id = 1"
+                            " AND movie_id = 1").fetchone() == (2.0, True)
+
+
+def test_import_ratings_cli_reports_older_rows(tmp_path, db_url, monkeypatch, service):
+    from click.testing import CliRunner
+
+    from personalization.cli import main
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
+    data = read_movielens(write(tmp_path, {"u.item": U_ITEM, "u.data": U_DATA}))
+    service.import_films(data.films)
+    service.rate(42, 2, 4.0)
+    p = tmp_path / "older.csv"
+    p.write_text("userId,movieId,rating,timestamp\n42,2,5,881250949\n42,3,1,881250950\n")
+    r = CliRunner().invoke(main, ["import", "ratings", str(p)])
+    assert r.exit_code == 0, r.output
+    assert "1 new or changed" in r.output and "1 skipped as older" in r.output
+    assert service.history(42)[0] == {2: 4.0, 3: 1.0}
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_bytes("userId,movieId,rating,timestamp\n3,1,4,20\n".encode("utf-8-sig"))
+    assert read_ratings_csv(p) == [(3, 1, 4.0, 20.0)]
+
+
+def test_an_implausible_year_stays_in_the_title():
+    assert split_title("Passage (1820)") == ("Passage (1820)", None)
+    assert split_title("Heat (1995)") == ("Heat", 1995)
