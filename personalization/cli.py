@@ -226,11 +226,11 @@ def recommend(ctx: Context, user: int, count: int, genre: str | None, decade: in
 
 def format_recommendations(recs) -> str:
     if recs.mode == "personal":
-        head = (f"user {recs.user_id}: personal picks ({recs.n_ratings} ratings; "
+        head = (f"user {recs.user_id}: personal picks ({recs.n_ratings} films rated or reacted to; "
                 f"score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base)")
     else:
-        head = (f"user {recs.user_id}: {recs.n_ratings} of {recs.min_ratings} ratings needed for "
-                "personal picks; showing the base model's order")
+        head = (f"user {recs.user_id}: {recs.n_ratings} of {recs.min_ratings} films rated or reacted to "
+                "needed for personal picks; showing the base model's order")
     lines = [head, f"{'#':>3}  {'score':>5}  {'pers':>5}  {'base':>5}  film"]
     for i, r in enumerate(recs.items, 1):
         lines.append(f"{i:>3}  {r.score:5.3f}  {r.personal:5.3f}  {r.base:5.3f}  "

@@ -63,7 +63,7 @@ class RateResult:
     stars: float
     replaced: bool        # the user had rated this film before: its effect was replaced
     n_ratings: int
-    personalised: bool    # the user now has enough ratings for personal picks
+    personalised: bool    # enough films rated or reacted to for personal picks (feedback counts)
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,9 @@ class Recommendation:
 @dataclass(frozen=True)
 class Recommendations:
     user_id: int
-    mode: str               # "personal" or "base" (fewer than min_ratings ratings)
+    mode: str               # "personal" or "base" (fewer than min_ratings films rated or reacted to)
     items: list[Recommendation]
-    n_ratings: int
+    n_ratings: int          # films the user rated or gave feedback on (what min_ratings counts)
     blend_weight: float
     min_ratings: int
 

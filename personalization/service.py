@@ -199,20 +199,19 @@ class Service:
     def _learn_weights(self, conn, user_id: int, film_id: int, state: _UserState) -> None:
         """Inside a rating's (or love/like's) transaction, before it is written: credit the terms
         that ranked this film well for this user, and store their new weights."""
-        if state.n_ratings < self.model_settings.min_ratings or self.model_settings.ensemble_rate <= 0:
+        if self.model_settings.ensemble_rate <= 0:
             return
+        history = _read_history(conn, user_id)
+        if history.n_signals < self.model_settings.min_ratings or film_id in history.seen:
+            return  # too little to learn from, or not a candidate (re-rating): nothing to credit
         scorer = self.scorer()
         cat = scorer.catalogue
-        rows = conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
         row = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
-        rated = {f: float(s) for f, s in rows if s is not None}
-        if film_id in rated:
-            return  # re-rating: the film was not a candidate, nothing to credit
         mask = np.ones(len(cat), dtype=bool)
-        mask[cat.positions([f for f, _ in rows])] = False
+        mask[cat.positions(list(history.seen))] = False
         vector = state.vector if is_valid_vector(state.vector, self.rule.dim) else None
-        new = scorer.updated_weights(rated, vector, state.n_ratings, film_id, self._user_weights(row),
-                                     mask=mask, user=user_id)
+        new = scorer.updated_weights(history.taste, vector, history.n_signals, film_id,
+                                     self._user_weights(row), mask=mask, user=user_id)
         if new is not None:
             conn.execute(q.UPSERT_MODEL_WEIGHTS, (user_id, new.blend_weight, json.dumps(dict(new.model_weights))))
 
@@ -340,6 +339,7 @@ class Service:
             else:
                 vector = self.rule.step(state.vector, item, signals.stars_strength(stars))
             self._store_vector(conn, user_id, vector, state, when)
+            n_signals = conn.execute(q.COUNT_SIGNALS, {"u": user_id}).fetchone()[0]
         # Committed: now update what this process keeps in memory.
         self.vectors.put(user_id, vector, state.n_ratings)
         self.profiles.discard(user_id)
@@ -347,7 +347,7 @@ class Service:
         if self._scorer is not None and not had_rating:
             self._scorer.learn_one(user_id, film_id, stars)
         return RateResult(user_id, film_id, stars, had_rating, state.n_ratings,
-                          state.n_ratings >= self.model_settings.min_ratings)
+                          n_signals >= self.model_settings.min_ratings)
 
     def feedback(self, user_id, film_id, kind: str, *, context: dict | None = None,
                  at: datetime | float | None = None) -> FeedbackResult:
@@ -496,20 +496,20 @@ class Service:
 
     # -- reads ---------------------------------------------------------------------------------
     def history(self, user_id) -> tuple[dict[int, float], set[int]]:
-        """The user's ``{film: stars}`` and the films they must never be recommended."""
-        rated, excluded, _ = self._history_and_weights(check_user_id(user_id))
-        return rated, excluded
+        """The user's ``{film: stars}`` and the films they must never be recommended (every film
+        they rated or gave feedback on)."""
+        history, _ = self._history_and_weights(check_user_id(user_id))
+        return history.rated, history.seen
 
     def blend_weight(self, user_id) -> float:
-        return self._history_and_weights(check_user_id(user_id))[2].blend_weight
+        return self._history_and_weights(check_user_id(user_id))[1].blend_weight
 
-    def _history_and_weights(self, user_id: int) -> tuple[dict[int, float], set[int], UserWeights]:
-        """What ``recommend`` reads per request, in one pooled connection (ratings oldest first)."""
+    def _history_and_weights(self, user_id: int) -> tuple[signals.History, UserWeights]:
+        """What ``recommend`` reads per request, in one pooled connection."""
         with self.db.pool.connection() as conn:
-            rows = conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
+            history = _read_history(conn, user_id)
             weights = conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
-        rated = {f: float(s) for f, s in rows if s is not None}
-        return rated, {f for f, _ in rows}, self._user_weights(weights)
+        return history, self._user_weights(weights)
 
     def recommend(self, user_id, k: int = 10, *, genre: str | None = None,
                   decade: int | None = None) -> Recommendations:
@@ -518,11 +518,12 @@ class Service:
         k = max(1, min(int(k), 100))
         cat = self.catalogue()
         state = self.user_vector(user_id)
-        vector, n_ratings = state if state is not None else (self.rule.zero(), 0)
-        rated, excluded, weights = self._history_and_weights(user_id)
+        vector = state[0] if state is not None else self.rule.zero()
+        history, weights = self._history_and_weights(user_id)
+        rated, n_signals = history.taste, history.n_signals
         mask = np.ones(len(cat), dtype=bool)
-        if excluded:
-            mask[cat.positions(excluded)] = False
+        if history.seen:
+            mask[cat.positions(list(history.seen))] = False
         if genre:
             mask &= cat.genre_mask(genre)
         if decade is not None:
@@ -530,11 +531,11 @@ class Service:
         # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
         # blended with this user's learned weights.
         scorer = self.scorer()
-        ranking = scorer.rank(rated, vector, weights, mask=mask, k=k, n_ratings=n_ratings, user=user_id)
+        ranking = scorer.rank(rated, vector, weights, mask=mask, k=k, n_ratings=n_signals, user=user_id)
         reasons = self._reasons(cat, ranking, rated, vector)
         items = [Recommendation(cat.get(s.film_id), s.score, s.personal, s.base, ranking.base_model, why)
                  for s, why in zip(ranking.items, reasons)]
-        return Recommendations(user_id, ranking.mode, items, n_ratings, ranking.blend_weight,
+        return Recommendations(user_id, ranking.mode, items, n_signals, ranking.blend_weight,
                                self.model_settings.min_ratings)
 
     def _reasons(self, cat: Catalogue, ranking: ranker.Ranking, rated: dict[int, float],
@@ -764,6 +765,10 @@ def _film(row: Sequence) -> Film:
     fid, title, year, genres, directors, actors, metadata = row
     return Film(fid, title, year, tuple(genres or ()), tuple(directors or ()), tuple(actors or ()),
                 dict(metadata or {}))
+
+
+def _read_history(conn, user_id: int) -> signals.History:
+    return signals.History.from_rows(conn.execute(q.USER_HISTORY, {"u": user_id}).fetchall())
 
 
 def _checked_event(event: Sequence) -> tuple[int, int, float, float | datetime]:

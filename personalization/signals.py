@@ -7,11 +7,13 @@ neutral, 2 stars and dislike push away, 1 star and hate push hardest away.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import Iterable
 
 from .errors import InvalidFeedback, InvalidRating
 
 __all__ = ["FEEDBACK_KINDS", "FEEDBACK_STRENGTH", "check_stars", "check_kind",
-           "stars_strength", "feedback_strength", "is_strong"]
+           "stars_strength", "feedback_strength", "is_strong", "feedback_stars", "History"]
 
 FEEDBACK_STRENGTH = {
     "love": 1.0,
@@ -54,3 +56,44 @@ def feedback_strength(kind: str) -> float:
 def is_strong(strength: float) -> bool:
     """Love, hate, 5 stars and 1 star (|strength| = 1) learn with the strong-signal rate."""
     return abs(strength) >= 1.0
+
+
+def feedback_stars(kind: str) -> float | None:
+    """The star rating with the same strength as this feedback (love 5, like 4, dislike 2,
+    hate 1), which is how the collaborative models read it; None for not_interested, which
+    says "do not show me this" rather than how good the film is."""
+    if check_kind(kind) == "not_interested":
+        return None
+    return 3.0 + 2.0 * FEEDBACK_STRENGTH[kind]
+
+
+@dataclass
+class History:
+    """What a user has told the engine, one entry per film.
+
+    ``rated``: their stored ratings. ``taste``: what the collaborative models score from, oldest
+    first: each film's effective signal in stars (a rating, or newer feedback read through
+    ``feedback_stars``). ``seen``: every film with a rating or feedback; none is recommended
+    again, and their number is what the threshold for personal picks counts.
+    """
+
+    rated: dict[int, float] = field(default_factory=dict)
+    taste: dict[int, float] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int, float | None, str | None]]) -> "History":
+        """``(film, stars or None, newer feedback kind or None)`` rows, oldest signal first."""
+        out = cls()
+        for film, stars, kind in rows:
+            out.seen.add(film)
+            if stars is not None:
+                out.rated[film] = float(stars)
+            effective = feedback_stars(kind) if kind is not None else stars
+            if effective is not None:
+                out.taste[film] = float(effective)
+        return out
+
+    @property
+    def n_signals(self) -> int:
+        return len(self.seen)

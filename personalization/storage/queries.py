@@ -97,15 +97,20 @@ SELECT movie_id, stars, kind, at FROM (
         SELECT movie_id, NULL::real, kind, created_at, id FROM feedback WHERE user_id = %(u)s
     ) AS events ORDER BY movie_id, at DESC, seq DESC
 ) AS latest ORDER BY at, movie_id"""
-# What a user must never be recommended, and their star history for the base models.
-# Ratings oldest first (the base models weigh recent ratings more and read what was rated last).
+# Every film the user has a signal on (never to be recommended again), oldest signal first (the
+# base models weigh recent ratings more and read what was rated last): the stored rating, if any,
+# and the kind of the latest feedback when that is newer than the rating (the effective signal).
 USER_HISTORY = """
-SELECT movie_id, stars FROM (
-    SELECT movie_id, stars, rated_at FROM ratings WHERE user_id = %(u)s
-    UNION ALL
-    SELECT DISTINCT movie_id, NULL::real, NULL::timestamptz FROM feedback
-    WHERE user_id = %(u)s AND kind = 'not_interested'
-) AS h ORDER BY rated_at NULLS FIRST, movie_id"""
+SELECT movie_id, r.stars,
+       CASE WHEN r.rated_at IS NULL OR fb.created_at > r.rated_at THEN fb.kind END
+FROM (SELECT movie_id, stars, rated_at FROM ratings WHERE user_id = %(u)s) AS r
+FULL JOIN (SELECT DISTINCT ON (movie_id) movie_id, kind, created_at FROM feedback
+           WHERE user_id = %(u)s ORDER BY movie_id, created_at DESC, id DESC) AS fb USING (movie_id)
+ORDER BY greatest(r.rated_at, fb.created_at), movie_id"""
+# Films rated or given feedback: what the threshold for personal picks counts.
+COUNT_SIGNALS = """
+SELECT count(*) FROM (SELECT movie_id FROM ratings WHERE user_id = %(u)s
+                      UNION SELECT movie_id FROM feedback WHERE user_id = %(u)s) AS films"""
 USER_RATINGS = "SELECT movie_id, stars FROM ratings WHERE user_id = %s ORDER BY movie_id"
 ALL_RATINGS = "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"
 # Sums rather than avg/stddev so a process can keep them up to date as it writes.

@@ -251,3 +251,34 @@ def test_profile_is_stored(demo_service, demo_db_url):
     (stored,), = rows(demo_db_url, "SELECT profile FROM user_preferences WHERE user_id = %s", user)
     assert stored["n_ratings"] == p.n_ratings and stored["genres"][0]["name"] == p.genres[0].name
     assert json.loads(json.dumps(p.to_dict())) == stored
+
+
+# -- issue 16.3: feedback acts ------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["hate", "not_interested", "dislike", "love", "like"])
+def test_a_film_with_feedback_is_never_recommended_again(demo_service, kind):
+    user = demo_service.users(limit=1)[0]["id"]
+    top = demo_service.recommend(user, 5).items[0].film.id
+    demo_service.feedback(user, top, kind)
+    assert top not in [r.film.id for r in demo_service.recommend(user, 50).items]
+    assert top in demo_service.history(user)[1]
+
+
+def test_a_new_member_who_loves_six_films_gets_personal_picks_without_them(demo_service):
+    loved = [r.film.id for r in demo_service.recommend(777_000, 6).items]
+    cold = [r.film.id for r in demo_service.recommend(777_001, 20).items]
+    for film in loved:
+        demo_service.feedback(777_000, film, "love")
+    recs = demo_service.recommend(777_000, 20)
+    assert recs.mode == "personal" and recs.n_ratings == 6
+    picks = [r.film.id for r in recs.items]
+    assert not set(picks) & set(loved)
+    assert picks != [f for f in cold if f not in loved][:20]  # the loves changed the order
+
+
+def test_feedback_counts_towards_the_threshold_with_ratings(service, small_catalogue):
+    for film in (1, 2, 3):
+        service.rate(8, film, 4)
+    service.feedback(8, 4, "like")
+    assert service.recommend(8).mode == "base"
+    assert service.rate(8, 5, 5).personalised  # 4 ratings + 1 film with feedback = 5
+    assert service.recommend(8).n_ratings == 5
