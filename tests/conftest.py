@@ -76,8 +76,8 @@ def empty_template(pg_admin_url) -> str:
 
 @pytest.fixture(scope="session")
 def demo_template(pg_admin_url, empty_template, tmp_path_factory) -> str:
-    from personalization.importers import read_movielens
-    from personalization.synthetic import generate, write_movielens
+    from personalization.data.importers import read_movielens
+    from personalization.data.synthetic import generate, write_movielens
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DEMO_TEMPLATE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DEMO_TEMPLATE}" TEMPLATE "{EMPTY_TEMPLATE}"')
@@ -126,7 +126,7 @@ def demo_service(demo_db_url, settings):
 @pytest.fixture
 def small_catalogue(service):
     """Twelve films with genres, directors and actors in ``service``'s database."""
-    from personalization.catalogue import Film
+    from personalization.core.catalogue import Film
     genres = ["Drama", "Comedy", "Horror", "Sci-Fi"]
     films = [Film(i, f"Film {i}", 1960 + 5 * i, (genres[i % 4],), (f"Director {i % 3}",),
                   (f"Actor {i}", f"Actor {i + 1}")) for i in range(1, 13)]

@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from personalization.catalogue import Film
+from personalization.core.catalogue import Film
 from personalization.errors import CineSyncError, UnknownFilm
-from personalization.preferences import STAR_STEPS
+from personalization.core.preferences import STAR_STEPS
 from personalization.service import AsyncService
 
 from .. import formatting as fmt

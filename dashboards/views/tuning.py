@@ -1,6 +1,6 @@
 """Tuning: replay a rating stream under a sweep of one setting, then save the chosen defaults.
 
-The replay (``personalization.replay``) walks the stream "test, then learn" and reports HR@10 and
+The replay (``personalization.evaluation.replay``) walks the stream "test, then learn" and reports HR@10 and
 NDCG@10 per model. The tuned model is run once per value of the swept setting; the baselines do
 not depend on it and run once, drawn as dashed reference lines.
 """
@@ -14,7 +14,7 @@ from dashboards import charts, data, frames, ui
 from personalization.config import ConfigError, ModelSettings
 
 try:
-    from personalization import replay
+    from personalization.evaluation import replay
 except ImportError as exc:  # the replay evaluation is an optional part of the core
     replay, REPLAY_ERROR = None, str(exc)
 

@@ -13,9 +13,9 @@ from typing import Iterable, Sequence
 import numpy as np
 import polars as pl
 
-from .. import ranker, signals
-from ..catalogue import Catalogue
-from ..user_model import OnlineUserModel, UserModel, is_valid_vector
+from personalization.core import ranker, signals
+from personalization.core.catalogue import Catalogue
+from personalization.core.user_model import OnlineUserModel, UserModel, is_valid_vector
 
 __all__ = ["vectors", "norms", "drift", "trajectory_drift", "nearest_films", "Projection", "pca_2d"]
 

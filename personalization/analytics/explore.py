@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .profile_frames import STAR_KEYS
+from personalization.analytics.profile_frames import STAR_KEYS
 
 __all__ = ["overview", "star_distribution", "ratings_per_user", "genre_summary", "decade_summary",
            "top_people", "ratings_over_time"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from .embeddings import nearest_films
+from personalization.analytics.embeddings import nearest_films
 
 __all__ = ["Journey", "replay_journey"]
 

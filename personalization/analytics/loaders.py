@@ -14,8 +14,8 @@ from typing import Iterable
 
 import polars as pl
 
-from ..storage import analytics_queries as aq
-from .tables import SCHEMAS, Tables, conform, films_frame, ratings_frame
+from personalization.storage import analytics_queries as aq
+from personalization.analytics.tables import SCHEMAS, Tables, conform, films_frame, ratings_frame
 
 __all__ = ["read_postgres", "read_movielens", "read_parquet", "scan_parquet", "write_parquet",
            "duckdb_connection", "duckdb_over_parquet"]
@@ -54,7 +54,7 @@ def read_postgres(source, tables: Iterable[str] | None = None) -> Tables:
 
 def read_movielens(directory: Path) -> Tables:
     """A MovieLens folder (ml-100k or ml-latest, optional credits.csv) without any database."""
-    from ..importers import read_movielens as read
+    from personalization.data.importers import read_movielens as read
     data = read(Path(directory))
     return Tables(movies=films_frame(data.films), ratings=ratings_frame(data.ratings))
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from . import preferences_duckdb, preferences_polars
-from .loaders import read_postgres
-from .profile_frames import ProfileFrames, differences, from_stored
-from .tables import Tables
+from personalization.analytics import preferences_duckdb, preferences_polars
+from personalization.analytics.loaders import read_postgres
+from personalization.analytics.profile_frames import ProfileFrames, differences, from_stored
+from personalization.analytics.tables import Tables
 
 __all__ = ["Parity", "profile_every_user", "compare", "check"]
 

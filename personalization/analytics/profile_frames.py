@@ -14,7 +14,7 @@ from typing import Iterable
 
 import polars as pl
 
-from ..preferences import FIELDS, STAR_STEPS, PreferenceProfile
+from personalization.core.preferences import FIELDS, STAR_STEPS, PreferenceProfile
 
 __all__ = ["ProfileFrames", "USER_SCHEMA", "FEATURE_SCHEMA", "DISTRIBUTION_SCHEMA", "STAR_KEYS",
            "from_profiles", "from_stored", "differences"]

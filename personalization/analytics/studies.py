@@ -1,6 +1,6 @@
 """Tuning studies: replay metrics as a function of the model settings, as tidy frames.
 
-A study runs the prequential replay (``personalization.replay.run_replay``) once per setting
+A study runs the prequential replay (``personalization.evaluation.replay.run_replay``) once per setting
 and returns one row per (setting, model): the setting's values in their own columns, then
 ``model, hr_at_10, ndcg_at_10, evaluated, seconds``. Such a frame plots directly (x = setting,
 y = metric, colour = model) in a notebook or the dashboard.
@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 import polars as pl
 
-from ..config import ModelSettings
+from personalization.config import ModelSettings
 
 __all__ = ["study", "learning_rate_study", "blend_weight_study", "best"]
 
@@ -27,7 +27,7 @@ _RESULT_SCHEMA = {"model": pl.String, "hr_at_10": pl.Float64, "ndcg_at_10": pl.F
 
 
 def _default_replay() -> Callable:
-    from ..replay import run_replay
+    from personalization.evaluation.replay import run_replay
     return run_replay
 
 

@@ -105,7 +105,7 @@ def ratings_frame(events) -> pl.DataFrame:
 
 def films_from_frame(movies: pl.DataFrame) -> list:
     """A ``movies`` frame back to ``catalogue.Film`` objects (to build a ``Catalogue``)."""
-    from ..catalogue import Film
+    from personalization.core.catalogue import Film
     return [Film(fid, title, year, tuple(g or ()), tuple(d or ()), tuple(a or ()))
             for fid, title, year, g, d, a in movies.select(
                 "film_id", "title", "year", "genres", "directors", "actors").iter_rows()]

@@ -18,9 +18,9 @@ from pathlib import Path
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from ..config import Settings
-from ..errors import StorageError
-from .vectors import register_vector_adapters
+from personalization.config import Settings
+from personalization.errors import StorageError
+from personalization.storage.vectors import register_vector_adapters
 
 __all__ = ["Database", "open_database", "embedded_url", "start_embedded", "stop_embedded", "install_sigterm_handler"]
 

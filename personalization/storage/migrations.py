@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import queries as q
+from personalization.storage import queries as q
 
 __all__ = ["Migration", "discover", "migrate", "migration_status", "SQL_DIR"]
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import psycopg
 
-from . import queries as q
+from personalization.storage import queries as q
 
 __all__ = ["Listener"]
 

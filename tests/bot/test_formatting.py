@@ -10,8 +10,8 @@ import pytest
 from bot import formatting as fmt
 from bot import limits
 from bot.limits import ELLIPSIS, fit_lines, shorten
-from personalization.catalogue import Film
-from personalization.preferences import CommunityStats, RatedFilm, analyse
+from personalization.core.catalogue import Film
+from personalization.core.preferences import CommunityStats, RatedFilm, analyse
 from personalization.service import Recommendation, Recommendations, Status
 
 LONG = "The Extraordinarily Long and Winding Adventures of a Film Title That Never Seems to End " * 6

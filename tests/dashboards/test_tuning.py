@@ -10,7 +10,7 @@ from personalization.service import Service
 
 @pytest.fixture
 def replay():
-    return pytest.importorskip("personalization.replay", reason="the replay evaluation is not in this tree")
+    return pytest.importorskip("personalization.evaluation.replay", reason="the replay evaluation is not in this tree")
 
 
 def test_replay_sweep_plots_each_value_and_the_baselines(demo_app, replay):
@@ -47,9 +47,9 @@ def test_saving_defaults_reaches_other_processes(demo_app, demo_db_url, tmp_path
 
 
 def test_without_the_replay_the_page_says_so_and_still_saves(demo_app, monkeypatch):
-    import personalization
-    monkeypatch.setitem(sys.modules, "personalization.replay", None)  # makes the import fail
-    monkeypatch.delattr(personalization, "replay", raising=False)
+    import personalization.evaluation
+    monkeypatch.setitem(sys.modules, "personalization.evaluation.replay", None)  # makes the import fail
+    monkeypatch.delattr(personalization.evaluation, "replay", raising=False)
     at = demo_app("tuning")
     assert any("Replay not available" in i.value for i in at.info)
     at.slider(key="save_blend_weight").set_value(0.4)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personalization import synthetic
-from personalization.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, Sequence, Trending
-from personalization.base_models.refit import HistoryScoreCache
-from personalization.base_models.seed import Seed, seed_direction
-from personalization.catalogue import Film
+from personalization.data import synthetic
+from personalization.core.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, Sequence, Trending
+from personalization.core.base_models.refit import HistoryScoreCache
+from personalization.evaluation.seed import Seed, seed_direction
+from personalization.core.catalogue import Film
 
 DATA = synthetic.generate(n_users=60, n_films=150, mean_ratings=25, seed=2)
 CANDS = np.arange(1, 152, dtype=np.int64)   # film 151 is unknown to every model
@@ -144,7 +144,7 @@ def test_seed_first_embedding_pulls_towards_every_rating():
 
 
 def test_cached_popularity_scores_exactly_like_popularity():
-    from personalization.base_models.trending import CachedPopularity
+    from personalization.core.base_models.trending import CachedPopularity
     a, b = Popularity().fit(DATA.ratings), CachedPopularity().fit(DATA.ratings)
     for extra in (None, (5, 151, 5.0), (6, 152, 2.0)):
         if extra:

@@ -4,10 +4,10 @@ import sys
 import numpy as np
 import pytest
 
-from personalization.encoder import ItemEncoder, film_features
+from personalization.core.encoder import ItemEncoder, film_features
 
 SCRIPT = """
-from personalization.encoder import ItemEncoder, film_features
+from personalization.core.encoder import ItemEncoder, film_features
 enc = ItemEncoder(dim=64)
 v = enc.encode(film_features(7, genres=["Drama", "War"], directors=["Agnès Varda"], actors=["A", "B"], year=1962))
 print(v.tobytes().hex())

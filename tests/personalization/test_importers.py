@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from personalization.errors import ImportFormatError
-from personalization.importers import read_movielens, read_ratings_csv, split_title
+from personalization.data.importers import read_movielens, read_ratings_csv, split_title
 
 U_ITEM = (
     "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from personalization.preferences import CommunityStats, RatedFilm, analyse
+from personalization.core.preferences import CommunityStats, RatedFilm, analyse
 
 COMMUNITY = CommunityStats(mean=3.5, std=1.0, n_genres=18)
 
@@ -78,6 +78,6 @@ def test_ten_thousand_ratings():
 
 
 def test_round_trip_through_dict():
-    from personalization.preferences import PreferenceProfile
+    from personalization.core.preferences import PreferenceProfile
     p = analyse(1, [RatedFilm(i, 5.0 - i % 3, ("Drama", "War"), ("D",), ("A",), 1990) for i in range(9)], COMMUNITY)
     assert PreferenceProfile.from_dict(p.to_dict()) == p

@@ -1,7 +1,7 @@
 import numpy as np
 
-from personalization.cache import TTLCache, VectorCache
-from personalization.ranker import minmax, rank, top_k
+from personalization.service.cache import TTLCache, VectorCache
+from personalization.core.ranker import minmax, rank, top_k
 
 
 def test_blend_formula_over_scaled_terms():

@@ -7,7 +7,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from personalization.catalogue import Film
+from personalization.core.catalogue import Film
 from personalization.errors import CineSyncError, InvalidFeedback, InvalidRating, UnknownFilm, UnknownUser
 from personalization.service import Service
 

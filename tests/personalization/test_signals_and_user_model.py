@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from personalization.errors import InvalidFeedback, InvalidRating
-from personalization.signals import check_stars, feedback_strength, is_strong, stars_strength
-from personalization.user_model import OnlineUserModel, UserModel, is_valid_vector
+from personalization.core.signals import check_stars, feedback_strength, is_strong, stars_strength
+from personalization.core.user_model import OnlineUserModel, UserModel, is_valid_vector
 
 
 def test_strength_order_matches_meaning():

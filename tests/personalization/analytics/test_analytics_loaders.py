@@ -9,7 +9,7 @@ from personalization.analytics import loaders, preferences_duckdb, preferences_p
 from personalization.analytics.profile_frames import differences
 from personalization.analytics.tables import SCHEMAS, Tables
 from personalization.cli import main
-from personalization.importers import read_movielens
+from personalization.data.importers import read_movielens
 
 
 def test_postgres_frames_have_the_fixed_schemas(demo_tables):
@@ -26,7 +26,7 @@ def test_only_named_tables_are_read(demo_service):
 
 
 def test_movielens_files_match_the_database(service, tmp_path):
-    from personalization.synthetic import generate, write_movielens
+    from personalization.data.synthetic import generate, write_movielens
     folder = write_movielens(generate(n_users=20, n_films=120, mean_ratings=15, seed=3), tmp_path / "ml")
     from_files = loaders.read_movielens(folder)
     data = read_movielens(folder)

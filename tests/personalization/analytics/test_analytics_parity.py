@@ -8,9 +8,9 @@ import pytest
 
 from personalization.analytics import parity, preferences_duckdb, preferences_polars
 from personalization.analytics.profile_frames import STAR_KEYS, differences, from_profiles
-from personalization.catalogue import Film
-from personalization.importers import read_movielens
-from personalization.preferences import TOP_N
+from personalization.core.catalogue import Film
+from personalization.data.importers import read_movielens
+from personalization.core.preferences import TOP_N
 
 
 def test_parity_on_synthetic_stream(demo_service):

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from personalization.bench import bench_command, percentiles
+from personalization.evaluation.bench import bench_command, percentiles
 
 
 def test_percentiles_are_nearest_rank():
@@ -29,7 +29,7 @@ def test_quick_bench_prints_the_json_shape():
 
 
 def test_versus_says_better_or_worse():
-    from personalization.bench import versus
+    from personalization.evaluation.bench import versus
     assert versus(2.5, 10, lower_is_better=True) == "4.0x better"
     assert versus(12.5, 10, lower_is_better=True) == "1.2x worse"
     assert versus(9000, 3000, lower_is_better=False) == "3.0x better"

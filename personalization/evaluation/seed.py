@@ -23,9 +23,9 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from ..catalogue import Film
-from .base import Ratings
-from .popularity import Popularity
+from personalization.core.catalogue import Film
+from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.popularity import Popularity
 
 __all__ = ["Seed", "seed_direction", "seed_item_vectors"]
 

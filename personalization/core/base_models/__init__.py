@@ -9,13 +9,13 @@ grows (``refit.RefitModel``); the library code (``implicit``, scipy) is imported
 is fitted, so importing this package stays cheap.
 """
 
-from .als import ALS
-from .base import BaseModel, Ratings
-from .ease import EASE
-from .itemknn import ItemKNN
-from .popularity import Popularity
-from .sequence import Sequence
-from .trending import Trending
+from personalization.core.base_models.als import ALS
+from personalization.core.base_models.base import BaseModel, Ratings
+from personalization.core.base_models.ease import EASE
+from personalization.core.base_models.itemknn import ItemKNN
+from personalization.core.base_models.popularity import Popularity
+from personalization.core.base_models.sequence import Sequence
+from personalization.core.base_models.trending import Trending
 
 __all__ = ["BaseModel", "Ratings", "Popularity", "ItemKNN", "EASE", "ALS", "Trending", "Sequence", "make_base_model",
            "BASE_MODELS"]

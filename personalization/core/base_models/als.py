@@ -13,9 +13,9 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Ratings
-from .lookup import IdIndex
-from .refit import RefitModel, history_weights, scatter_scores
+from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.lookup import IdIndex
+from personalization.core.base_models.refit import RefitModel, history_weights, scatter_scores
 
 __all__ = ["ALS"]
 

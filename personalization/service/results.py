@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .catalogue import Film
-from .errors import CineSyncError, UnknownFilm
+from personalization.core.catalogue import Film
+from personalization.errors import CineSyncError, UnknownFilm
 
 __all__ = ["RateResult", "FeedbackResult", "IngestResult", "Recommendation", "Recommendations", "Status",
            "check_user_id", "check_film_id", "check_timestamp", "MAX_USER_ID", "MAX_FILM_ID"]

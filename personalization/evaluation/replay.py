@@ -33,13 +33,13 @@ from typing import Sequence
 
 import numpy as np
 
-from . import signals
-from .base_models import Ratings
-from .catalogue import Catalogue, Film
-from .config import ModelSettings
-from .ensemble import (PERSONAL, Scorer, UserWeights, blend, learn_weights, make_base_models, prior_weights,
+from personalization.core import signals
+from personalization.core.base_models import Ratings
+from personalization.core.catalogue import Catalogue, Film
+from personalization.config import ModelSettings
+from personalization.core.ensemble import (PERSONAL, Scorer, UserWeights, blend, learn_weights, make_base_models, prior_weights,
                        rank_of)
-from .user_model import OnlineUserModel, UserModel
+from personalization.core.user_model import OnlineUserModel, UserModel
 
 __all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "fit_scorer", "MODELS",
            "DEFAULT_MODELS", "BUCKETS", "K", "MIN_HISTORY", "MIN_STARS"]
@@ -80,7 +80,7 @@ class Stream:
 
 def load_stream(directory: str | Path) -> Stream:
     """Ratings and films from a MovieLens folder (ml-100k or ml-latest layout, credits optional)."""
-    from .importers import read_movielens
+    from personalization.data.importers import read_movielens
 
     data = read_movielens(Path(directory))
     if data.ratings:
@@ -208,7 +208,7 @@ class _Replay:
         self.users = OnlineUserModel(rule, lambda f: self.catalogue.matrix[self.catalogue.position(f)])
         self.seed = None
         if "seed" in models:
-            from .base_models.seed import Seed
+            from personalization.evaluation.seed import Seed
             self.seed = Seed(stream.films, settings.dim)
         self.seconds = defaultdict(float)      # per term and per model
         self.hits = defaultdict(float)

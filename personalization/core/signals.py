@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .errors import InvalidFeedback, InvalidRating
+from personalization.errors import InvalidFeedback, InvalidRating
 
 __all__ = ["FEEDBACK_KINDS", "FEEDBACK_STRENGTH", "check_stars", "check_kind",
            "stars_strength", "feedback_strength", "is_strong", "feedback_stars", "History"]

@@ -29,9 +29,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .config import ModelSettings
-from .ensemble import PERSONAL, UserWeights
-from .replay import BASE_NAMES, Snapshot, Stream, run_replay
+from personalization.config import ModelSettings
+from personalization.core.ensemble import PERSONAL, UserWeights
+from personalization.evaluation.replay import BASE_NAMES, Snapshot, Stream, run_replay
 
 __all__ = ["TuneResult", "tune", "STRUCTURE_GRID", "WEIGHT_GRID", "LEARNING_GRID", "blend_hr"]
 
@@ -122,7 +122,7 @@ def _with_weights(settings: ModelSettings, experts: dict[str, float]) -> ModelSe
 
 
 def _experts(settings: ModelSettings) -> dict[str, float]:
-    from .ensemble import prior_weights
+    from personalization.core.ensemble import prior_weights
     return prior_weights(settings).experts()
 
 

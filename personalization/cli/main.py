@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
-from .errors import CineSyncError
+from personalization.config import Settings
+from personalization.errors import CineSyncError
 
 log = logging.getLogger("cinesync")
 
@@ -29,7 +29,7 @@ class Context:
 
     @contextmanager
     def service(self, **kwargs):
-        from .service import Service
+        from personalization.service import Service
         svc = Service.open(self.settings, listen=False, **kwargs)
         try:
             yield svc
@@ -65,7 +65,7 @@ def main(verbose: bool) -> None:
 
     Start with `cinesync demo`, or `cinesync import movielens DIR`.
     """
-    from .storage.db import install_sigterm_handler
+    from personalization.storage.db import install_sigterm_handler
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_sigterm_handler()
@@ -81,7 +81,7 @@ def db() -> None:
 @pass_ctx
 def db_migrate(ctx: Context) -> None:
     """Apply pending sql/V*.sql migrations (safe to run twice, or twice at once)."""
-    from .storage import migrate, open_database
+    from personalization.storage import migrate, open_database
     with open_database(ctx.settings) as database:
         applied = migrate(database.pool)
     if applied:
@@ -97,7 +97,7 @@ def db_migrate(ctx: Context) -> None:
 def db_status(ctx: Context, as_json: bool) -> None:
     """Show migrations, row counts and model versions."""
     from dataclasses import asdict
-    from .storage import migration_status
+    from personalization.storage import migration_status
     with ctx.service() as svc:
         migrations = migration_status(svc.db.pool)
         status = svc.status()
@@ -117,7 +117,7 @@ def db_status(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def db_url(ctx: Context) -> None:
     """Print the database URL (starts the embedded server if it is the one in use)."""
-    from .storage.db import embedded_url, redact
+    from personalization.storage.db import embedded_url, redact
     url = ctx.settings.database_url or embedded_url(ctx.settings.home, cleanup_mode=None)
     click.echo(redact(url))
 
@@ -126,7 +126,7 @@ def db_url(ctx: Context) -> None:
 @pass_ctx
 def db_stop(ctx: Context) -> None:
     """Stop the embedded PostgreSQL (e.g. after a process was killed)."""
-    from .storage.db import stop_embedded
+    from personalization.storage.db import stop_embedded
     if ctx.settings.database_url:
         click.echo("CINESYNC_DATABASE_URL is set: that server is not ours to stop")
         return
@@ -146,7 +146,7 @@ def import_movielens(ctx: Context, directory: Path) -> None:
     """Import a MovieLens folder: ml-100k (u.item, u.data) or ml-latest (movies.csv,
     ratings.csv), plus an optional credits.csv (movieId,role,person; role director or actor).
     Re-importing the same files adds nothing twice."""
-    from .importers import read_movielens
+    from personalization.data.importers import read_movielens
     data = read_movielens(directory)
     with ctx.service() as svc:
         n_films = svc.import_films(data.films)
@@ -160,7 +160,7 @@ def import_movielens(ctx: Context, directory: Path) -> None:
 def import_ratings(ctx: Context, file: Path) -> None:
     """Append ratings from a CSV with header userId,movieId,rating,timestamp through the normal
     rating path (embeddings learn from each one). The whole file is checked first."""
-    from .importers import read_ratings_csv
+    from personalization.data.importers import read_ratings_csv
     events = read_ratings_csv(file)
     with ctx.service() as svc:
         cat = svc.catalogue()
@@ -293,8 +293,8 @@ def forget(ctx: Context, user: int, yes: bool) -> None:
 @pass_ctx
 def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -> None:
     """Prepare the database with demo data and show what the engine learned about one user."""
-    from .importers import read_movielens
-    from .synthetic import generate, write_movielens
+    from personalization.data.importers import read_movielens
+    from personalization.data.synthetic import generate, write_movielens
     if source is None:
         source = write_movielens(generate(n_users=users, n_films=films, seed=seed),
                                  ctx.settings.home / "demo-data")

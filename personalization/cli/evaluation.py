@@ -35,7 +35,7 @@ def _one_blas_thread():
 def replay_command(directory: Path, every: int, models: str, max_events: int | None, as_json: bool,
                    no_progress: bool) -> None:
     """Prequential replay of a MovieLens folder: HR@10 and NDCG@10 of each model, side by side."""
-    from .replay import load_stream, run_replay
+    from personalization.evaluation.replay import load_stream, run_replay
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     with _one_blas_thread():
@@ -67,8 +67,8 @@ def replay_command(directory: Path, every: int, models: str, max_events: int | N
 @click.option("--max-events", type=click.IntRange(min=1), default=None, help="Only the oldest N ratings.")
 def tune_command(directory: Path, out: Path, split: float, every: int, max_events: int | None) -> None:
     """Search learning rates, blend weights, neighbourhood sizes and regularisation with the replay."""
-    from .replay import load_stream
-    from .tune import tune
+    from personalization.evaluation.replay import load_stream
+    from personalization.evaluation.tune import tune
 
     with _one_blas_thread():
         stream = load_stream(directory)

@@ -23,20 +23,20 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import preferences, ranker, signals
-from .base_models import Ratings
-from .ensemble import PERSONAL, Scorer, UserWeights, make_base_models, prior_weights
-from .cache import TTLCache, VectorCache
-from .catalogue import Catalogue, Film
-from .config import ConfigError, ModelSettings, Settings
-from .errors import UnknownFilm, UnknownUser
-from .results import (FeedbackResult, IngestResult, RateResult, Recommendation, Recommendations, Status,
+from personalization.core import preferences, ranker, signals
+from personalization.core.base_models import Ratings
+from personalization.core.ensemble import PERSONAL, Scorer, UserWeights, make_base_models, prior_weights
+from personalization.service.cache import TTLCache, VectorCache
+from personalization.core.catalogue import Catalogue, Film
+from personalization.config import ConfigError, ModelSettings, Settings
+from personalization.errors import UnknownFilm, UnknownUser
+from personalization.service.results import (FeedbackResult, IngestResult, RateResult, Recommendation, Recommendations, Status,
                       check_film_id, check_timestamp, check_user_id)
-from .storage import queries as q
-from .storage.db import Database, open_database
-from .storage.migrations import migrate
-from .storage.notify import Listener
-from .user_model import UserModel, is_valid_vector
+from personalization.storage import queries as q
+from personalization.storage.db import Database, open_database
+from personalization.storage.migrations import migrate
+from personalization.storage.notify import Listener
+from personalization.core.user_model import UserModel, is_valid_vector
 
 __all__ = ["Service", "AsyncService", "RateResult", "FeedbackResult", "Recommendation",
            "Recommendations", "Status", "check_user_id", "check_film_id"]
@@ -638,7 +638,7 @@ class Service:
         return [_film(r) for r in rows]
 
     def status(self) -> Status:
-        from .storage.db import redact
+        from personalization.storage.db import redact
         with self.db.pool.connection() as conn:
             films, users, ratings, fb, pers, versions = conn.execute(
                 q.STATUS_COUNTS, (self.model_settings.min_ratings,)).fetchone()

@@ -13,9 +13,9 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Ratings
-from .lookup import IdIndex
-from .refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores)
+from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.lookup import IdIndex
+from personalization.core.base_models.refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores)
 
 __all__ = ["ItemKNN"]
 
@@ -23,7 +23,7 @@ __all__ = ["ItemKNN"]
 class ItemKNN(RefitModel):
     """
     >>> import numpy as np
-    >>> from personalization.base_models import Ratings
+    >>> from personalization.core.base_models import Ratings
     >>> r = Ratings(np.array([1, 1, 2, 2, 3, 3]), np.array([10, 20, 10, 20, 30, 40]), np.ones(6, np.float32) * 5)
     >>> m = ItemKNN(neighbours=5, min_count=1).fit(r)
     >>> s = m.score({10: 5.0}, np.array([20, 30, 40]))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base_models import Ratings
+from personalization.core.base_models import Ratings
 
 __all__ = ["GENRES", "SyntheticData", "generate", "write_movielens"]
 

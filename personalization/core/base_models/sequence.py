@@ -14,7 +14,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Ratings
+from personalization.core.base_models.base import Ratings
 
 __all__ = ["Sequence"]
 
@@ -22,7 +22,7 @@ __all__ = ["Sequence"]
 class Sequence:
     """
     >>> import numpy as np
-    >>> from personalization.base_models import Ratings
+    >>> from personalization.core.base_models import Ratings
     >>> r = Ratings(np.array([1, 1, 2, 2]), np.array([10, 20, 10, 20]), np.full(4, 4.0))
     >>> m = Sequence().fit(r)
     >>> [round(float(s), 2) for s in m.score({10: 4.0}, np.array([10, 20, 30]))]

@@ -25,10 +25,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .base_models import BaseModel
-from .catalogue import Catalogue
-from .config import ModelSettings
-from .ranker import ScoredFilm, Ranking, top_k
+from personalization.core.base_models import BaseModel
+from personalization.core.catalogue import Catalogue
+from personalization.config import ModelSettings
+from personalization.core.ranker import ScoredFilm, Ranking, top_k
 
 __all__ = ["PERSONAL", "UserWeights", "prior_weights", "normalise", "blend", "rank_of",
            "hedge_update", "learn_weights", "Scorer", "make_base_models"]
@@ -148,7 +148,7 @@ def learn_weights(terms: Mapping[str, np.ndarray], ids: np.ndarray, target: int,
 
 def make_base_models(settings: ModelSettings, names: Sequence[str] | None = None) -> dict[str, BaseModel]:
     """The base models named in the settings' weights (or ``names``), built with its parameters."""
-    from .base_models import make_base_model
+    from personalization.core.base_models import make_base_model
 
     names = list(names) if names is not None else [m for m, a in settings.model_weights.items() if a > 0]
     params = {
@@ -161,7 +161,7 @@ def make_base_models(settings: ModelSettings, names: Sequence[str] | None = None
         "als": {"factors": settings.als_factors, "regularization": settings.als_regularization,
                 "alpha": settings.als_alpha, "refit_every": settings.refit_every},
     }
-    from .base_models.trending import CachedPopularity
+    from personalization.core.base_models.trending import CachedPopularity
 
     return {m: CachedPopularity() if m == "popularity" else make_base_model(m, **params.get(m, {}))
             for m in names if m != PERSONAL}

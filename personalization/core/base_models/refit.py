@@ -14,8 +14,8 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Ratings
-from .lookup import IdIndex
+from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.lookup import IdIndex
 
 MAX_HALF_LIVES = 20
 

@@ -83,7 +83,7 @@ def _timed(name: str, seconds: list[float], target: str, met: Callable[[float, f
 def bench_memory(sizes: Sizes, dim: int = 256) -> BenchResult:
     """Resident memory of a ``VectorCache`` holding ``cached_users`` vectors, per user."""
     import numpy as np
-    from .cache import VectorCache
+    from personalization.service.cache import VectorCache
 
     vec = np.random.default_rng(0).standard_normal(dim).astype(np.float32)
     before = _rss_bytes()
@@ -111,8 +111,8 @@ def _rss_bytes() -> int:
 
 def bench_learn_one(sizes: Sizes, catalogue) -> BenchResult:
     import numpy as np
-    from .signals import stars_strength
-    from .user_model import OnlineUserModel, UserModel
+    from personalization.core.signals import stars_strength
+    from personalization.core.user_model import OnlineUserModel, UserModel
 
     rng = np.random.default_rng(1)
     model = OnlineUserModel(UserModel(catalogue.matrix.shape[1]), lambda f: catalogue.matrix[f])
@@ -192,8 +192,8 @@ def batch_frames(n_ratings: int, *, n_users: int | None = None, n_films: int | N
     (``synthetic.generate`` simulates each user and is too slow for millions of ratings)."""
     import numpy as np
     import polars as pl
-    from .analytics.tables import conform
-    from .synthetic import GENRES
+    from personalization.analytics.tables import conform
+    from personalization.data.synthetic import GENRES
 
     rng = np.random.default_rng(seed)
     n_users = n_users or max(10, n_ratings // 100)
@@ -218,7 +218,7 @@ def batch_frames(n_ratings: int, *, n_users: int | None = None, n_films: int | N
 
 
 def bench_batch(sizes: Sizes) -> list[BenchResult]:
-    from .analytics import preferences_duckdb, preferences_polars
+    from personalization.analytics import preferences_duckdb, preferences_polars
 
     ratings, movies = batch_frames(sizes.batch_ratings)
     out = []
@@ -238,7 +238,7 @@ def run_bench(sizes: Sizes = FULL, home: Path | None = None,
     """Run every case (the database cases in a fresh embedded PostgreSQL under ``home``)."""
     import tempfile
     import numpy as np
-    from .analytics.sandbox import close_sandbox, open_sandbox
+    from personalization.analytics.sandbox import close_sandbox, open_sandbox
 
     results = [bench_memory(sizes)]
     say(f"memory: done; loading {sizes.films:,} films into a temporary database")

@@ -12,10 +12,10 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Ratings
-from .lookup import IdIndex
-from .popularity import Popularity
-from .refit import scatter_scores
+from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.lookup import IdIndex
+from personalization.core.base_models.popularity import Popularity
+from personalization.core.base_models.refit import scatter_scores
 
 __all__ = ["Trending", "CachedPopularity"]
 
@@ -25,7 +25,7 @@ _RESCALE_AT = 1e150
 class Trending:
     """
     >>> import numpy as np
-    >>> from personalization.base_models import Ratings
+    >>> from personalization.core.base_models import Ratings
     >>> m = Trending(half_life=1.0).fit(Ratings(np.array([1, 2, 3]), np.array([10, 10, 20]), np.full(3, 5.0)))
     >>> [round(float(s), 3) for s in m.score({}, np.array([10, 20]))]
     [0.75, 1.0]

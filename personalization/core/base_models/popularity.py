@@ -6,8 +6,8 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Ratings
-from .lookup import IdIndex
+from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.lookup import IdIndex
 
 __all__ = ["Popularity"]
 
@@ -17,7 +17,7 @@ class Popularity:
     films with more ratings of any kind.
 
     >>> import numpy as np
-    >>> from personalization.base_models import Ratings
+    >>> from personalization.core.base_models import Ratings
     >>> m = Popularity().fit(Ratings(np.array([1, 2, 2]), np.array([10, 10, 20]), np.array([5., 4., 2.])))
     >>> [int(s) for s in m.score({}, np.array([10, 20, 30]))]
     [2, 0, 0]

@@ -7,7 +7,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .encoder import ItemEncoder, film_features
+from personalization.core.encoder import ItemEncoder, film_features
 
 __all__ = ["Film", "Catalogue"]
 

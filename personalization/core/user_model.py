@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .signals import is_strong
+from personalization.core.signals import is_strong
 
 __all__ = ["UserModel", "OnlineUserModel", "is_valid_vector"]
 
