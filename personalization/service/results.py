@@ -74,7 +74,7 @@ class IngestResult:
     unchanged: int        # identical to the stored rating (a re-import)
     skipped_older: int    # older than the stored rating for that film: the newer one is kept
 
-    def __add__(self, other: "IngestResult") -> "IngestResult":
+    def __add__(self, other: IngestResult) -> IngestResult:
         return IngestResult(self.applied + other.applied, self.unchanged + other.unchanged,
                             self.skipped_older + other.skipped_older)
 

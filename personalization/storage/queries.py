@@ -20,10 +20,16 @@ LISTEN = "LISTEN cinesync_changes"
 CATALOGUE = """
 SELECT id, title, year, genres, directors, actors, metadata FROM movies ORDER BY id"""
 FILM = "SELECT id, title, year, genres, directors, actors, metadata FROM movies WHERE id = %s"
+# Titles containing the text; best first: the whole title, then titles starting with the text as
+# whole words ("Star Wars" for "star"), then containing it as whole words, then starting with it
+# ("Stargate"), shortest first. %(q)s is LIKE-escaped, %(words)s regex-escaped (see repository).
 SEARCH_FILMS = """
 SELECT id, title, year, genres, directors, actors, metadata FROM movies
 WHERE title ILIKE '%%' || %(q)s || '%%'
-ORDER BY (lower(title) = lower(%(q)s)) DESC, (title ILIKE %(q)s || '%%') DESC, length(title), id
+ORDER BY (lower(title) = lower(%(text)s)) DESC,
+         (title ~* ('^' || %(words)s || '\\M')) DESC,
+         (title ~* ('\\m' || %(words)s || '\\M')) DESC,
+         (title ILIKE %(q)s || '%%') DESC, length(title), id
 LIMIT %(limit)s"""
 UPSERT_MOVIE = """
 INSERT INTO movies (id, title, year, genres, directors, actors, metadata)
@@ -54,7 +60,8 @@ LOCK_EMBEDDINGS = """
 SELECT user_id, embedding, dim, n_ratings, n_feedback, model_version, last_event_at
 FROM user_embeddings WHERE user_id = ANY(%s) ORDER BY user_id FOR UPDATE"""
 READ_EMBEDDING = """
-SELECT embedding, dim, n_ratings, n_feedback, model_version FROM user_embeddings WHERE user_id = %s"""
+SELECT embedding, dim, n_ratings, n_feedback, model_version, last_event_at
+FROM user_embeddings WHERE user_id = %s"""
 UPDATE_EMBEDDING = """
 UPDATE user_embeddings SET embedding = %(embedding)s, dim = %(dim)s, n_ratings = %(n_ratings)s,
     n_feedback = %(n_feedback)s, model_version = %(version)s,
@@ -112,7 +119,8 @@ COUNT_SIGNALS = """
 SELECT count(*) FROM (SELECT movie_id FROM ratings WHERE user_id = %(u)s
                       UNION SELECT movie_id FROM feedback WHERE user_id = %(u)s) AS films"""
 USER_RATINGS = "SELECT movie_id, stars FROM ratings WHERE user_id = %s ORDER BY movie_id"
-ALL_RATINGS = "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"
+ALL_RATINGS = """
+SELECT user_id, movie_id, stars, extract(epoch FROM rated_at) FROM ratings ORDER BY rated_at, user_id, movie_id"""
 # Sums rather than avg/stddev so a process can keep them up to date as it writes.
 COMMUNITY_SUMS = "SELECT count(*), coalesce(sum(stars::float8), 0), coalesce(sum((stars::float8)^2), 0) FROM ratings"
 CACHE_WRITE = "SET LOCAL synchronous_commit TO off"  # for derived rows only (profiles)

@@ -10,6 +10,7 @@ import pytest
 from personalization.core.catalogue import Film
 from personalization.errors import CineSyncError, InvalidFeedback, InvalidRating, UnknownFilm, UnknownUser
 from personalization.service import Service
+from personalization.storage.repository import Session
 
 
 def rows(url, sql, *args):
@@ -83,7 +84,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(service, small_cat
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(service, "_store_vector", boom)
+    monkeypatch.setattr(Session, "store_embedding", boom)
     with pytest.raises(RuntimeError):
         service.rate(8, 2, 4)
     assert rows(db_url, "SELECT movie_id FROM ratings WHERE user_id = 8") == [(1,)]
@@ -219,13 +220,13 @@ def test_dropped_connection_is_replaced(service, small_catalogue, db_url):
 
 def test_connection_dropped_mid_transaction_writes_nothing(service, small_catalogue, db_url, monkeypatch):
     service.rate(16, 1, 4)
-    original = service._store_vector
+    original = Session.store_embedding
 
-    def kill_then_store(conn, *args):
+    def kill_then_store(session, *args):
         with psycopg.connect(db_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
-        return original(conn, *args)
-    monkeypatch.setattr(service, "_store_vector", kill_then_store)
+            admin.execute("SELECT pg_terminate_backend(%s)", (session.conn.info.backend_pid,))
+        return original(session, *args)
+    monkeypatch.setattr(Session, "store_embedding", kill_then_store)
     with pytest.raises(psycopg.OperationalError):
         service.rate(16, 2, 5)
     monkeypatch.undo()

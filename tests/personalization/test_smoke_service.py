@@ -46,9 +46,9 @@ def test_saved_model_settings_reach_other_processes(demo_db_url, settings):
 
 
 def test_warm_up_fits_before_the_first_request(demo_service):
-    assert demo_service._scorer is None
+    assert demo_service.engine.fitted_scorer is None
     demo_service.warm_up(background=False)
-    assert demo_service._scorer is not None and demo_service._catalogue is not None
-    scorer = demo_service._scorer
+    scorer = demo_service.engine.fitted_scorer
+    assert scorer is not None and scorer.catalogue is demo_service.catalogue()
     demo_service.recommend(1, 5)
-    assert demo_service._scorer is scorer  # the request used the warm models
+    assert demo_service.engine.fitted_scorer is scorer  # the request used the warm models

@@ -1,0 +1,140 @@
+"""The browsing reads the bot and the dashboards show: users, films, neighbours, activity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from personalization.core import ranker
+from personalization.core.catalogue import Film
+from personalization.errors import UnknownFilm
+from personalization.service.engine import Engine, film_of, strength_of
+from personalization.service.results import Status, check_film_id, check_user_id
+from personalization.storage.db import redact
+from personalization.storage.repository import Repository
+from personalization.storage.rows import Fan, Overview, UserSummary, Vector
+
+__all__ = ["Browse", "SimilarFilm", "NearUser", "TasteStep"]
+
+
+class SimilarFilm(NamedTuple):
+    film: Film
+    similarity: float   # cosine of the content vectors
+
+
+class NearUser(NamedTuple):
+    user_id: int
+    similarity: float   # cosine of the user's taste vector and the film's content vector
+
+
+class TasteStep(NamedTuple):
+    at: datetime
+    film_id: int
+    strength: float
+    vector: Vector      # the taste vector after this signal
+
+
+class Browse:
+    """``excluded(user)``: the films never to show that user again; ``url``: the database's."""
+
+    def __init__(self, engine: Engine, repo: Repository, url: str, excluded: Callable[[int], set[int]]):
+        self.engine, self.repo, self.url, self.excluded = engine, repo, url, excluded
+
+    def users(self, query: str = "", limit: int = 50) -> list[UserSummary]:
+        """Users whose id is ``query`` or whose name contains it (most ratings first)."""
+        return self.repo.search_users(str(query or "").strip()[:200], max(1, min(int(limit), 1000)))
+
+    def film(self, film_id: Any) -> Film:
+        film_id = check_film_id(film_id)
+        film = self.engine.catalogue().get(film_id)
+        if film is None:
+            row = self.repo.film(film_id)
+            if row is None:
+                raise UnknownFilm(film_id)
+            self.engine.reload_catalogue()
+            return film_of(row)
+        return film
+
+    def search_films(self, query: str, limit: int = 25) -> list[Film]:
+        """Films whose title contains ``query``: the title itself first, then titles starting with
+        it as whole words, containing it as whole words, starting with it; shortest first."""
+        rows = self.repo.search_films(str(query or "")[:200], max(1, min(int(limit), 100)))
+        return [film_of(r) for r in rows]
+
+    def similar_films(self, film_id: Any, k: int = 10) -> list[SimilarFilm]:
+        """Content neighbours of a film (cosine similarity of the content vectors)."""
+        cat = self.engine.catalogue()
+        pos = cat.position(check_film_id(film_id))
+        if pos is None:
+            raise UnknownFilm(film_id)
+        sims = cat.matrix @ cat.matrix[pos]
+        sims[pos] = -np.inf
+        best = ranker.top_k(sims, cat.ids, min(k, len(cat) - 1))
+        return [SimilarFilm(cat.films[i], float(sims[i])) for i in best]
+
+    def films_to_rate(self, user_id: Any, n: int = 5) -> list[Film]:
+        """Films the user probably knows: the most often rated they have not rated (or hidden),
+        one per leading genre first so the cards are diverse."""
+        user_id = check_user_id(user_id)
+        cat = self.engine.catalogue()
+        excluded = self.excluded(user_id)
+        counts = self.repo.film_popularity()
+        order = sorted((f for f in cat.ids.tolist() if f not in excluded), key=lambda f: (-counts.get(f, 0), f))
+        picked: list[Film] = []
+        rest: list[Film] = []
+        seen_genres: set[str] = set()
+        for film_id in order[: max(20 * n, 100)]:
+            film = cat.get(film_id)
+            assert film is not None
+            lead = film.genres[0] if film.genres else ""
+            (rest if lead in seen_genres else picked).append(film)
+            seen_genres.add(lead)
+            if len(picked) == n:
+                break
+        return (picked + rest)[:n]
+
+    def film_fans(self, film_id: Any, k: int = 20, min_stars: float = 4.0) -> list[Fan]:
+        """Users who rated the film at least ``min_stars``, best ratings first."""
+        return self.repo.film_fans(check_film_id(film_id), min_stars, k)
+
+    def nearest_users(self, film_id: Any, k: int = 10) -> list[NearUser]:
+        """Users whose taste vector points closest to this film's content vector."""
+        engine = self.engine
+        item = engine.film_vector(check_film_id(film_id))
+        rows = [(u, v) for u, v in self.repo.embeddings(1, engine.model_settings.version)
+                if engine.usable(v) and np.any(v)]
+        if not rows:
+            return []
+        ids = np.array([u for u, _ in rows], np.int64)
+        sims = np.vstack([v for _, v in rows]) @ item
+        return [NearUser(int(ids[i]), float(sims[i])) for i in ranker.top_k(sims, ids, k)]
+
+    def taste_trajectory(self, user_id: Any) -> list[TasteStep]:
+        """How the user's vector moved: (time, film, strength, vector after it) per signal."""
+        user_id = check_user_id(user_id)
+        engine = self.engine
+        cat = engine.catalogue()
+        out: list[TasteStep] = []
+        vector = engine.rule.zero()
+        for signal in self.repo.effective_signals(user_id):
+            pos = cat.position(signal.film_id)
+            if pos is not None:
+                strength = strength_of(signal.stars, signal.kind)
+                vector = engine.rule.step(vector, cat.matrix[pos], strength)
+                out.append(TasteStep(signal.at, signal.film_id, strength, vector))
+        return out
+
+    def overview(self) -> Overview:
+        """Counts over time, the star distribution and the most-loved genres (for dashboards)."""
+        return self.repo.overview()
+
+    def status(self) -> Status:
+        engine = self.engine
+        c = self.repo.status_counts(engine.model_settings.min_ratings)
+        cache = {"vectors": len(engine.vectors), "profiles": len(engine.profiles),
+                 "vector_hits": engine.vectors.hits, "vector_misses": engine.vectors.misses}
+        return Status(c.films, c.users, c.ratings, c.feedback, c.personalised_users, c.model_versions,
+                      engine.model_settings.version, redact(self.url), cache)

@@ -1,0 +1,160 @@
+"""The per-user reads: taste vector, history, recommendations and the taste profile."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from personalization.core import preferences, signals
+from personalization.core.catalogue import Catalogue
+from personalization.core.ensemble import UserWeights
+from personalization.errors import CineSyncError, UnknownUser
+from personalization.service import explain
+from personalization.service.engine import Engine
+from personalization.service.results import Recommendation, Recommendations, check_user_id
+from personalization.storage.repository import Repository
+from personalization.storage.rows import Vector
+
+__all__ = ["Reads", "MAX_K", "check_k", "filter_mask"]
+
+log = logging.getLogger(__name__)
+MAX_K = 100
+
+
+def check_k(k: Any) -> int:
+    """How many picks: a whole number from 1 to ``MAX_K``; anything else is refused, not clamped."""
+    bad = CineSyncError(f"the number of picks must be a whole number from 1 to {MAX_K}, got {k!r}")
+    if isinstance(k, bool) or (isinstance(k, float) and not k.is_integer()):
+        raise bad
+    try:
+        value = int(k)
+    except (TypeError, ValueError, OverflowError):
+        raise bad from None
+    if not 1 <= value <= MAX_K:
+        raise bad
+    return value
+
+
+def filter_mask(cat: Catalogue, genre: str | None, decade: int | None) -> np.ndarray:
+    """The films of ``genre`` and ``decade`` (either may be None); an unknown genre, or a decade
+    with no film, is an error that lists what the catalogue has."""
+    mask = np.ones(len(cat), dtype=bool)
+    if genre:
+        known = cat.genres()
+        if genre.strip().lower() not in {g.lower() for g in known}:
+            listed = ", ".join(known) if known else "none: import a catalogue first"
+            raise CineSyncError(f"unknown genre {genre!r}; the catalogue's genres: {listed}")
+        mask &= cat.genre_mask(genre.strip())
+    if decade is not None:
+        decades = sorted({f.year // 10 * 10 for f in cat.films if f.year})
+        try:
+            wanted = int(decade) // 10 * 10
+        except (TypeError, ValueError, OverflowError):
+            raise CineSyncError(f"a decade is a year such as 1990, got {decade!r}") from None
+        if wanted not in decades:
+            listed = ", ".join(f"{d}s" for d in decades) if decades else "none: import a catalogue first"
+            raise CineSyncError(f"no film is from the {wanted}s; the catalogue's decades: {listed}")
+        mask &= cat.decade_mask(wanted)
+    return mask
+
+
+class Reads:
+    """Reads of one user's state (``rebuild`` repairs an unusable stored vector)."""
+
+    def __init__(self, engine: Engine, repo: Repository, rebuild: Callable[[int], Vector]):
+        self.engine, self.repo, self.rebuild = engine, repo, rebuild
+
+    def user_vector(self, user_id: Any) -> tuple[Vector, int] | None:
+        """The user's taste vector and rating count (cached), or None for an unknown user."""
+        user_id = check_user_id(user_id)
+        engine = self.engine
+        cached: tuple[Vector, int] | None = engine.vectors.get(user_id)
+        if cached is not None:
+            return cached
+        with self.repo.session() as session:
+            row = session.read_embedding(user_id)
+        if row is None:
+            return None
+        vector = row.embedding
+        if row.model_version != engine.model_settings.version or not engine.usable(vector):
+            log.warning("stored vector of user %s is unusable (version %s); rebuilding", user_id, row.model_version)
+            vector = self.rebuild(user_id)
+        engine.vectors.put(user_id, vector, row.n_ratings)
+        return vector, row.n_ratings
+
+    def history_and_weights(self, user_id: int) -> tuple[signals.History, UserWeights]:
+        """What ``recommend`` reads per request, in one pooled connection."""
+        with self.repo.session() as session:
+            history = signals.History.from_rows(session.history(user_id))
+            stored = session.model_weights(user_id)
+        return history, self.engine.user_weights(stored)
+
+    def history(self, user_id: Any) -> tuple[dict[int, float], set[int]]:
+        """The user's ``{film: stars}`` and the films they must never be recommended (every film
+        they rated or gave feedback on)."""
+        history, _ = self.history_and_weights(check_user_id(user_id))
+        return history.rated, history.seen
+
+    def blend_weight(self, user_id: Any) -> float:
+        return self.history_and_weights(check_user_id(user_id))[1].blend_weight
+
+    def recommend(self, user_id: Any, k: int = 10, *, genre: str | None = None,
+                  decade: int | None = None) -> Recommendations:
+        """Top-k films for a user, each saying how its score was made."""
+        user_id, k = check_user_id(user_id), check_k(k)
+        engine = self.engine
+        cat = engine.catalogue()
+        mask = filter_mask(cat, genre, decade)
+        state = self.user_vector(user_id)
+        vector = state[0] if state is not None else engine.rule.zero()
+        history, weights = self.history_and_weights(user_id)
+        if history.seen:
+            mask[cat.positions(list(history.seen))] = False
+        # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
+        # blended with this user's learned weights.
+        ranking = engine.scorer().rank(history.taste, vector, weights, mask=mask, k=k,
+                                       n_ratings=history.n_signals, user=user_id)
+        why = explain.reasons(cat, ranking.items, history.taste, personalised=ranking.mode == "personal")
+        items = []
+        for scored, reason in zip(ranking.items, why):
+            film = cat.get(scored.film_id)
+            assert film is not None  # ranked from this catalogue
+            items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.base_model, reason))
+        return Recommendations(user_id, ranking.mode, items, history.n_signals, ranking.blend_weight,
+                               engine.model_settings.min_ratings)
+
+    def profile(self, user_id: Any) -> preferences.PreferenceProfile:
+        """The user's taste profile (computed from their ratings, stored in user_preferences)."""
+        user_id = check_user_id(user_id)
+        engine = self.engine
+        cached: preferences.PreferenceProfile | None = engine.profiles.get(user_id)
+        if cached is not None:
+            return cached
+        community = engine.community()
+        with self.repo.session() as session:
+            if not session.user_exists(user_id):
+                raise UnknownUser(user_id)
+            rated = self._rated_films(session.user_ratings(user_id))
+            profile = preferences.analyse(user_id, rated, community)
+            learned = engine.user_weights(session.model_weights(user_id))  # the tuned ones until learned
+            profile.blend_weight = learned.blend_weight
+            profile.model_weights = {m: round(a, 4) for m, a in learned.model_weights.items()}
+            session.upsert_profile(user_id, profile.to_dict(), profile.n_ratings)
+        engine.profiles.put(user_id, profile)
+        return profile
+
+    def _rated_films(self, rows: list[tuple[int, float]]) -> list[preferences.RatedFilm]:
+        """(film, stars) rows with the films' metadata from the in-memory catalogue."""
+        cat = self.engine.catalogue()
+        ids = [f for f, _ in rows]
+        if len(cat.positions(ids)) < len(ids):
+            cat = self.engine.reload_catalogue()  # a film added by another process since we loaded
+        out = []
+        for film_id, stars in rows:
+            f = cat.get(film_id)
+            if f is not None:
+                out.append(preferences.RatedFilm(film_id, float(stars), f.genres, f.directors, f.actors, f.year))
+        return out
