@@ -14,36 +14,50 @@ class ConfigError(ValueError):
     """A setting has a value the engine cannot work with."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ModelSettings:
-    """Learning and ranking hyper-parameters (the tuned defaults live here)."""
+    """Learning and ranking hyper-parameters (the tuned defaults live here and in the registry).
+
+    One flat namespace: the engine's own settings are fields below; every registered base
+    model adds ``weight_<name>`` (its prior weight in the blend, 0 = not used) and its
+    parameters (``ease_l2``, ``knn_neighbours``, ...; see ``core.base_models.registry``), kept in
+    ``base_models`` and accepted by name everywhere a field is::
+
+        ModelSettings(weight_ease=0.3, ease_l2=100.0)
+        replace(settings, knn_neighbours=50)
+        settings.value("ease_l2")
+
+    ``to_dict()`` is the flat form (saved settings, ``cinesync tune``'s output); saved settings
+    holding ``base_models`` as one mapping are read as well.
+    """
 
     dim: int = 256
     learning_rate: float = 0.1
     strong_learning_rate: float = 0.15
-    blend_weight: float = 0.2
+    blend_weight: float = 0.2       # the personal term's prior weight (its share of the blend)
     min_ratings: int = 5
-    # The collaborative blend (see ``ensemble``): each base model's prior weight (0 = not used),
-    # the per-user weight learning, and the base models' hyper-parameters. Tuned by `cinesync tune`.
-    weight_popularity: float = 0.01  # also the cold-start order: other terms know nothing yet
-    weight_itemknn: float = 0.1176
-    weight_ease: float = 0.248
-    weight_als: float = 0.1957
-    weight_trending: float = 0.0953
-    weight_sequence: float = 0.3434
-    trending_half_life: float = 2000.0  # in ratings (community-wide)
-    ensemble_rate: float = 0.25     # Hedge step size (0 = fixed global blend)
+    ensemble_rate: float = 0.25     # Hedge step size of the per-user weights (0 = fixed global blend)
     ensemble_share: float = 0.1     # pull back towards the prior each step
-    knn_neighbours: int = 100
-    ease_l2: float = 200.0
-    ease_max_items: int = 3000
-    recency_half_life: float = 5.0  # in ratings; 0 = every rating of the history weighs the same
-    als_factors: int = 64
-    als_regularization: float = 0.05
-    als_alpha: float = 10.0
-    refit_every: int = 5000         # events between refits of the collaborative models
+    base_models: Mapping[str, float] = field(default_factory=dict)  # weight_<model> and parameters
 
-    def __post_init__(self) -> None:
+    def __init__(self, *, dim: int = 256, learning_rate: float = 0.1, strong_learning_rate: float = 0.15,
+                 blend_weight: float = 0.2, min_ratings: int = 5, ensemble_rate: float = 0.25,
+                 ensemble_share: float = 0.1, base_models: Mapping[str, float] | None = None,
+                 **flat: float) -> None:
+        defaults = base_model_defaults()
+        unknown = sorted(set(flat) - set(defaults))
+        if unknown:
+            raise TypeError(f"ModelSettings got unknown setting(s) {', '.join(unknown)}")
+        # a saved mapping may name a model that is gone: its settings are ignored
+        values = {**defaults, **{k: v for k, v in (base_models or {}).items() if k in defaults}, **flat}
+        for name, value in (("dim", dim), ("learning_rate", learning_rate),
+                            ("strong_learning_rate", strong_learning_rate), ("blend_weight", blend_weight),
+                            ("min_ratings", min_ratings), ("ensemble_rate", ensemble_rate),
+                            ("ensemble_share", ensemble_share), ("base_models", values)):
+            object.__setattr__(self, name, value)
+        self._validate()
+
+    def _validate(self) -> None:
         if self.dim < 8 or self.dim > 4096:
             raise ConfigError(f"dim must be between 8 and 4096, got {self.dim}")
         for name in ("learning_rate", "strong_learning_rate"):
@@ -54,27 +68,70 @@ class ModelSettings:
             raise ConfigError(f"blend_weight must be in [0, 1], got {self.blend_weight}")
         if self.min_ratings < 0:
             raise ConfigError(f"min_ratings must be >= 0, got {self.min_ratings}")
-        for name in ("weight_popularity", "weight_itemknn", "weight_ease", "weight_als",
-                     "weight_trending", "weight_sequence", "trending_half_life", "ensemble_rate", "ease_l2", "recency_half_life", "als_regularization", "als_alpha"):
-            if not getattr(self, name) >= 0.0:
-                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not self.ensemble_rate >= 0.0:
+            raise ConfigError(f"ensemble_rate must be >= 0, got {self.ensemble_rate}")
         if not 0.0 <= self.ensemble_share <= 1.0:
             raise ConfigError(f"ensemble_share must be in [0, 1], got {self.ensemble_share}")
-        for name in ("knn_neighbours", "ease_max_items", "als_factors", "refit_every"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        from personalization.core.base_models.registry import REGISTRY, settings_params
+
+        for p in settings_params().values():
+            problem = p.check(self.base_models[p.field])
+            if problem:
+                raise ConfigError(problem)
+        for entry in REGISTRY.values():
+            weight = self.base_models[entry.weight_field]
+            if not weight >= 0.0:
+                raise ConfigError(f"{entry.weight_field} must be >= 0, got {weight}")
+
+    def __hash__(self) -> int:
+        return hash((self.dim, self.learning_rate, self.strong_learning_rate, self.blend_weight,
+                     self.min_ratings, self.ensemble_rate, self.ensemble_share,
+                     tuple(sorted(self.base_models.items()))))
+
+    def value(self, name: str) -> float:
+        """A setting by its flat name (an engine field or a base model's)."""
+        if name in self.base_models:
+            return self.base_models[name]
+        if name in _ENGINE_FIELDS:
+            return float(getattr(self, name))
+        raise KeyError(f"unknown setting {name!r}")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every flat setting name: the engine's, then each registered base model's."""
+        return [*_ENGINE_FIELDS, *base_model_defaults()]
+
+    def to_dict(self) -> dict[str, float]:
+        """The flat form: ``ModelSettings(**settings.to_dict()) == settings``."""
+        return {**{n: getattr(self, n) for n in _ENGINE_FIELDS}, **self.base_models}
 
     @property
-    def model_weights(self) -> dict[str, float]:
-        """The base models' prior weights by name (the ones > 0 are built and blended)."""
-        return {"popularity": self.weight_popularity, "itemknn": self.weight_itemknn,
-                "ease": self.weight_ease, "als": self.weight_als, "trending": self.weight_trending,
-                "sequence": self.weight_sequence}
+    def base_weights(self) -> dict[str, float]:
+        """Each registered base model's prior weight by model name (the ones > 0 are built and
+        blended)."""
+        from personalization.core.base_models.registry import REGISTRY
+
+        return {name: self.base_models[entry.weight_field] for name, entry in REGISTRY.items()}
 
     @property
     def version(self) -> str:
         """Stored beside each embedding: a vector made under another version is rebuilt."""
         return f"enc1-d{self.dim}-lr{self.learning_rate:g}-{self.strong_learning_rate:g}"
+
+
+_ENGINE_FIELDS = ("dim", "learning_rate", "strong_learning_rate", "blend_weight", "min_ratings",
+                  "ensemble_rate", "ensemble_share")
+
+
+def base_model_defaults() -> dict[str, float]:
+    """The registered base models' flat settings and their defaults: ``weight_<name>`` for each
+    model, then each parameter (read from the registry when called, so a model registered at
+    run time is a setting at once)."""
+    from personalization.core.base_models.registry import REGISTRY, settings_params
+
+    out = {entry.weight_field: entry.weight for entry in REGISTRY.values()}
+    out.update({field: p.default for field, p in settings_params().items()})
+    return out
 
 
 @dataclass(frozen=True)

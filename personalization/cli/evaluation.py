@@ -14,7 +14,22 @@ import click
 
 __all__ = ["replay_command", "tune_command"]
 
-_ALL = "popularity,seed,trending,itemknn,ease,als,sequence,personal,collaborative,blend,cinesync"
+
+def _all_models() -> str:
+    from personalization.evaluation.replay import model_names
+
+    return ",".join(model_names())
+
+
+class _TuneCommand(click.Command):
+    """``--help`` ends with the search space, read from the registry when help is asked for."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from personalization.evaluation.tune import search_space
+
+        with formatter.section("Search space (from the base-model registry)"):
+            formatter.write_dl([(f"{stage}: {name}", ", ".join(f"{v:g}" for v in values))
+                                for stage, grid in search_space().items() for name, values in grid.items()])
 
 
 def _one_blas_thread():
@@ -28,7 +43,8 @@ def _one_blas_thread():
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--every", default=1, show_default=True, type=click.IntRange(min=1),
               help="Evaluate every N-th eligible event (all events are still learned from).")
-@click.option("--models", default=_ALL, show_default=True, help="Comma-separated models to compare.")
+@click.option("--models", default=_all_models, show_default="every model",
+              help="Comma-separated models to compare (see the list in the error for an unknown one).")
 @click.option("--max-events", type=click.IntRange(min=1), default=None, help="Only the oldest N ratings.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr).")
@@ -56,7 +72,7 @@ def replay_command(directory: Path, every: int, models: str, max_events: int | N
     click.echo(report.bucket_table())
 
 
-@click.command("tune")
+@click.command("tune", cls=_TuneCommand)
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("tuning"),
               show_default=True, help="Where tuning.csv/.md/.png and tuned_settings.json go.")

@@ -1,7 +1,11 @@
-"""Re-ranking: ``final = w * personal + (1 - w) * base``, both scaled to [0, 1] over the candidates.
+"""Picking the top k: a ranking of films, and the tie rule every list in the engine follows.
 
-Below ``min_ratings`` the base order is returned as it is, labelled ``mode="base"``. Ties break
-towards the lower film id, so the same inputs always give the same list.
+Scores are compared after rounding to ``SCORE_DECIMALS`` decimal places; equal rounded scores
+break towards the lower film id. So the same inputs always give the same list, and two
+computations of the same scores that agree to within the rounding (another summation order,
+another BLAS kernel, a de-duplicated product) give the same list, except for the rare score
+that lands within that difference of a rounding boundary. ``top_k`` and ``rank_of`` apply the
+rule the same way: the rank ``rank_of`` gives is the position in ``top_k``'s order.
 """
 
 from __future__ import annotations
@@ -9,65 +13,79 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
-__all__ = ["ScoredFilm", "Ranking", "minmax", "top_k", "rank"]
+__all__ = ["SCORE_DECIMALS", "ScoredFilm", "Ranking", "top_k", "rank_of"]
+
+# The blend's scores lie in [0, 1]; raw term scores are counts, similarities and sums of them.
+# 1e-9 is far below any difference that means something there, and far above the float64
+# noise of computing the same float64 scores another way (~1e-15 relative).
+SCORE_DECIMALS = 9
 
 
 @dataclass(frozen=True)
 class ScoredFilm:
     film_id: int
     score: float      # what the list is sorted by, in [0, 1]
-    personal: float   # the content-similarity part, scaled to [0, 1] (0 in base mode)
-    base: float       # the base model's part, scaled to [0, 1]
+    personal: float   # the personal term's part, scaled to [0, 1] (0 in base mode)
+    base: float       # the base models' blended part, scaled to [0, 1]
 
 
 @dataclass(frozen=True)
 class Ranking:
+    """The top films for one user and how they were scored."""
+
     items: list[ScoredFilm]
-    mode: str          # "personal" or "base"
-    blend_weight: float
-    base_model: str
+    mode: str                        # "personal" (the personal term is blended in) or "base"
+    personal_weight: float           # the personal term's weight in the blend (0 in base mode)
+    base_models: tuple[str, ...]     # the base models blended, by name
+
+    @property
+    def label(self) -> str:
+        """The base models as one label, e.g. ``itemknn+ease+sequence`` (``none`` if none)."""
+        return "+".join(self.base_models) or "none"
+
+    # The names the service's results used before this glossary (see docs/architecture.md).
+    @property
+    def blend_weight(self) -> float:
+        return self.personal_weight
+
+    @property
+    def base_model(self) -> str:
+        return self.label
 
 
-def minmax(x: np.ndarray) -> np.ndarray:
-    """Scale to [0, 1]; a constant vector becomes all zeros (it carries no preference)."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.size == 0:
-        return x
-    lo, hi = float(x.min()), float(x.max())
-    if not np.isfinite(lo) or not np.isfinite(hi):
-        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
-        lo, hi = float(x.min()), float(x.max())
-    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+def rounded(scores: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Scores as the tie rule compares them."""
+    return np.round(np.asarray(scores, np.float64), SCORE_DECIMALS)
 
 
-def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k best scores, best first, ties towards the lower id (exact)."""
+def top_k(scores: NDArray[np.floating], ids: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+    """Positions of the k best scores, best first (rounded scores, then the lower id).
+
+    >>> top_k(np.array([0.5, 0.7, 0.7 + 1e-12, 0.1]), np.array([4, 3, 2, 1]), 3).tolist()
+    [2, 1, 0]
+    """
     n = len(scores)
     if k <= 0 or n == 0:
         return np.zeros(0, dtype=np.int64)
+    r = rounded(scores)
     if k < n:
-        kth = np.partition(scores, n - k)[n - k]
-        pool = np.flatnonzero(scores >= kth)
+        kth = np.partition(r, n - k)[n - k]
+        pool = np.flatnonzero(r >= kth)
     else:
         pool = np.arange(n)
-    order = np.lexsort((ids[pool], -scores[pool]))
-    return pool[order[:k]]
+    order = np.lexsort((ids[pool], -r[pool]))
+    return pool[order[:k]].astype(np.int64)
 
 
-def rank(*, candidate_ids: np.ndarray, personal: np.ndarray | None, base: np.ndarray, k: int,
-         blend_weight: float, base_model: str, personalised: bool) -> Ranking:
-    """Blend and order. ``personal`` is raw similarity, ``base`` raw base-model scores."""
-    base01 = minmax(base)
-    if personalised and personal is not None:
-        personal01 = minmax(personal)
-        final = blend_weight * personal01 + (1.0 - blend_weight) * base01
-        mode = "personal"
-    else:
-        personal01 = np.zeros_like(base01)
-        final = base01
-        mode = "base"
-    best = top_k(final, candidate_ids, k)
-    items = [ScoredFilm(int(candidate_ids[i]), float(final[i]), float(personal01[i]), float(base01[i]))
-             for i in best]
-    return Ranking(items, mode, blend_weight if mode == "personal" else 0.0, base_model)
+def rank_of(scores: NDArray[np.floating], ids: NDArray[np.int64], target: int,
+            mask: NDArray[np.bool_] | None = None) -> int:
+    """1-based rank of the film at position ``target`` among ``mask`` (all when None), under
+    ``top_k``'s rule, in one pass instead of a sort."""
+    r = rounded(scores)
+    t = r[target]
+    better = (r > t) | ((r == t) & (ids < ids[target]))
+    if mask is not None:
+        better &= mask
+    return int(np.count_nonzero(better)) + 1

@@ -7,8 +7,8 @@ Protocol, exactly:
    ``MIN_HISTORY`` (5) earlier ratings and ``stars >= 4``.
 3. For each eligible event (or every N-th one, ``every``), ask each model for its top 10 among all
    catalogue films the user has not rated before this event; record HR@10 (the film is in it) and
-   NDCG@10 (``1 / log2(rank + 1)``, 0 outside the top 10). Ties in scores break towards the lower
-   film id (as ``ranker.top_k`` does).
+   NDCG@10 (``1 / log2(rank + 1)``, 0 outside the top 10). Ranks follow ``ranker``'s tie rule:
+   scores rounded to ``SCORE_DECIMALS`` places, then the lower film id.
 4. Then feed the event to every model, evaluated or not.
 
 Everything runs in memory through the code the service runs (``ensemble.Scorer``, the base models,
@@ -16,10 +16,11 @@ Everything runs in memory through the code the service runs (``ensemble.Scorer``
 ``cinesync`` are learned on *every* eligible event (as the service learns them in each rating's
 transaction), so ``every`` thins the evaluation, never the learning.
 
-Models: ``popularity``, ``seed`` (the original design, ``base_models.seed``), each term alone
-(``itemknn``, ``ease``, ``als``, ``personal``), ``collaborative`` (the fixed global blend of the base
-models, no personal term), ``blend`` (the fixed global blend with the personal term) and
-``cinesync`` (the default configuration: ``blend`` with per-user weights learned online).
+Models (``model_names()``): ``seed`` (the original design, ``evaluation.seed``), each term alone
+(every registered base model, ``core.base_models.registry``, and ``personal``), ``collaborative``
+(the fixed global blend of the base models, no personal term), ``blend`` (the fixed global blend
+with the personal term) and ``cinesync`` (the default configuration: ``blend`` with per-user
+weights learned online).
 """
 
 from __future__ import annotations
@@ -29,28 +30,36 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from typing import Any
 
 import numpy as np
 
-from personalization.core import signals
-from personalization.core.base_models import Ratings
-from personalization.core.catalogue import Catalogue, Film
 from personalization.config import ModelSettings
-from personalization.core.ensemble import (PERSONAL, Scorer, UserWeights, blend, learn_weights, make_base_models, prior_weights,
-                       rank_of)
+from personalization.core import signals
+from personalization.core.base_models import REGISTRY, BaseModel, Ratings, RefitModel
+from personalization.core.base_models.refit import RatingLog
+from personalization.core.catalogue import Catalogue, Film
+from personalization.core.ensemble import (PERSONAL, Scorer, UserWeights, blend, learn_weights, make_base_models,
+                                           prior_weights)
+from personalization.core.ranker import SCORE_DECIMALS, rank_of
 from personalization.core.user_model import OnlineUserModel, UserModel
 
-__all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "fit_scorer", "MODELS",
-           "DEFAULT_MODELS", "BUCKETS", "K", "MIN_HISTORY", "MIN_STARS"]
+__all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "fit_scorer", "model_names",
+           "BLENDS", "DEFAULT_MODELS", "BUCKETS", "K", "MIN_HISTORY", "MIN_STARS"]
 
 K = 10
 MIN_HISTORY = 5
 MIN_STARS = 4.0
-BASE_NAMES = ("popularity", "trending", "itemknn", "ease", "als", "sequence")
-MODELS = ("popularity", "seed", "trending", "itemknn", "ease", "als", "sequence", PERSONAL,
-          "collaborative", "blend", "cinesync")
+BLENDS = ("collaborative", "blend", "cinesync")
 DEFAULT_MODELS = ("popularity", "seed", "cinesync")
+
+
+def model_names() -> tuple[str, ...]:
+    """What the replay can compare: the seed baseline, each term alone (every registered base
+    model, then the personal term) and the three blends."""
+    return ("seed", *REGISTRY, PERSONAL, *BLENDS)
 BUCKETS = ((5, 9, "5-9"), (10, 19, "10-19"), (20, 49, "20-49"), (50, None, "50+"))
 
 
@@ -159,11 +168,11 @@ def _bucket(n: int) -> int:
 
 
 def _terms_for(model: str, prior: UserWeights) -> set[str]:
-    if model in BASE_NAMES or model == PERSONAL:
+    if model in REGISTRY or model == PERSONAL:
         return {model}
-    if model in ("collaborative", "blend", "cinesync"):
-        used = {m for m, a in prior.model_weights.items() if a > 0}
-        return used | ({PERSONAL} if model != "collaborative" and prior.blend_weight > 0 else set())
+    if model in BLENDS:
+        used = {m for m, b in prior.base_weights.items() if b > 0}
+        return used | ({PERSONAL} if model != "collaborative" and prior.personal_weight > 0 else set())
     return set()
 
 
@@ -179,9 +188,10 @@ def run_replay(stream: Stream, *, models: Sequence[str] = DEFAULT_MODELS, every:
     the terms' ``record_top`` best films), so ``tune`` can try blends without replaying.
     """
     settings = settings or ModelSettings()
-    unknown = [m for m in models if m not in MODELS]
+    known = model_names()
+    unknown = [m for m in models if m not in known]
     if unknown:
-        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(known)}")
     if every < 1:
         raise ValueError("every must be >= 1")
     if max_events is not None:
@@ -217,8 +227,7 @@ class _Replay:
         self.bucket_n = defaultdict(int)
         self.record: list | None = None
         self.record_top = 100
-        refitters = [m for m in self.scorer.models.values() if hasattr(m, "compute")]
-        self.ahead = _RefitAhead(stream.ratings, refitters)
+        self.ahead = _RefitAhead(stream.ratings, self.scorer.base_models)
 
     def run(self, progress: bool) -> ReplayReport:
         r = self.stream.ratings
@@ -228,13 +237,11 @@ class _Replay:
             missing = np.unique(r.films[~known])[:5].tolist()
             raise ValueError(f"ratings name films missing from the film list, e.g. {missing}")
         ids = cat.ids
-        mask = np.ones(len(ids), bool)
         history: dict[int, dict[int, float]] = defaultdict(dict)
         hist_pos: dict[int, _Positions] = defaultdict(_Positions)   # each user's rated films
         weights: dict[int, UserWeights] = {}
         learn = "cinesync" in self.models and self.settings.ensemble_rate > 0
-        expert_names = [t for t in self.term_names if t == PERSONAL or self.prior.model_weights.get(t, 0) > 0]
-        refitters = [m for m in self.scorer.models.values() if hasattr(m, "maybe_refit")]
+        blended = [t for t in self.term_names if t == PERSONAL or self.prior.base_weights.get(t, 0) > 0]
         eligible = evaluated = 0
         bar = _progress(len(r), progress)
         users, films, stars = r.users.tolist(), r.films.tolist(), r.stars.tolist()
@@ -248,8 +255,8 @@ class _Replay:
                 evaluate = i >= self.evaluate_from and eligible % self.every == 0
                 eligible += 1
             if evaluate or (is_eligible and learn):
-                hp = hist_pos[u].view()
-                mask[hp] = False
+                mask = np.ones(len(ids), bool)   # the candidates: films not rated before
+                mask[hist_pos[u].view()] = False
                 vector = self.users.vector(u)
                 terms = self._terms(u, hist, vector, n_before)
                 uw = weights.get(u, self.prior)
@@ -260,11 +267,10 @@ class _Replay:
                         self.record.append(_snapshot(u, p, n_before, terms, mask, ids, self.record_top))
                 if learn:
                     t0 = time.perf_counter()
-                    present = {m: terms[m] for m in expert_names if m in terms}
+                    present = {t: terms[t] for t in blended if t in terms}
                     weights[u] = learn_weights(present, ids, p, mask, uw, self.prior, self.settings)
                     self.seconds["cinesync"] += time.perf_counter() - t0
-                mask[hp] = True
-            self._learn(u, f, s, refitters)
+            self._learn(u, f, s)
             if f in hist:
                 del hist[f]
             hist[f] = s
@@ -296,10 +302,10 @@ class _Replay:
                 scores = self.seed.score_user(u, ids)
             elif model in terms:
                 scores = terms[model]
-            elif model == PERSONAL or model in BASE_NAMES:
+            elif model == PERSONAL or model in REGISTRY:
                 scores = np.zeros(len(ids))   # the term had nothing to say (e.g. no taste vector)
             elif model == "collaborative":
-                scores = blend(terms, UserWeights(0.0, self.prior.model_weights), mask, False)[0]
+                scores = blend(terms, UserWeights(0.0, self.prior.base_weights), mask, False)[0]
             elif model == "blend":
                 scores = blend(terms, self.prior, mask)[0]
             else:  # cinesync
@@ -313,12 +319,12 @@ class _Replay:
                 self.bucket_hits[(model, bucket)] += 1
             self.bucket_n[(model, bucket)] += 1
 
-    def _learn(self, u: int, f: int, s: float, refitters) -> None:
-        for name, model in self.scorer.models.items():
+    def _learn(self, u: int, f: int, s: float) -> None:
+        for name, model in self.scorer.base_models.items():
             t0 = time.perf_counter()
             model.learn_one(u, f, s)
-            if model in refitters and model.stale:
-                self.ahead.refit(model)
+            if model.stale:
+                self.ahead.refit(name, model)
             self.seconds["term:" + name] += time.perf_counter() - t0
         if PERSONAL in self.term_names:
             t0 = time.perf_counter()
@@ -347,7 +353,8 @@ class _Replay:
             "users": int(len(np.unique(self.stream.ratings.users))), "k": K,
             "min_history": MIN_HISTORY, "min_stars": MIN_STARS, "eligible": eligible,
             "evaluated": evaluated, "every": self.every, "evaluate_from": self.evaluate_from,
-            "order": "timestamp, ties in file order", "ties": "lower film id first",
+            "order": "timestamp, ties in file order",
+            "ties": f"scores rounded to {SCORE_DECIMALS} decimals, then the lower film id",
             "candidates": "all films the user has not rated before the event",
         }
         return ReplayReport(protocol, results, by_count)
@@ -372,46 +379,50 @@ class _Positions:
 
 
 class _RefitAhead:
-    """Computes each collaborative model's *next* refit in a worker thread, ahead of time.
+    """Computes each refit model's *next* refit in a worker thread, ahead of time.
 
     The refit schedule depends only on how many ratings a model has seen, and the replay knows
     the stream, so the ratings of the next refit are a known prefix of it. A worker thread
-    computes that refit (``model.compute``, the same code on the same ratings; the heavy parts,
-    LAPACK and implicit's kernels, release the GIL) while the replay scores events on the other
-    core; when the model falls due, the result is installed (``model.install``), exactly as a
+    computes that refit (``RefitModel.compute``, the same code on the same ratings; the heavy
+    parts, LAPACK and implicit's kernels, release the GIL) while the replay scores events on the
+    other core; when the model falls due, the result is installed (``install``), as a
     synchronous ``refit`` would have left it. Anything unexpected (the log is not that prefix)
-    falls back to the synchronous refit.
+    falls back to the synchronous refit; other stale models simply ``refit``.
     """
 
-    def __init__(self, ratings: Ratings, models: list):
+    def __init__(self, ratings: Ratings, models: Mapping[str, BaseModel]):
         from concurrent.futures import ThreadPoolExecutor
 
         self.users = np.asarray(ratings.users, np.int64)     # as RatingLog stores them
         self.films = np.asarray(ratings.films, np.int64)
         self.stars = np.asarray(ratings.stars, np.float32)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-refit") if models else None
-        self.jobs: dict = {}
-        for model in models:
-            self._schedule(model)
+        ahead = {name: m for name, m in models.items() if isinstance(m, RefitModel)}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-refit") if ahead else None
+        self.jobs: dict[str, tuple[int, Future[Any]]] = {}
+        for name, model in ahead.items():
+            self._schedule(name, model)
 
-    def _schedule(self, model) -> None:
+    def _schedule(self, name: str, model: RefitModel[Any]) -> None:
         n = model.next_refit_at
         if self.pool is not None and n <= len(self.users):
             prefix = Ratings(self.users[:n], self.films[:n], self.stars[:n])
-            self.jobs[id(model)] = (n, self.pool.submit(model.compute, prefix))
+            self.jobs[name] = (n, self.pool.submit(model.compute, prefix))
 
-    def refit(self, model) -> None:
+    def refit(self, name: str, model: BaseModel) -> None:
+        if not isinstance(model, RefitModel):
+            model.refit()
+            return
         n = len(model.log)
-        job = self.jobs.pop(id(model), None)
+        job = self.jobs.pop(name, None)
         if job is not None and job[0] == n and self._is_prefix(model.log, n):
             model.install(job[1].result(), n)
         else:
             if job is not None:
                 job[1].cancel()
             model.refit()
-        self._schedule(model)
+        self._schedule(name, model)
 
-    def _is_prefix(self, log, n: int) -> bool:
+    def _is_prefix(self, log: RatingLog, n: int) -> bool:
         return (np.array_equal(log.films[:n], self.films[:n]) and np.array_equal(log.users[:n], self.users[:n])
                 and np.array_equal(log.stars[:n], self.stars[:n]))
 

@@ -1,7 +1,7 @@
 """``seed``: the original CineSync v2 design, re-implemented faithfully as a baseline.
 
-Kept only so the replay can show what the original would have scored (see
-/work/shared/REFERENCE.md). Its traits, deliberately preserved:
+Kept only so the replay can show what the original would have scored. Its traits, deliberately
+preserved:
 
 * item vectors mix a random vector seeded by the film id with genre "slots" (the original used
   the salted ``hash()``, which changed on every restart; here the slots come from a stable hash so

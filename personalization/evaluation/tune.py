@@ -7,11 +7,12 @@ so the reported figure is not tuned on its own test.
 
 Stages, each starting from the best so far:
 
-1. structure: the recency half-life of the history, item-kNN neighbourhood size, EASE
-   regularisation, the user model's learning rates (normal and strong): one replay per value,
-   scored by the blend's HR@10;
-2. blend weights: coordinate search over each base model's weight and the personal weight, on
-   snapshots recorded by the best structure's replay (no replay per trial);
+1. structure: every base-model parameter with a grid in the registry (the recency half-life of
+   the history, item-kNN neighbourhood size, EASE regularisation, ...) and the user model's
+   learning rates (normal and strong): one replay per value, scored by the blend's HR@10;
+2. blend weights: coordinate search over each registered base model's weight (its registry
+   ``weight_grid``) and the personal weight, on snapshots recorded by the best structure's
+   replay (no replay per trial);
 3. per-user learning: the Hedge step size and the pull back to the prior, one replay each.
 
 Every trial is a row of ``TuneResult.trials``; ``write`` saves them as CSV and Markdown, a plot,
@@ -23,31 +24,48 @@ from __future__ import annotations
 import csv
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from personalization.config import ModelSettings
+from personalization.core.base_models import REGISTRY
+from personalization.core.base_models.registry import settings_params
 from personalization.core.ensemble import PERSONAL, UserWeights
-from personalization.evaluation.replay import BASE_NAMES, Snapshot, Stream, run_replay
+from personalization.core.ranker import rank_of
+from personalization.evaluation.replay import Snapshot, Stream, run_replay
 
-__all__ = ["TuneResult", "tune", "STRUCTURE_GRID", "WEIGHT_GRID", "LEARNING_GRID", "blend_hr"]
+__all__ = ["TuneResult", "tune", "structure_grid", "weight_grids", "search_space", "LEARNING_GRID",
+           "blend_hr"]
 
-STRUCTURE_GRID: dict[str, Sequence] = {
-    "recency_half_life": (0.0, 5.0, 10.0, 25.0),
-    "knn_neighbours": (50, 100, 200),
-    "ease_l2": (50.0, 200.0, 800.0),
+# The engine's own structure settings; each base model's come from its registry entry.
+ENGINE_GRID: dict[str, Sequence[float]] = {
     "learning_rate": (0.05, 0.1, 0.2),
     "strong_learning_rate": (0.1, 0.15, 0.3),
 }
-WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8)
 PERSONAL_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6)
-# Popularity never goes to 0: it orders the list for a user the other terms know nothing about.
-POPULARITY_GRID = (0.01, 0.03, 0.1, 0.2)
-LEARNING_GRID: dict[str, Sequence] = {"ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0), "ensemble_share": (0.005, 0.02, 0.1)}
-TERMS = ("popularity", "trending", "itemknn", "ease", "als", "sequence", PERSONAL)
+LEARNING_GRID: dict[str, Sequence[float]] = {"ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0),
+                                             "ensemble_share": (0.005, 0.02, 0.1)}
+
+
+def structure_grid() -> dict[str, Sequence[float]]:
+    """Stage 1: every registered base-model parameter that has a grid, then the engine's."""
+    grid: dict[str, Sequence[float]] = {name: p.grid for name, p in settings_params().items() if p.grid}
+    grid.update(ENGINE_GRID)
+    return grid
+
+
+def weight_grids() -> dict[str, Sequence[float]]:
+    """Stage 2: the prior weight values tried per term (each base model's, then the personal)."""
+    return {**{name: entry.weight_grid for name, entry in REGISTRY.items()}, PERSONAL: PERSONAL_GRID}
+
+
+def search_space() -> dict[str, dict[str, Sequence[float]]]:
+    """Everything ``tune`` searches, by stage and flat setting name (what ``--help`` lists)."""
+    weights = {(REGISTRY[t].weight_field if t in REGISTRY else "blend_weight"): g for t, g in weight_grids().items()}
+    return {"structure": structure_grid(), "weights": weights, "learning": dict(LEARNING_GRID)}
 
 
 @dataclass
@@ -59,10 +77,10 @@ class TuneResult:
     split_index: int = 0
     seconds: float = 0.0
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, float]:
         """Settings whose chosen value differs from the defaults it started from."""
-        return {f.name: getattr(self.chosen, f.name) for f in fields(ModelSettings)
-                if getattr(self.chosen, f.name) != getattr(self.defaults, f.name)}
+        chosen, defaults = self.chosen.to_dict(), self.defaults.to_dict()
+        return {name: value for name, value in chosen.items() if value != defaults.get(name)}
 
     def table(self) -> str:
         lines = ["| stage | parameter | value | HR@10 | NDCG@10 | chosen |", "|---|---|---|---:|---:|:---:|"]
@@ -90,7 +108,7 @@ class TuneResult:
             md.append("")
         md += ["Chosen (changed from the defaults):", "", "```json", json.dumps(self.changes(), indent=2), "```"]
         paths["md"].write_text("\n".join(md) + "\n", encoding="utf-8")
-        paths["json"].write_text(json.dumps(asdict(self.chosen), indent=2) + "\n", encoding="utf-8")
+        paths["json"].write_text(json.dumps(self.chosen.to_dict(), indent=2) + "\n", encoding="utf-8")
         _plot(self.trials, paths["png"])
         return paths
 
@@ -99,31 +117,30 @@ def blend_hr(snapshots: Sequence[Snapshot], weights: UserWeights, k: int = 10) -
     """HR@k and NDCG@k of a fixed blend, recomputed on recorded snapshots (target at index 0)."""
     if not snapshots:
         return 0.0, 0.0
-    experts = weights.experts()
+    shares = weights.term_weights()
     hits = gains = 0.0
     for s in snapshots:
         f = np.zeros(len(s.ids))
-        for m, a in experts.items():
-            if a > 0 and m in s.scores:
-                lo, hi = s.stats[m][0], s.stats[m][1]
-                f += a * ((s.scores[m] - lo) / (hi - lo) if hi > lo else 0.0)
-        t = f[0]
-        rank = int(np.count_nonzero((f > t) | ((f == t) & (s.ids < s.ids[0])))) + 1
+        for t, a in shares.items():
+            if a > 0 and t in s.scores:
+                lo, hi = s.stats[t][0], s.stats[t][1]
+                f += a * ((s.scores[t] - lo) / (hi - lo) if hi > lo else 0.0)
+        rank = rank_of(f, s.ids, 0)   # the engine's tie rule, on the shortlist
         if rank <= k:
             hits += 1
             gains += 1.0 / np.log2(rank + 1)
     return hits / len(snapshots), gains / len(snapshots)
 
 
-def _with_weights(settings: ModelSettings, experts: dict[str, float]) -> ModelSettings:
-    uw = UserWeights.from_experts(experts)
-    changes = {f"weight_{m}": round(uw.model_weights.get(m, 0.0), 4) for m in BASE_NAMES}
-    return replace(settings, blend_weight=round(uw.blend_weight, 4), **changes)
+def _with_weights(settings: ModelSettings, shares: dict[str, float]) -> ModelSettings:
+    uw = UserWeights.from_term_weights(shares)
+    changes = {entry.weight_field: round(uw.base_weights.get(m, 0.0), 4) for m, entry in REGISTRY.items()}
+    return replace(settings, blend_weight=round(uw.personal_weight, 4), **changes)
 
 
-def _experts(settings: ModelSettings) -> dict[str, float]:
+def _term_weights(settings: ModelSettings) -> dict[str, float]:
     from personalization.core.ensemble import prior_weights
-    return prior_weights(settings).experts()
+    return prior_weights(settings).term_weights()
 
 
 def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelSettings | None = None,
@@ -135,13 +152,13 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
     differences below that are noise on a stream of this size, and the current value stands."""
     t_start = time.perf_counter()
     defaults = settings or ModelSettings()
-    structure = STRUCTURE_GRID if structure is None else structure
+    structure = structure_grid() if structure is None else structure
     learning = LEARNING_GRID if learning is None else learning
     cut = int(len(stream) * split)
     head = stream.head(cut)
     say = progress or (lambda msg: None)
     result = TuneResult(defaults, defaults, split_index=cut)
-    singles = [m for m in TERMS]
+    singles = [*REGISTRY, PERSONAL]
 
     def structure_trial(s: ModelSettings) -> tuple[float, float, list]:
         # Weights learned with the current structure are refitted per trial (on its snapshots),
@@ -158,14 +175,14 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
     for name, values in structure.items():
         rows = []
         for value in values:
-            if value == getattr(best, name):
+            if value == best.value(name):
                 rows.append((value, best_hr, best_nd, best_rec, best))
                 continue
             cand = replace(best, **{name: value})
             hr, nd, rec = structure_trial(cand)
             rows.append((value, hr, nd, rec, cand))
             say(f"{name}={value}: HR@10 {hr:.4f}")
-        win = _winner(rows, getattr(best, name), min_gain)
+        win = _winner(rows, best.value(name), min_gain)
         for value, hr, nd, _, _ in rows:
             result.trials.append(_trial("structure", name, value, hr, nd, value == win[0]))
         _, best_hr, best_nd, best_rec, best = win
@@ -181,7 +198,7 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
             r = rep.result("cinesync")
             rows.append((value, r.hr_at_10, r.ndcg_at_10, cand))
             say(f"{name}={value}: HR@10 {r.hr_at_10:.4f}")
-        win = _winner(rows, getattr(best, name), min_gain)
+        win = _winner(rows, best.value(name), min_gain)
         for value, hr_, nd_, _ in rows:
             result.trials.append(_trial("learning", name, value, hr_, nd_, value == win[0]))
         best = win[3]
@@ -209,37 +226,37 @@ def _winner(rows: list, current, min_gain: float):
 def _search_weights(rec: list, settings: ModelSettings, trials: list | None = None,
                     passes: int = 2) -> tuple[ModelSettings, float, float]:
     """Coordinate search over the blend's weights on recorded snapshots."""
-    experts = _experts(settings)
-    for m in TERMS:
-        experts.setdefault(m, 0.0)
-    hr, nd = blend_hr(rec, UserWeights.from_experts(experts))
+    shares = _term_weights(settings)
+    grids = weight_grids()
+    for t in grids:
+        shares.setdefault(t, 0.0)
+    hr, nd = blend_hr(rec, UserWeights.from_term_weights(shares))
     for _ in range(passes):
         improved = False
-        for m in TERMS:
-            grid = PERSONAL_GRID if m == PERSONAL else POPULARITY_GRID if m == "popularity" else WEIGHT_GRID
+        for t, grid in grids.items():
             rows = []
             for value in grid:
-                trial = dict(experts, **{m: value})
+                trial = dict(shares, **{t: value})
                 if sum(v for k, v in trial.items() if k != PERSONAL) <= 0:
                     continue
-                if m != PERSONAL:  # keep the personal share fixed while moving a base weight
-                    trial = _rescale(trial, experts[PERSONAL])
-                h, n = blend_hr(rec, UserWeights.from_experts(trial))
+                if t != PERSONAL:  # keep the personal share fixed while moving a base weight
+                    trial = _rescale(trial, shares[PERSONAL])
+                h, n = blend_hr(rec, UserWeights.from_term_weights(trial))
                 rows.append((h, n, value, trial))
             h, n, value, trial = max(rows, key=lambda r: (r[0], r[1]))
             if trials is not None:
+                name = REGISTRY[t].weight_field if t in REGISTRY else "blend_weight"
                 for hh, nn, vv, _ in rows:
-                    trials.append(_trial("weights", f"weight_{m}" if m != PERSONAL else "blend_weight",
-                                         vv, hh, nn, vv == value))
+                    trials.append(_trial("weights", name, vv, hh, nn, vv == value))
             if (h, n) > (hr, nd):
-                experts, hr, nd, improved = trial, h, n, True
+                shares, hr, nd, improved = trial, h, n, True
         if not improved:
             break
-    return _with_weights(settings, experts), hr, nd
+    return _with_weights(settings, shares), hr, nd
 
 
-def _rescale(experts: dict, personal: float) -> dict:
-    base = {k: v for k, v in experts.items() if k != PERSONAL}
+def _rescale(shares: dict[str, float], personal: float) -> dict[str, float]:
+    base = {k: v for k, v in shares.items() if k != PERSONAL}
     total = sum(base.values())
     out = {k: (1.0 - personal) * v / total for k, v in base.items()}
     out[PERSONAL] = personal

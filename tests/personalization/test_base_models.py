@@ -46,8 +46,7 @@ def test_learn_one_is_taken_into_account(model):
     for u in range(1000, 1030):  # 30 new people rate film 151 (new) after the same film
         model.learn_one(u, int(DATA.ratings.films[0]), 5.0)
         model.learn_one(u, 151, 5.0)
-    if hasattr(model, "maybe_refit"):
-        model.refit()
+    model.refit()   # a no-op for the fully online models
     after = model.score(history, CANDS)
     assert after[-1] > before[-1]
 
@@ -95,7 +94,9 @@ def test_refit_schedule_grows_with_the_data():
         m.learn_one(1, i % 50, 4.0)
     assert not m.stale
     m.learn_one(1, 3, 4.0)
-    assert m.stale and m.maybe_refit() and not m.stale and m.fitted_on == 200
+    assert m.stale
+    m.refit()
+    assert not m.stale and m.fitted_on == 200
 
 
 def test_sequence_recommends_what_people_rate_next():
@@ -143,11 +144,55 @@ def test_seed_first_embedding_pulls_towards_every_rating():
     assert float(with_hated @ v) > float(with_other @ v)   # the half-star film pulled it closer
 
 
-def test_cached_popularity_scores_exactly_like_popularity():
-    from personalization.core.base_models.trending import CachedPopularity
-    a, b = Popularity().fit(DATA.ratings), CachedPopularity().fit(DATA.ratings)
-    for extra in (None, (5, 151, 5.0), (6, 152, 2.0)):
-        if extra:
-            a.learn_one(*extra)
-            b.learn_one(*extra)
-        assert np.array_equal(a.score({}, CANDS), b.score({}, CANDS))
+def test_popularity_scores_do_not_depend_on_a_remembered_lookup():
+    m = Popularity().fit(DATA.ratings)
+    first = m.score({}, CANDS)
+    assert first[-1] == 0.0                                  # nobody rated film 151: 0
+    m.learn_one(5, 151, 5.0)                                 # the index grows: looked up again
+    again = m.score({}, CANDS.copy())                        # equal values, another array
+    assert again[-1] > 1.0 and np.array_equal(again[:-1], first[:-1])
+    fresh = Popularity().fit(DATA.ratings)
+    fresh.learn_one(5, 151, 5.0)
+    assert np.array_equal(fresh.score({}, CANDS[::-1])[::-1], again)
+
+
+def test_every_registered_model_is_a_base_model_built_from_the_settings():
+    from personalization.config import ModelSettings
+    from personalization.core.base_models import REGISTRY, BaseModel, RefitModel
+
+    settings = ModelSettings()
+    for name, entry in REGISTRY.items():
+        model = entry.build(settings.base_models)
+        assert isinstance(model, BaseModel) and model.name == name and not model.stale
+        assert settings.value(entry.weight_field) == entry.weight
+    knn = REGISTRY["itemknn"].build(ModelSettings(knn_neighbours=7, recency_half_life=2.0).base_models)
+    assert isinstance(knn, RefitModel) and knn.neighbours == 7 and knn.recency_half_life == 2.0
+
+
+def test_the_base_models_are_abstract():
+    from personalization.core.base_models import BaseModel, RefitModel
+
+    with pytest.raises(TypeError):
+        BaseModel()  # type: ignore[abstract]
+    with pytest.raises(TypeError):
+        RefitModel(max_items=10, min_count=1, low_weight=1.0, refit_every=10)  # type: ignore[abstract]
+
+
+def test_spd_inverse_matches_numpy_and_scipy():
+    from scipy import linalg
+
+    from personalization.core.base_models.ease import spd_inverse
+
+    rng = np.random.default_rng(3)
+    x = rng.random((200, 60))
+    gram = x.T @ x + 5.0 * np.eye(60)
+    inverse = spd_inverse(gram.copy())
+    assert np.allclose(inverse, np.linalg.inv(gram), rtol=1e-9, atol=1e-12)
+    assert np.allclose(inverse, linalg.inv(gram), rtol=1e-9, atol=1e-12)
+    assert np.array_equal(inverse, inverse.T)
+    assert np.allclose(inverse @ gram, np.eye(60), atol=1e-9)
+    skew = gram.copy()
+    skew[0, 1] += 1.0                                       # not symmetric: the general inverse
+    assert np.allclose(spd_inverse(skew.copy()), np.linalg.inv(skew), rtol=1e-9, atol=1e-12)
+    indefinite = np.diag([1.0, -2.0, 3.0])                  # symmetric, not positive definite
+    assert np.allclose(spd_inverse(indefinite.copy()), np.linalg.inv(indefinite))

@@ -30,9 +30,9 @@ def test_rank_of_agrees_with_top_k_including_ties():
 def test_hedge_moves_weight_towards_the_term_that_ranked_the_film_well():
     prior = UserWeights(0.2, {"ease": 0.5, "itemknn": 0.5})
     w = hedge_update(prior, {PERSONAL: 500, "ease": 1, "itemknn": 300}, prior, rate=1.0, share=0.0)
-    assert w.model_weights["ease"] > 0.5 > w.model_weights["itemknn"]
-    assert w.blend_weight < 0.2
-    assert sum(w.model_weights.values()) == pytest.approx(1.0)
+    assert w.base_weights["ease"] > 0.5 > w.base_weights["itemknn"]
+    assert w.personal_weight < 0.2
+    assert sum(w.base_weights.values()) == pytest.approx(1.0)
 
 
 def test_hedge_share_keeps_weights_near_the_prior():
@@ -40,7 +40,7 @@ def test_hedge_share_keeps_weights_near_the_prior():
     w = prior
     for _ in range(200):
         w = hedge_update(w, {PERSONAL: 1000, "ease": 1, "itemknn": 1000}, prior, rate=2.0, share=0.1)
-    ex, pr = w.experts(), prior.experts()
+    ex, pr = w.term_weights(), prior.term_weights()
     assert all(ex[m] >= 0.1 * pr[m] - 1e-9 for m in pr)  # nothing falls below share x prior
 
 
@@ -56,7 +56,7 @@ def test_prior_weights_come_from_the_settings():
     w = prior_weights(ModelSettings(weight_ease=1.0, weight_itemknn=1.0, weight_sequence=0.0,
                                     weight_popularity=0.0, weight_als=0.0, weight_trending=0.0,
                                     blend_weight=0.1))
-    assert w.blend_weight == 0.1 and w.model_weights == {"itemknn": 0.5, "ease": 0.5}
+    assert w.personal_weight == 0.1 and w.base_weights == {"itemknn": 0.5, "ease": 0.5}
 
 
 def test_a_user_who_loves_only_one_genre_gets_that_genre():
@@ -104,3 +104,19 @@ def test_the_service_learns_and_stores_each_users_weights(demo_service):
     recs = svc.recommend(user, k=5)
     assert recs.blend_weight == pytest.approx(blend_weight, abs=1e-6)
     assert not {r.film.id for r in recs.items} & set(films[:11])
+
+
+def test_content_scores_gather_equals_the_full_product_within_float32():
+    from personalization.core.ensemble import ContentScores
+
+    rng = np.random.default_rng(2)
+    rows = rng.standard_normal((40, 32)).astype(np.float32)
+    matrix = rows[rng.integers(0, 40, 500)]                 # 500 films, 40 distinct content rows
+    content = ContentScores(matrix)
+    assert content.unique is not None and len(content.unique) == 40
+    v = rng.standard_normal(32).astype(np.float32)
+    assert np.allclose(content(v), matrix @ v, rtol=1e-5, atol=1e-5)
+    same = np.flatnonzero((matrix == matrix[0]).all(axis=1))
+    assert len(set(content(v)[same].tolist())) == 1          # one row, one score
+    distinct = ContentScores(rng.standard_normal((50, 8)).astype(np.float32))
+    assert distinct.unique is None                           # nothing to gain: the plain product

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from personalization.evaluation import replay as rp
 from personalization.data import synthetic
-from personalization.core.base_models import BASE_MODELS, Ratings
+from personalization.core.base_models import BaseModel, ModelSpec, Ratings, register, unregister
 from personalization.core.catalogue import Film
 from personalization.config import ModelSettings
 from personalization.evaluation.replay import Stream, load_stream, run_replay
@@ -55,7 +55,7 @@ def test_buckets_count_earlier_ratings():
     assert cells["50+"]["evaluated"] == 0
 
 
-class Nothing:
+class Nothing(BaseModel):
     """Learns nothing: every film scores the same, so the list is just the lowest ids."""
 
     name = "nothing"
@@ -66,7 +66,7 @@ class Nothing:
     def learn_one(self, user, film, stars):
         pass
 
-    def score(self, history, candidates):
+    def score(self, history, candidates, user=None):
         return np.zeros(len(candidates))
 
 
@@ -78,10 +78,15 @@ def small_stream() -> Stream:
     return Stream(data.ratings, films, "small")
 
 
-def test_a_model_that_learns_nothing_loses_to_popularity(small_stream, monkeypatch):
-    monkeypatch.setitem(BASE_MODELS, "nothing", Nothing)
-    monkeypatch.setattr(rp, "BASE_NAMES", rp.BASE_NAMES + ("nothing",))
-    monkeypatch.setattr(rp, "MODELS", rp.MODELS + ("nothing",))
+@pytest.fixture
+def nothing():
+    register(ModelSpec("nothing", Nothing, weight=0.0))
+    yield
+    unregister("nothing")
+
+
+def test_a_model_that_learns_nothing_loses_to_popularity(small_stream, nothing):
+    assert "nothing" in rp.model_names()
     report = run_replay(small_stream, models=["popularity", "nothing"], every=3)
     assert report.result("nothing").hr_at_10 < report.result("popularity").hr_at_10
 

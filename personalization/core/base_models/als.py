@@ -3,42 +3,47 @@
 Item factors are fitted by the library as the stream grows; the user's factors are re-solved
 from their *current* history at scoring time (``recalculate_user``, one small least-squares
 solve), so a new rating counts at once and a user unseen at fit time is scored too.
-Set ``OPENBLAS_NUM_THREADS=1`` (the replay CLI does): implicit's own threads do the work.
+Limit BLAS to one thread (the CLI's ``configure_threads``): implicit's own threads do the work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import islice
-from typing import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from personalization.core.base_models.base import Ratings
-from personalization.core.base_models.lookup import IdIndex
-from personalization.core.base_models.refit import RefitModel, history_weights, scatter_scores
+from personalization.core.base_models.base import FloatArray, IntArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.lookup import CandidateGather, IdIndex
+from personalization.core.base_models.refit import RefitModel, history_weights
+from personalization.core.base_models.shared import REFIT_EVERY
 
-__all__ = ["ALS"]
+__all__ = ["ALS", "SPEC"]
 
 
-class ALS(RefitModel):
+class ALS(RefitModel[tuple[IdIndex, Any]]):
     name = "als"
-
-    @property
-    def items(self):
-        return self.fitted[0]
 
     def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 10.0,
                  iterations: int = 10, low_weight: float = 1.0, max_items: int = 20000,
                  min_count: int = 2, refit_every: int = 5000, seed: int = 7, max_history: int = 200):
+        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
+                         refit_every=refit_every)
+        if factors < 1 or iterations < 1 or regularization < 0 or alpha < 0:
+            raise ValueError("factors and iterations must be >= 1, regularization and alpha >= 0")
         self.factors, self.regularization, self.alpha = int(factors), float(regularization), float(alpha)
-        self.iterations, self.low_weight, self.seed = int(iterations), float(low_weight), int(seed)
+        self.iterations, self.seed = int(iterations), int(seed)
         self.max_history = int(max_history)  # the user's factors come from their latest ratings
-        self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
-        self.fitted = (IdIndex(), None)
-        self._cache: dict = {}
-        self._init_log()
+        self.fitted: tuple[IdIndex, Any] = (IdIndex(), None)     # (items, implicit's model)
+        self._gather = CandidateGather()
 
-    def compute(self, ratings: Ratings):
+    @property
+    def items(self) -> IdIndex:
+        return self.fitted[0]
+
+    def compute(self, ratings: Ratings) -> tuple[IdIndex, Any]:
         from implicit.cpu.als import AlternatingLeastSquares  # heavy import, only when fitting
 
         items, matrix = self._item_matrix(ratings)
@@ -51,31 +56,33 @@ class ALS(RefitModel):
         _ = model.YtY  # computed once here rather than at the first request
         return items, model
 
-    def install(self, state, fitted_on: int) -> None:
+    def install(self, state: tuple[IdIndex, Any], fitted_on: int) -> None:
         self.fitted = state  # one assignment: requests never see a mix
         self.fitted_on = fitted_on
 
-    def _recent(self, history: Mapping[int, float], items: IdIndex) -> tuple[np.ndarray, np.ndarray]:
+    def _recent(self, history: Mapping[int, float], items: IdIndex) -> tuple[IntArray, NDArray[np.float32]]:
         """The latest ``max_history`` known films of the history (bounds the solve for heavy
         users). Looks at the newest 2 x ``max_history`` ratings first, the whole history only
         when too few of those are known films: the same result without converting 2,000
         ratings on every request of a heavy user."""
         keep = self.max_history
         if keep > 0 and len(history) > 2 * keep:
-            newest = list(islice(reversed(history.items()), 2 * keep))[::-1]
+            entries = reversed(history.items()) if isinstance(history, dict) else reversed(list(history.items()))
+            newest = list(islice(entries, 2 * keep))[::-1]
             pos, w = history_weights(dict(newest), items, low_weight=self.low_weight)
             if len(pos) >= keep:
                 return pos[-keep:], w[-keep:]
         pos, w = history_weights(history, items, low_weight=self.low_weight)
         return pos[-keep:], w[-keep:]
 
-    def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
+    def score(self, history: Mapping[int, float], candidates: IntArray,
+              user: int | None = None) -> FloatArray:
         items, model = self.fitted
         if model is None:
             return np.zeros(len(candidates), np.float64)
         pos, w = self._recent(history, items)
         if len(pos) == 0:
-            return scatter_scores(np.zeros(len(items)), items, candidates, self._cache)
+            return self._gather(np.zeros(len(items)), items, candidates)
         order = np.argsort(pos, kind="stable")
         pos, w = pos[order], w[order]
         if len(pos) > 1 and not np.all(pos[1:] != pos[:-1]):
@@ -83,22 +90,31 @@ class ALS(RefitModel):
 
             row = sparse.csr_matrix((w, pos, [0, len(pos)]), shape=(1, len(items)))
             row.sum_duplicates()
-            user = model.recalculate_user(0, row)
+            factors = model.recalculate_user(0, row)
         else:
-            user = _recalculate_user(model, pos, w)
-        scores = model.item_factors @ user
-        return scatter_scores(scores.astype(np.float64), items, candidates, self._cache)
+            factors = _recalculate_user(model, pos, w)
+        scores = model.item_factors @ factors
+        return self._gather(np.asarray(scores, np.float64), items, candidates)
 
 
-def _recalculate_user(model, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _recalculate_user(model: Any, positions: IntArray, weights: NDArray[np.float32]) -> NDArray[np.float32]:
     """``model.recalculate_user(0, row)`` for one user row given as sorted, distinct item
     positions and float32 weights, without building the scipy matrix: the same library kernel
     (``implicit.cpu._als._least_squares``, Cholesky on the cached YtY) on the same float32
-    inputs, so the same factors bit for bit, at a fifth of the Python overhead per request."""
+    inputs, at a fifth of the Python overhead per request."""
     from implicit.cpu import _als
 
     data = (weights * model.alpha if model.alpha != 1.0 else weights).astype(np.float32)
     user = np.zeros((1, model.factors), dtype=model.dtype)
     _als._least_squares(model.YtY, np.array([0, len(positions)], np.int32), positions.astype(np.int32),
                         data, user, model.item_factors, model.regularization, num_threads=model.num_threads)
-    return user[0]
+    return np.asarray(user[0], np.float32)
+
+
+SPEC = ModelSpec(
+    "als", ALS, weight=0.1957, summary="ALS, implicit-feedback matrix factorisation",
+    params=(Param("als_factors", "factors", 64, int, minimum=1, help="latent factors"),
+            Param("als_regularization", "regularization", 0.05, float, minimum=0.0,
+                  help="L2 regularisation of the factors"),
+            Param("als_alpha", "alpha", 10.0, float, minimum=0.0, help="confidence of a rating"),
+            REFIT_EVERY))

@@ -8,18 +8,22 @@ stream grows (in the service: in a background thread, see ``RefitModel``).
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
+from numpy.typing import NDArray
 
-from personalization.core.base_models.base import Ratings
-from personalization.core.base_models.lookup import IdIndex
-from personalization.core.base_models.refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores)
+from personalization.core.base_models.base import FloatArray, IntArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.lookup import CandidateGather, IdIndex
+from personalization.core.base_models.refit import LinearHistoryModel, history_weights
+from personalization.core.base_models.shared import RECENCY_HALF_LIFE, REFIT_EVERY
 
-__all__ = ["EASE"]
+__all__ = ["EASE", "SPEC", "spd_inverse"]
+
+Weights = NDArray[np.float32]
 
 
-class EASE(RefitModel):
+class EASE(LinearHistoryModel[tuple[IdIndex, Weights | None]]):
     """
     >>> import numpy as np
     >>> from personalization.core.base_models import Ratings
@@ -32,75 +36,86 @@ class EASE(RefitModel):
 
     name = "ease"
 
+    def __init__(self, l2: float = 200.0, recency_half_life: float = 0.0, low_weight: float = 1.0,
+                 max_items: int = 3000, min_count: int = 2, refit_every: int = 5000):
+        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
+                         refit_every=refit_every, recency_half_life=recency_half_life)
+        if l2 < 0:
+            raise ValueError(f"l2 must be >= 0, got {l2}")
+        self.l2 = float(l2)
+        self.fitted: tuple[IdIndex, Weights, int] = (IdIndex(), np.zeros((0, 0), np.float32), 0)
+        self._gather = CandidateGather()
+
     @property
-    def items(self):
+    def items(self) -> IdIndex:
         return self.fitted[0]
 
     @property
-    def weights(self):
+    def weights(self) -> Weights:
         return self.fitted[1]
 
-    def __init__(self, l2: float = 200.0, recency_half_life: float = 0.0, low_weight: float = 1.0,
-                 max_items: int = 3000, min_count: int = 2, refit_every: int = 5000):
-        self.l2, self.recency_half_life, self.low_weight = float(l2), float(recency_half_life), float(low_weight)
-        self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
-        self._cache: dict = {}
-        self.version = 0
-        self.fitted = (IdIndex(), np.zeros((0, 0), np.float32), 0)
-        self.running = HistoryScoreCache()
-        self._init_log()
-
-    def compute(self, ratings: Ratings):
+    def compute(self, ratings: Ratings) -> tuple[IdIndex, Weights | None]:
         items, matrix = self._item_matrix(ratings)
         if matrix is None:
             return items, None
         gram = (matrix.T @ matrix).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.l2
-        p = _spd_inverse(gram)
+        p = spd_inverse(gram)
         b = p / (-np.diag(p))
         b[np.diag_indices_from(b)] = 0.0
         return items, b.astype(np.float32)
 
-    def install(self, state, fitted_on: int) -> None:
+    def install(self, state: tuple[IdIndex, Weights | None], fitted_on: int) -> None:
         items, b = state
-        self._install_versioned(items, b, np.zeros((0, 0), np.float32), fitted_on)
+        if b is None:   # one assignment: a request in another thread never sees a mix
+            self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
+        else:
+            self.version += 1
+            self.fitted = (items, b, self.version)
+        self.fitted_on = fitted_on
 
-    def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
-        """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
+    def score(self, history: Mapping[int, float], candidates: IntArray,
+              user: int | None = None) -> FloatArray:
         items, b, version = self.fitted
-        if len(items) == 0:
+        if len(items) == 0 or b.size == 0:
             return np.zeros(len(candidates), np.float64)
 
-        def full() -> np.ndarray:
+        def full() -> FloatArray:
             pos, w = history_weights(history, items, recency_half_life=self.recency_half_life,
                                      low_weight=self.low_weight)
             return (w.astype(np.float64) @ b[pos]) if len(pos) else np.zeros(len(items))
 
-        def row(film: int):
+        def row(film: int) -> Weights | None:
             pos = items.find(film)
             return b[pos] if pos is not None else None
 
         scores = self._running_scores(user, history, version, full, row)
-        return scatter_scores(scores, items, candidates, self._cache)
+        return self._gather(scores, items, candidates)
 
 
-def _spd_inverse(gram: np.ndarray) -> np.ndarray:
-    """``scipy.linalg.inv(gram)`` for a symmetric positive definite matrix, bit for bit (scipy
-    detects the structure and runs LAPACK's Cholesky potrf/potri on the upper triangle, as
-    here), but through the LAPACK wrappers, which release the GIL: a refit computed in another
-    thread (the replay computes the next refit ahead) no longer stalls the scoring thread."""
+def spd_inverse(gram: FloatArray) -> FloatArray:
+    """The inverse of a symmetric positive definite matrix through LAPACK's Cholesky
+    (potrf/potri), called directly because those wrappers release the GIL: a refit computed in
+    another thread (the replay computes the next refit ahead) does not stall the scoring thread.
+    Anything else (not symmetric, not positive definite) goes to the general inverse."""
     from scipy import linalg
     from scipy.linalg import lapack
 
-    if not np.array_equal(gram, gram.T):
-        return linalg.inv(gram, check_finite=False)   # scipy would not take the Cholesky path
-    factor, info = lapack.dpotrf(gram, lower=0, clean=1)
-    if info == 0:
-        inverse, info = lapack.dpotri(factor, lower=0, overwrite_c=1)
+    if np.array_equal(gram, gram.T):
+        factor, info = lapack.dpotrf(gram, lower=0, clean=1)
         if info == 0:
-            lower = np.tril_indices(len(inverse), -1)
-            inverse[lower] = inverse.T[lower]
-            return inverse
-    return linalg.inv(gram, check_finite=False)   # not positive definite: the general inverse
+            inverse, info = lapack.dpotri(factor, lower=0, overwrite_c=1)
+            if info == 0:
+                lower = np.tril_indices(len(inverse), -1)
+                inverse[lower] = inverse.T[lower]
+                return np.asarray(inverse, np.float64)
+    return np.asarray(linalg.inv(gram, check_finite=False), np.float64)
 
 
+SPEC = ModelSpec(
+    "ease", EASE, weight=0.248, summary="EASE, a closed-form linear item-item model (Steck 2019)",
+    params=(Param("ease_l2", "l2", 200.0, float, minimum=0.0, grid=(50.0, 200.0, 800.0),
+                  help="L2 regularisation of the item-item weights"),
+            Param("ease_max_items", "max_items", 3000, int, minimum=1,
+                  help="the most rated films the model covers (bounds refit time)"),
+            RECENCY_HALF_LIFE, REFIT_EVERY))

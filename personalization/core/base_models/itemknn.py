@@ -9,18 +9,22 @@ rated, recent ones weighing more when ``recency_half_life`` > 0.
 from __future__ import annotations
 
 import warnings
-from typing import Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from personalization.core.base_models.base import Ratings
-from personalization.core.base_models.lookup import IdIndex
-from personalization.core.base_models.refit import (HistoryScoreCache, RefitModel, history_weights, scatter_scores)
+from personalization.core.base_models.base import FloatArray, IntArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.lookup import CandidateGather, IdIndex
+from personalization.core.base_models.refit import LinearHistoryModel, history_weights
+from personalization.core.base_models.shared import RECENCY_HALF_LIFE, REFIT_EVERY
 
-__all__ = ["ItemKNN"]
+__all__ = ["ItemKNN", "SPEC"]
+
+WEIGHTINGS = ("cosine", "bm25", "tfidf")
 
 
-class ItemKNN(RefitModel):
+class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
     """
     >>> import numpy as np
     >>> from personalization.core.base_models import Ratings
@@ -33,29 +37,28 @@ class ItemKNN(RefitModel):
 
     name = "itemknn"
 
-    @property
-    def items(self):
-        return self.fitted[0]
-
-    @property
-    def similarity(self):
-        return self.fitted[1]
-
     def __init__(self, neighbours: int = 100, weighting: str = "cosine", recency_half_life: float = 0.0,
                  low_weight: float = 1.0, max_items: int = 20000, min_count: int = 2,
                  refit_every: int = 5000):
-        if weighting not in ("cosine", "bm25", "tfidf"):
+        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
+                         refit_every=refit_every, recency_half_life=recency_half_life)
+        if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be cosine, bm25 or tfidf, got {weighting!r}")
+        if neighbours < 1:
+            raise ValueError(f"neighbours must be >= 1, got {neighbours}")
         self.neighbours, self.weighting = int(neighbours), weighting
-        self.recency_half_life, self.low_weight = float(recency_half_life), float(low_weight)
-        self.max_items, self.min_count, self.refit_every = int(max_items), int(min_count), int(refit_every)
-        self._cache: dict = {}
-        self.version = 0
-        self.fitted = (IdIndex(), None, 0)
-        self.running = HistoryScoreCache()
-        self._init_log()
+        self.fitted: tuple[IdIndex, Any, int] = (IdIndex(), None, 0)   # similarity: scipy CSR
+        self._gather = CandidateGather()
 
-    def compute(self, ratings: Ratings):
+    @property
+    def items(self) -> IdIndex:
+        return self.fitted[0]
+
+    @property
+    def similarity(self) -> Any:
+        return self.fitted[1]
+
+    def compute(self, ratings: Ratings) -> tuple[IdIndex, Any]:
         from implicit import nearest_neighbours as nn  # heavy import, only when fitting
 
         items, matrix = self._item_matrix(ratings)
@@ -69,22 +72,27 @@ class ItemKNN(RefitModel):
             model.fit(matrix, show_progress=False)
         return items, model.similarity.tocsr().astype(np.float64)
 
-    def install(self, state, fitted_on: int) -> None:
+    def install(self, state: tuple[IdIndex, Any], fitted_on: int) -> None:
         items, sim = state
-        self._install_versioned(items, sim, None, fitted_on)
+        if sim is None:   # one assignment: a request in another thread never sees a mix
+            self.fitted = (items, None, self.version)
+        else:
+            self.version += 1
+            self.fitted = (items, sim, self.version)
+        self.fitted_on = fitted_on
 
-    def score(self, history: Mapping[int, float], candidates: np.ndarray, user=None) -> np.ndarray:
-        """``user`` (optional) lets a user's running scores be updated instead of recomputed."""
+    def score(self, history: Mapping[int, float], candidates: IntArray,
+              user: int | None = None) -> FloatArray:
         items, sim, version = self.fitted
         if sim is None:
             return np.zeros(len(candidates), np.float64)
 
-        def full() -> np.ndarray:
+        def full() -> FloatArray:
             pos, w = history_weights(history, items, recency_half_life=self.recency_half_life,
                                      low_weight=self.low_weight)
             return np.asarray(sim[pos].T @ w.astype(np.float64)).ravel() if len(pos) else np.zeros(len(items))
 
-        def row(film: int):
+        def row(film: int) -> FloatArray | None:
             pos = items.find(film)
             if pos is None:
                 return None
@@ -94,4 +102,11 @@ class ItemKNN(RefitModel):
             return out
 
         scores = self._running_scores(user, history, version, full, row)
-        return scatter_scores(scores, items, candidates, self._cache)
+        return self._gather(scores, items, candidates)
+
+
+SPEC = ModelSpec(
+    "itemknn", ItemKNN, weight=0.1176, summary="item-kNN: films liked together (cosine neighbours)",
+    params=(Param("knn_neighbours", "neighbours", 100, int, minimum=1, grid=(50, 100, 200),
+                  help="neighbours kept per film"),
+            RECENCY_HALF_LIFE, REFIT_EVERY))

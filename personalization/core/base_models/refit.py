@@ -4,22 +4,28 @@ user-item matrix, and the user's *current* history as a weighted item vector.
 Item-kNN, EASE and ALS learn item-item structure in a batch (seconds), but score a user from the
 history passed to ``score``: a rating made a second ago counts at once, only the item-item
 structure is a few events old. ``learn_one`` appends to the log; ``stale`` says a refit is due
-(the replay refits synchronously, the service in a background thread).
+(the replay refits synchronously or computes the refit ahead, the service in a background thread).
 """
 
 from __future__ import annotations
 
+import abc
 import threading
-from typing import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
-from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.base import BaseModel, FloatArray, IntArray, Ratings, newest_first
 from personalization.core.base_models.lookup import IdIndex
 
 MAX_HALF_LIVES = 20
 
-__all__ = ["RatingLog", "RefitModel", "select_items", "user_item_matrix", "history_weights"]
+__all__ = ["RatingLog", "RefitModel", "LinearHistoryModel", "HistoryScoreCache", "select_items",
+           "user_item_matrix", "history_weights"]
+
+State = TypeVar("State")
 
 
 class RatingLog:
@@ -28,11 +34,11 @@ class RatingLog:
     def __init__(self, ratings: Ratings | None = None):
         n = len(ratings) if ratings is not None else 0
         cap = max(1024, 2 * n)
-        self.users = np.zeros(cap, np.int64)
-        self.films = np.zeros(cap, np.int64)
-        self.stars = np.zeros(cap, np.float32)
+        self.users: IntArray = np.zeros(cap, np.int64)
+        self.films: IntArray = np.zeros(cap, np.int64)
+        self.stars: NDArray[np.float32] = np.zeros(cap, np.float32)
         self.n = 0
-        if n:
+        if ratings is not None and n:
             self.users[:n], self.films[:n], self.stars[:n] = ratings.users, ratings.films, ratings.stars
             self.n = n
 
@@ -41,11 +47,9 @@ class RatingLog:
 
     def append(self, user: int, film: int, stars: float) -> None:
         if self.n == len(self.users):
-            for name in ("users", "films", "stars"):
-                old = getattr(self, name)
-                new = np.zeros(2 * len(old), old.dtype)
-                new[: self.n] = old[: self.n]
-                setattr(self, name, new)
+            self.users = _grown(self.users, self.n)
+            self.films = _grown(self.films, self.n)
+            self.stars = _grown(self.stars, self.n)
         self.users[self.n], self.films[self.n], self.stars[self.n] = user, film, stars
         self.n += 1
 
@@ -54,7 +58,16 @@ class RatingLog:
         return Ratings(self.users[:n].copy(), self.films[:n].copy(), self.stars[:n].copy())
 
 
-def select_items(ratings: Ratings, max_items: int, min_count: int) -> np.ndarray:
+A = TypeVar("A", bound=np.generic)
+
+
+def _grown(old: NDArray[A], n: int) -> NDArray[A]:
+    new = np.zeros(2 * len(old), old.dtype)
+    new[:n] = old[:n]
+    return new
+
+
+def select_items(ratings: Ratings, max_items: int, min_count: int) -> IntArray:
     """The film ids a batch model covers: the ``max_items`` most rated with >= ``min_count``
     ratings (sorted ids). Bounding the item set bounds refit time and memory; rarely rated
     films carry almost no collaborative signal anyway and are still scored by the other terms."""
@@ -70,7 +83,7 @@ def select_items(ratings: Ratings, max_items: int, min_count: int) -> np.ndarray
 
 
 def user_item_matrix(ratings: Ratings, items: IdIndex, low_weight: float = 1.0,
-                     low_below: float = 3.0):
+                     low_below: float = 3.0) -> tuple[Any, IdIndex]:
     """Users x items CSR of interaction weights (1, or ``low_weight`` for stars < ``low_below``);
     a re-rated film counts once. Returns the matrix and the user index."""
     from scipy import sparse  # scipy loads only when a model is fitted (keeps the CLI quick)
@@ -88,7 +101,7 @@ def user_item_matrix(ratings: Ratings, items: IdIndex, low_weight: float = 1.0,
 
 
 def history_weights(history: Mapping[int, float], items: IdIndex, *, recency_half_life: float = 0.0,
-                    low_weight: float = 1.0, low_below: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+                    low_weight: float = 1.0, low_below: float = 3.0) -> tuple[IntArray, NDArray[np.float32]]:
     """The user's current history as (item positions, weights). ``history`` is in time order
     (dicts keep insertion order); with a half-life h > 0 the j-th most recent rating weighs
     ``0.5 ** (j / h)``, so what the user just watched steers the list most."""
@@ -112,28 +125,33 @@ def decay(half_life: float) -> float:
     return 0.5 ** (1.0 / half_life) if half_life > 0 else 1.0
 
 
-class RefitModel:
-    """Shared life cycle: ``fit`` replaces everything, ``learn_one`` logs, ``refit`` rebuilds.
+class RefitModel(BaseModel, Generic[State]):
+    """A base model whose item structure is computed in batches from a growing rating log.
 
-    The refit schedule grows with the data (every ``refit_growth`` x the fitted size, at most
-    every ``refit_every`` events), so a young stream is refitted often and cheaply.
-    Subclasses implement ``compute(ratings)`` (pure: the fitted state), ``install(state,
-    fitted_on)`` and ``score``.
+    ``fit`` replaces everything, ``learn_one`` logs, ``refit`` rebuilds from the log. The refit
+    schedule grows with the data (every ``refit_growth`` x the fitted size, at least every
+    ``min_refit`` and at most every ``refit_every`` events), so a young stream is refitted often
+    and cheaply. A refit is split in two so it can run elsewhere: ``compute(ratings)`` is pure
+    (the fitted state, safe in another thread) and ``install(state, fitted_on)`` makes it the
+    model's in one assignment (a request in another thread sees the old state or the new).
     """
 
-    name = "refit"
-    refit_every: int = 5000
-    refit_growth: float = 0.25
-    min_refit: int = 200
+    refit_growth = 0.25
+    min_refit = 200
 
-    def _init_log(self) -> None:
+    def __init__(self, *, max_items: int, min_count: int, low_weight: float, refit_every: int):
+        if refit_every < 1 or max_items < 1:
+            raise ValueError(f"refit_every and max_items must be >= 1, got {refit_every}, {max_items}")
+        self.max_items, self.min_count = int(max_items), int(min_count)
+        self.low_weight, self.refit_every = float(low_weight), int(refit_every)
         self.log = RatingLog()
-        self.fitted_on = 0
+        self.fitted_on = 0               # the log length the installed state was computed from
         self._refit_lock = threading.Lock()
 
-    def fit(self, ratings: Ratings):
+    def fit(self, ratings: Ratings) -> RefitModel[State]:
         self.log = RatingLog(ratings)
-        self._refit_now()
+        with self._refit_lock:
+            self.install(self.compute(ratings), len(ratings))
         return self
 
     def learn_one(self, user: int, film: int, stars: float) -> None:
@@ -149,76 +167,53 @@ class RefitModel:
     def stale(self) -> bool:
         return len(self.log) >= self.next_refit_at
 
+    @property
+    def refitting(self) -> bool:
+        """A refit is running (in another thread)."""
+        return self._refit_lock.locked()
+
     def refit(self) -> None:
-        """Rebuild from everything logged so far (thread-safe: one refit at a time)."""
         with self._refit_lock:
-            self._refit_now()
+            n = len(self.log)
+            self.install(self.compute(self.log.ratings()), n)
 
-    def maybe_refit(self) -> bool:
-        if self.stale:
-            self.refit()
-            return True
-        return False
-
-    def _refit_now(self) -> None:
-        n = len(self.log)
-        self._fit(self.log.ratings())
-        self.fitted_on = n
-
-    def compute(self, ratings: Ratings):
+    @abc.abstractmethod
+    def compute(self, ratings: Ratings) -> State:
         """The fitted state for ``ratings`` without touching the model (safe in another thread)."""
-        raise NotImplementedError
 
-    def _item_matrix(self, ratings: Ratings):
+    @abc.abstractmethod
+    def install(self, state: State, fitted_on: int) -> None:
+        """Make a state from ``compute`` the model's, as if refitted on ``fitted_on`` ratings."""
+
+    def _item_matrix(self, ratings: Ratings) -> tuple[IdIndex, Any]:
         """The films this model covers and their users x items matrix (None when there are none)."""
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
         if len(items) == 0:
             return items, None
         return items, user_item_matrix(ratings, items, self.low_weight)[0]
 
-    def _install_versioned(self, items: IdIndex, model, empty, fitted_on: int) -> None:
-        """Install (items, model, version) in one assignment, so a request in another thread sees
-        the old model or the new, never a mix; a new model gets a new version (running scores)."""
-        if model is None:
-            self.fitted = (items, empty, self.version)
-        else:
-            self.fitted = (items, model, self.version + 1)
-            self.version += 1
-        self.fitted_on = fitted_on
 
-    def _running_scores(self, user, history, version, full, row) -> np.ndarray:
+class LinearHistoryModel(RefitModel[State]):
+    """A refit model whose user scores are linear in the history, ``sum_i w_i row_i`` (EASE,
+    item-kNN): a user's scores are kept between requests and updated with the new films' rows
+    (``HistoryScoreCache``) while the installed structure (``version``) stays the same."""
+
+    def __init__(self, *, max_items: int, min_count: int, low_weight: float, refit_every: int,
+                 recency_half_life: float):
+        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
+                         refit_every=refit_every)
+        if recency_half_life < 0:
+            raise ValueError(f"recency_half_life must be >= 0, got {recency_half_life}")
+        self.recency_half_life = float(recency_half_life)
+        self.version = 0                 # one per installed structure: running scores are per version
+        self.running = HistoryScoreCache()
+
+    def _running_scores(self, user: int | None, history: Mapping[int, float], version: int,
+                        full: Callable[[], FloatArray],
+                        row: Callable[[int], NDArray[Any] | None]) -> FloatArray:
         """The user's item scores from ``HistoryScoreCache`` (updated, or ``full()`` recomputed)."""
         return self.running.get(user, history, version, full, row, decay(self.recency_half_life),
                                 lambda stars: self.low_weight if stars < 3.0 else 1.0)
-
-    def install(self, state, fitted_on: int) -> None:
-        """Make a state from ``compute`` the model's, as if refitted on ``fitted_on`` ratings."""
-        raise NotImplementedError
-
-    def _fit(self, ratings: Ratings) -> None:
-        self.install(self.compute(ratings), len(ratings))
-
-
-def scatter_scores(item_scores: np.ndarray, items: IdIndex, candidates: np.ndarray,
-                   cache: dict) -> np.ndarray:
-    """Map scores over the model's items onto ``candidates``; unknown films score just below
-    the lowest known score (they rank last rather than at an arbitrary 0). The candidate
-    lookup is cached while the candidates array and the item ids are the same objects (the
-    scorer asks with the same array every time)."""
-    hit = cache.get("lookup")
-    if hit is None or hit[0] is not candidates or hit[1] is not items.ids:
-        pos, known = items.lookup(candidates)
-        # one gather from [item scores..., floor]: unknown candidates point at the floor slot
-        hit = (candidates, items.ids, pos, known, np.where(known, pos, len(items.ids)))
-        cache["lookup"] = hit
-    gather = hit[4]
-    n = len(item_scores)
-    if n == 0:
-        return np.zeros(len(candidates), np.float64)
-    padded = np.empty(n + 1, np.float64)
-    padded[:n] = item_scores
-    padded[n] = float(item_scores.min()) - 1e-6
-    return padded.take(gather)
 
 
 class HistoryScoreCache:
@@ -235,19 +230,21 @@ class HistoryScoreCache:
 
     def __init__(self, max_users: int = 100_000):
         self.max_users = max_users
-        self.entries: dict = {}
+        # user -> (version, history length, (last film, its stars), scores)
+        self.entries: dict[int, tuple[int, int, tuple[int, float], FloatArray]] = {}
 
     def clear(self) -> None:
         self.entries.clear()
 
-    def get(self, user, history: Mapping[int, float], version: int, full, row, decay: float,
-            weight_of) -> np.ndarray:
+    def get(self, user: int | None, history: Mapping[int, float], version: int,
+            full: Callable[[], FloatArray], row: Callable[[int], NDArray[Any] | None], decay: float,
+            weight_of: Callable[[float], float]) -> FloatArray:
         """``full()`` computes from scratch; ``row(film)`` is one film's row (or None if the model
         does not cover it); ``weight_of(stars)`` its static weight; ``decay`` the per-step factor."""
         n = len(history)
         if user is None or n == 0:
             return full()
-        it = reversed(history)
+        it = newest_first(history)
         last = next(it)
         key_last = (last, history[last])
         entry = self.entries.get(user)

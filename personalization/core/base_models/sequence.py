@@ -10,16 +10,16 @@ people rate in sessions (a series, a director's run, the page the site showed th
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from personalization.core.base_models.base import Ratings
+from personalization.core.base_models.base import BaseModel, FloatArray, IntArray, ModelSpec, Ratings, newest_first
 
-__all__ = ["Sequence"]
+__all__ = ["Sequence", "SPEC"]
 
 
-class Sequence:
+class Sequence(BaseModel):
     """
     >>> import numpy as np
     >>> from personalization.core.base_models import Ratings
@@ -32,14 +32,19 @@ class Sequence:
     name = "sequence"
 
     def __init__(self, window: int = 3, last: int = 3, decay: float = 0.5, max_users: int = 1_000_000):
+        if window < 1 or last < 1 or not 0.0 <= decay <= 1.0:
+            raise ValueError("window and last must be >= 1 and decay in [0, 1]")
         self.window, self.last, self.decay = int(window), int(last), float(decay)
         self.max_users = max_users
-        self.next: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        self.recent: dict[int, deque] = {}
-        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._cache: dict = {}
+        self.next: defaultdict[int, defaultdict[int, float]] = defaultdict(lambda: defaultdict(float))
+        self.recent: dict[int, deque[int]] = {}
+        self._rows: dict[int, tuple[IntArray, FloatArray]] = {}
+        # the candidates' sort order, for the last candidate array (compared by value)
+        self._candidates: IntArray | None = None
+        self._order: IntArray = np.zeros(0, np.int64)
+        self._sorted: IntArray = np.zeros(0, np.int64)
 
-    def fit(self, ratings: Ratings) -> "Sequence":
+    def fit(self, ratings: Ratings) -> Sequence:
         self.next.clear()
         self.recent.clear()
         self._rows.clear()
@@ -61,7 +66,7 @@ class Sequence:
             weight *= self.decay
         recent.append(film)
 
-    def _row(self, film: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _row(self, film: int) -> tuple[IntArray, FloatArray] | None:
         row = self._rows.get(film)
         if row is None:
             nxt = self.next.get(film)
@@ -71,18 +76,18 @@ class Sequence:
             self._rows[film] = row
         return row
 
-    def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
+    def score(self, history: Mapping[int, float], candidates: IntArray,
+              user: int | None = None) -> FloatArray:
         out = np.zeros(len(candidates), np.float64)
         if not history or len(candidates) == 0:
             return out
-        hit = self._cache.get("order")
-        if hit is None or hit[0] is not candidates:
-            order = np.argsort(candidates, kind="stable")
-            hit = (candidates, order, candidates[order])
-            self._cache["order"] = hit
-        _, order, sorted_ids = hit
+        if self._candidates is None or not np.array_equal(self._candidates, candidates):
+            self._order = np.argsort(candidates, kind="stable")
+            self._sorted = candidates[self._order]
+            self._candidates = np.array(candidates, np.int64)
+        order, sorted_ids = self._order, self._sorted
         weight = 1.0
-        for n, film in enumerate(reversed(history)):
+        for n, film in enumerate(newest_first(history)):
             if n >= self.last:
                 break
             row = self._row(film)
@@ -94,3 +99,7 @@ class Sequence:
                 out[order[pos[known]]] += weight * counts[known]
             weight *= self.decay
         return out
+
+
+SPEC = ModelSpec("sequence", Sequence, weight=0.3434,
+                 summary="what people rate next after the films this user rated last")

@@ -8,21 +8,19 @@ the whole array is rescaled once in a while.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from personalization.core.base_models.base import Ratings
-from personalization.core.base_models.lookup import IdIndex
-from personalization.core.base_models.popularity import Popularity
-from personalization.core.base_models.refit import scatter_scores
+from personalization.core.base_models.base import BaseModel, FloatArray, IntArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.lookup import CandidateGather, IdIndex
 
-__all__ = ["Trending", "CachedPopularity"]
+__all__ = ["Trending", "SPEC"]
 
 _RESCALE_AT = 1e150
 
 
-class Trending:
+class Trending(BaseModel):
     """
     >>> import numpy as np
     >>> from personalization.core.base_models import Ratings
@@ -39,11 +37,11 @@ class Trending:
         self.half_life, self.min_stars = float(half_life), float(min_stars)
         self.growth = 2.0 ** (1.0 / self.half_life)
         self.index = IdIndex()
-        self.mass = np.zeros(0, np.float64)
+        self.mass: FloatArray = np.zeros(0, np.float64)
         self.weight = 1.0        # what the next rating adds (grows instead of decaying the rest)
-        self._cache: dict = {}
+        self._gather = CandidateGather()
 
-    def fit(self, ratings: Ratings) -> "Trending":
+    def fit(self, ratings: Ratings) -> Trending:
         self.index, self.mass, self.weight = IdIndex(), np.zeros(0, np.float64), 1.0
         for u, f, s in zip(ratings.users.tolist(), ratings.films.tolist(), ratings.stars.tolist()):
             self.learn_one(u, f, s)
@@ -60,23 +58,13 @@ class Trending:
             self.mass /= self.weight
             self.weight = 1.0
 
-    def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
+    def score(self, history: Mapping[int, float], candidates: IntArray,
+              user: int | None = None) -> FloatArray:
         """Decayed counts scaled so the newest rating weighs 1 (unknown films: just below 0)."""
-        return scatter_scores(self.mass / (self.weight / self.growth), self.index, candidates, self._cache)
+        return self._gather(self.mass / (self.weight / self.growth), self.index, candidates)
 
 
-class CachedPopularity(Popularity):
-    """``Popularity`` with the candidate lookup cached (the scorer asks with the same catalogue
-    array on every request): the same scores, a third of the time."""
-
-    def __init__(self, min_stars: float = 4.0):
-        super().__init__(min_stars)
-        self._cache: dict = {}
-
-    def score(self, history: Mapping[int, float], candidates: np.ndarray) -> np.ndarray:
-        if len(self.index) == 0:
-            return np.zeros(len(candidates), np.float64)
-        raw = self.good + 1e-3 * self.total / (1.0 + self.total)
-        scores = scatter_scores(raw, self.index, candidates, self._cache)
-        known = self._cache["lookup"][3]
-        return np.where(known, scores, 0.0)  # unknown films: 0, as Popularity says
+SPEC = ModelSpec(
+    "trending", Trending, weight=0.0953, summary="popularity that fades: what people rate now",
+    params=(Param("trending_half_life", "half_life", 2000.0, float, minimum=1e-9,
+                  help="in ratings (community-wide): how fast a rating's weight halves"),))
