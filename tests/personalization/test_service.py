@@ -283,3 +283,55 @@ def test_feedback_counts_towards_the_threshold_with_ratings(service, small_catal
     assert service.recommend(8).mode == "base"
     assert service.rate(8, 5, 5).personalised  # 4 ratings + 1 film with feedback = 5
     assert service.recommend(8).n_ratings == 5
+
+
+# -- issue 16.7, 16.8, 16.10: clear refusals, honest reasons, sensible search order -------------
+def test_an_unknown_genre_is_an_error_that_lists_the_known_ones(service, small_catalogue):
+    with pytest.raises(CineSyncError, match="unknown genre 'Nope'.*Comedy, Drama, Horror, Sci-Fi"):
+        service.recommend(11, 10, genre="Nope")
+    assert service.recommend(11, 10, genre=" HORROR ").items  # any case, spaces trimmed
+
+
+def test_a_decade_without_films_is_an_error_that_lists_the_decades(service, small_catalogue):
+    with pytest.raises(CineSyncError, match="no film is from the 3000s.*1960s, 1970s, 1980s, 1990s, 2000s, 2010s"):
+        service.recommend(11, 10, decade=3000)
+    assert service.recommend(11, 10, decade=1975).items  # a year means its decade
+
+
+@pytest.mark.parametrize("k", [0, -1, 101, 100_000, 2.5, "ten"])
+def test_k_outside_1_to_100_is_refused_not_clamped(service, small_catalogue, k):
+    with pytest.raises(CineSyncError, match="from 1 to 100"):
+        service.recommend(11, k)
+
+
+def test_k_at_the_bounds_is_accepted(service, small_catalogue):
+    assert len(service.recommend(11, 1).items) == 1
+    assert len(service.recommend(11, 100).items) == 12  # every film there is
+
+
+def test_reasons_name_no_model_list_and_a_zero_score_claims_nothing(service, small_catalogue):
+    recs = service.recommend(12345, 12)
+    for r in recs.items:
+        assert "+" not in r.reason and "rate well" not in r.reason and r.base_model not in r.reason
+        if r.score == 0:
+            assert "popular" not in r.reason
+    assert any(r.score == 0 for r in recs.items)  # nobody rated anything: every film ties at 0
+
+
+def test_search_ranks_whole_words_before_longer_words(service):
+    titles = ["Stargate", "Star Wars", "Lone Star", "Star Wars: Episode V - The Empire Strikes Back", "Starman"]
+    service.import_films([Film(i + 1, t, 1990, ("Sci-Fi",)) for i, t in enumerate(titles)])
+    assert [f.title for f in service.search_films("star wars")][:2] == [
+        "Star Wars", "Star Wars: Episode V - The Empire Strikes Back"]
+    assert [f.title for f in service.search_films("star")] == [
+        "Star Wars", "Star Wars: Episode V - The Empire Strikes Back", "Lone Star", "Starman", "Stargate"]
+    assert [f.title for f in service.search_films("Stargate")] == ["Stargate"]
+
+
+def test_only_the_storage_layer_executes_sql():
+    from pathlib import Path
+
+    import personalization.service as service_package
+    for path in Path(service_package.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert ".execute(" not in text and "executemany(" not in text and "queries" not in text, path.name
