@@ -16,7 +16,7 @@ import streamlit as st
 
 from personalization.config import Settings
 from personalization.errors import UnknownFilm, UnknownUser
-from personalization.service import Service
+from personalization.service import Fan, Overview, Service, UserSummary
 
 __all__ = ["database_key", "service", "close_all", "status", "overview", "users", "profile",
            "recommend", "trajectory", "genre_centroids", "search_films", "film", "film_fans",
@@ -65,12 +65,12 @@ def status(key: str) -> dict:
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def overview(key: str) -> dict:
+def overview(key: str) -> Overview:
     return _service(key).overview()
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def users(key: str, query: str, limit: int = 200) -> list[dict]:
+def users(key: str, query: str, limit: int = 200) -> list[UserSummary]:
     return _service(key).users(query, limit)
 
 
@@ -119,7 +119,7 @@ def film(key: str, film_id: int):
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def film_fans(key: str, film_id: int, k: int = 20) -> list[dict]:
+def film_fans(key: str, film_id: int, k: int = 20) -> list[Fan]:
     return _service(key).film_fans(film_id, k)
 
 
