@@ -23,8 +23,7 @@ demo: venv
 	$(BIN)/cinesync dashboard
 
 test: venv
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
-	$(BIN)/python -m pytest --nbmake --nbmake-kernel=python3 notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests  # tests/notebooks executes each notebook once
 
 bench: venv
 	$(BIN)/cinesync bench

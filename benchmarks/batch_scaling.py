@@ -17,6 +17,7 @@ from pathlib import Path
 from personalization.analytics import loaders, preferences_duckdb, preferences_polars
 from personalization.analytics.tables import Tables
 from personalization.evaluation.bench import batch_frames
+from personalization.threads import configure_threads
 
 
 def seconds(fn) -> float:
@@ -26,6 +27,7 @@ def seconds(fn) -> float:
 
 
 def main() -> None:
+    configure_threads()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000,3000000")
     sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
@@ -37,9 +39,9 @@ def main() -> None:
             loaders.write_parquet(Tables(movies=movies, ratings=ratings), Path(tmp))
             lazy = loaders.scan_parquet(Path(tmp))
             row = [
-                seconds(lambda: preferences_polars.analyse(ratings, movies)),
-                seconds(lambda: preferences_duckdb.analyse(ratings, movies)),
-                seconds(lambda: preferences_polars.analyse(lazy["ratings"], lazy["movies"])),
+                seconds(lambda r=ratings, m=movies: preferences_polars.analyse(r, m)),
+                seconds(lambda r=ratings, m=movies: preferences_duckdb.analyse(r, m)),
+                seconds(lambda lz=lazy: preferences_polars.analyse(lz["ratings"], lz["movies"])),
                 seconds(lambda: preferences_duckdb.analyse_connection(loaders.duckdb_over_parquet(Path(tmp)))),
             ]
         users = ratings["user_id"].n_unique()

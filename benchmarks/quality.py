@@ -15,23 +15,24 @@ Parts:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from personalization.threads import configure_threads
+
+configure_threads()  # before numpy loads: one BLAS thread (see personalization/threads.py)
 
 import numpy as np  # noqa: E402
 
-from personalization.data import synthetic  # noqa: E402
-from personalization.core.catalogue import Film  # noqa: E402
 from personalization.config import ModelSettings  # noqa: E402
-from personalization.data.datasets import write_movielens_sample  # noqa: E402
+from personalization.core.catalogue import Film  # noqa: E402
 from personalization.core.ensemble import prior_weights  # noqa: E402
-from personalization.evaluation.replay import MODELS, Stream, fit_scorer, load_stream, run_replay  # noqa: E402
 from personalization.core.user_model import UserModel  # noqa: E402
+from personalization.data import synthetic  # noqa: E402
+from personalization.data.datasets import write_movielens_sample  # noqa: E402
+from personalization.evaluation.replay import MODELS, Stream, fit_scorer, load_stream, run_replay  # noqa: E402
 
 
 def show(title: str, report) -> None:
@@ -110,14 +111,12 @@ def main(argv=None) -> int:
     ap.add_argument("--part", choices=("all", "movielens", "synthetic", "latency"), default="all")
     ap.add_argument("--every", type=int, default=5, help="evaluation thinning for the all-model tables")
     args = ap.parse_args(argv)
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(1, "blas"):
-        if args.part in ("all", "latency"):
-            latency()
-        if args.part in ("all", "synthetic"):
-            synthetic_stream(1)
-        if args.part in ("all", "movielens"):
-            movielens(args.every)
+    if args.part in ("all", "latency"):
+        latency()
+    if args.part in ("all", "synthetic"):
+        synthetic_stream(1)
+    if args.part in ("all", "movielens"):
+        movielens(args.every)
     return 0
 
 

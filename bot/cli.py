@@ -60,6 +60,9 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
     import asyncio
     import logging
 
+    from personalization.threads import configure_threads
+
+    configure_threads()  # also run by `cinesync`; here for a direct call of this command
     logging.getLogger("discord.client").addFilter(_no_voice_warning)
     if print_commands:
         import json

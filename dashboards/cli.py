@@ -49,7 +49,9 @@ def dashboard_command(port: int, address: str) -> None:
     """Serve the preference dashboard (Streamlit) on the engine's database."""
     from personalization.config import Settings
     from personalization.service import Service
+    from personalization.threads import configure_threads
 
+    configure_threads()  # in os.environ: the Streamlit process inherits it
     settings = Settings.from_env()
     # Fail here with one clear line (and start the embedded server) rather than in the browser.
     with Service.open(settings, listen=False) as svc:

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from personalization.errors import ConfigError
+
 __all__ = ["Settings", "ModelSettings", "ConfigError"]
-
-
-class ConfigError(ValueError):
-    """A setting has a value the engine cannot work with."""
 
 
 @dataclass(frozen=True, init=False)

@@ -1,11 +1,17 @@
 """Errors every front-end can show as they are: each message says what to do."""
 
-__all__ = ["CineSyncError", "InvalidRating", "InvalidFeedback", "UnknownFilm", "UnknownUser",
+__all__ = ["CineSyncError", "ConfigError", "InvalidRating", "InvalidFeedback", "UnknownFilm", "UnknownUser",
            "ImportFormatError", "StorageError"]
 
 
 class CineSyncError(Exception):
     """Base class: the message is written for the person who caused it."""
+
+
+class ConfigError(CineSyncError, ValueError):
+    """A setting (an environment variable, a model setting) has a value the engine cannot work
+    with. The message is one line naming the setting and the value (also importable from
+    ``personalization.config``)."""
 
 
 class InvalidRating(CineSyncError, ValueError):
@@ -17,14 +23,14 @@ class InvalidFeedback(CineSyncError, ValueError):
 
 
 class UnknownFilm(CineSyncError, LookupError):
-    def __init__(self, film_id):
+    def __init__(self, film_id: object) -> None:
         super().__init__(f"unknown film {film_id!r}: import the catalogue first "
                          "(cinesync import movielens DIR) or check the id")
         self.film_id = film_id
 
 
 class UnknownUser(CineSyncError, LookupError):
-    def __init__(self, user_id):
+    def __init__(self, user_id: object) -> None:
         super().__init__(f"unknown user {user_id!r}: nothing is stored for this user yet; "
                          "rate a film first")
         self.user_id = user_id

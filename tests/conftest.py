@@ -17,11 +17,14 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from personalization.config import Settings
-from personalization.service import Service
+from personalization.threads import configure_threads
+
+configure_threads()  # an entry point like any other; before the service (and numpy) loads
+
+from personalization.config import Settings  # noqa: E402
+from personalization.service import Service  # noqa: E402
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 EMPTY_TEMPLATE = "cinesync_empty_template"
 DEMO_TEMPLATE = "cinesync_demo_template"

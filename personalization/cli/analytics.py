@@ -23,9 +23,9 @@ def export_command() -> None:
 def export_parquet(directory: Path) -> None:
     """Write every table as DIRECTORY/<table>.parquet (zstd). Polars and DuckDB read them lazily
     (pl.scan_parquet, read_parquet), so the pipelines also run on a laptop far from the database."""
+    from personalization.analytics.loaders import read_postgres, write_parquet
     from personalization.config import Settings
     from personalization.service import Service
-    from personalization.analytics.loaders import read_postgres, write_parquet
 
     with Service.open(Settings.from_env(), listen=False) as svc:
         tables = read_postgres(svc)

@@ -1,13 +1,12 @@
 """``cinesync replay DIR`` and ``cinesync tune DIR``: thin front doors to ``replay`` and ``tune``.
 
-Imported by every ``cinesync`` invocation (entry points), so it imports nothing heavy at module
-level: the replay, implicit and matplotlib load inside the commands.
+Imported by every ``cinesync`` invocation (``cli.main`` registers them), so it imports nothing
+heavy at module level: the replay, implicit and matplotlib load inside the commands.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -32,13 +31,6 @@ class _TuneCommand(click.Command):
                                 for stage, grid in search_space().items() for name, values in grid.items()])
 
 
-def _one_blas_thread():
-    """implicit does its own threading; a multi-threaded BLAS underneath only fights it."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(1, "blas")
-
-
 @click.command("replay")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--every", default=1, show_default=True, type=click.IntRange(min=1),
@@ -51,16 +43,20 @@ def _one_blas_thread():
 def replay_command(directory: Path, every: int, models: str, max_events: int | None, as_json: bool,
                    no_progress: bool) -> None:
     """Prequential replay of a MovieLens folder: HR@10 and NDCG@10 of each model, side by side."""
-    from personalization.evaluation.replay import load_stream, run_replay
+    from personalization.evaluation.replay import load_stream, model_names, run_replay
+    from personalization.threads import configure_threads
 
     names = [m.strip() for m in models.split(",") if m.strip()]
-    with _one_blas_thread():
-        stream = load_stream(directory)
-        try:
-            report = run_replay(stream, models=names, every=every, progress=not no_progress,
-                                max_events=max_events)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
+    if not names:
+        raise click.BadParameter(f"name at least one model; choose from {', '.join(model_names())}",
+                                 param_hint="--models")
+    configure_threads()  # implicit does its own threading: one BLAS thread underneath
+    stream = load_stream(directory)
+    try:
+        report = run_replay(stream, models=names, every=every, progress=not no_progress,
+                            max_events=max_events)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if as_json:
         click.echo(json.dumps(report.to_dict()))
         return
@@ -85,12 +81,13 @@ def tune_command(directory: Path, out: Path, split: float, every: int, max_event
     """Search learning rates, blend weights, neighbourhood sizes and regularisation with the replay."""
     from personalization.evaluation.replay import load_stream
     from personalization.evaluation.tune import tune
+    from personalization.threads import configure_threads
 
-    with _one_blas_thread():
-        stream = load_stream(directory)
-        if max_events:
-            stream = stream.head(max_events)
-        result = tune(stream, split=split, every=every, progress=lambda m: click.echo(m, err=True))
+    configure_threads()  # implicit does its own threading: one BLAS thread underneath
+    stream = load_stream(directory)
+    if max_events:
+        stream = stream.head(max_events)
+    result = tune(stream, split=split, every=every, progress=lambda m: click.echo(m, err=True))
     paths = result.write(out)
     click.echo(result.table())
     for label, r in result.report.items():

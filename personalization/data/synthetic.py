@@ -47,6 +47,9 @@ def _person(rng, i: int) -> str:
 
 def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60,
              seed: int = 7) -> SyntheticData:
+    if min(n_users, n_films, mean_ratings) < 1 or seed < 0:
+        raise ValueError(f"n_users, n_films and mean_ratings must be >= 1 and seed >= 0, got {n_users}, "
+                         f"{n_films}, {mean_ratings} and {seed}")
     rng = np.random.default_rng(seed)
     g = len(GENRES)
     genre_pop = 1.0 / np.arange(1, g + 1) ** 0.6

@@ -2,6 +2,11 @@
 
 The pool is created once at an entry point and passed down (psycopg's pattern). Connections are
 checked before use, so a connection the server dropped is replaced instead of failing a request.
+
+The embedded server is shared: the dashboard, a bot, a `psql` on `cinesync db url` and one-shot
+commands all use the one under ``$CINESYNC_HOME/pgdata``. No process stops it when it exits (a
+command ending must not cut off the others); `cinesync db stop` (``stop_embedded``) is the one
+way to stop it, and says how many clients were connected (``embedded_clients``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -22,24 +28,31 @@ from personalization.config import Settings
 from personalization.errors import StorageError
 from personalization.storage.vectors import register_vector_adapters
 
-__all__ = ["Database", "open_database", "embedded_url", "start_embedded", "stop_embedded", "install_sigterm_handler"]
+if TYPE_CHECKING:
+    from pgserver import PostgresServer
+
+__all__ = ["Database", "open_database", "embedded_url", "embedded_clients", "start_embedded", "stop_embedded",
+           "install_sigterm_handler", "redact"]
 
 log = logging.getLogger(__name__)
-_servers: dict[Path, object] = {}
+_servers: dict[Path, PostgresServer] = {}
 
 
 def install_sigterm_handler() -> None:
-    """Exit normally on SIGTERM so pgserver's clean-up runs (a signal death leaves it running)."""
+    """Exit normally on SIGTERM so the pool closes its connections (atexit handlers run)."""
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def embedded_url(home: Path, cleanup_mode: str | None = "stop") -> str:
-    """Start (or join) the embedded PostgreSQL under ``home/pgdata`` and return its URI."""
-    import warnings
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pgserver  # imported here: only the embedded mode needs it
+def embedded_url(home: Path, cleanup_mode: str | None = None) -> str:
+    """Start (or join) the embedded PostgreSQL under ``home/pgdata`` and return its URI.
 
+    ``cleanup_mode`` None (the default) leaves the server running when this process exits,
+    because other processes may be using it; `cinesync db stop` stops it. Only a throw-away
+    server (tests) should pass "stop" or "delete"."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver's platformdirs, as root
     datadir = (Path(home) / "pgdata").resolve()
     server = _servers.get(datadir)
     if server is None:
@@ -61,7 +74,7 @@ def embedded_url(home: Path, cleanup_mode: str | None = "stop") -> str:
 START_LOCK = Path(tempfile.gettempdir()) / "cinesync-pgserver-start.lock"
 
 
-def start_embedded(datadir: Path, cleanup_mode: str | None = "stop"):
+def start_embedded(datadir: Path, cleanup_mode: str | None = None) -> PostgresServer:
     """``pgserver.get_server`` with starts serialised across processes (see ``START_LOCK``)."""
     import pgserver
 
@@ -77,15 +90,45 @@ def start_embedded(datadir: Path, cleanup_mode: str | None = "stop"):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def embedded_clients(home: Path) -> list[str]:
+    """The client connections to the embedded server under ``home`` (other than this one), by
+    application name ("psql", "cinesync", ... or "unnamed"); empty when it is not running."""
+    datadir = (Path(home) / "pgdata").resolve()
+    server = _servers.get(datadir)
+    url = server.get_uri() if server is not None else _running_url(datadir)
+    if url is None:
+        return []
+    try:
+        with psycopg.connect(url, connect_timeout=5, application_name="cinesync db stop") as conn:
+            rows = conn.execute(
+                "SELECT coalesce(nullif(application_name, ''), 'unnamed') FROM pg_stat_activity "
+                "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()").fetchall()
+    except psycopg.Error:
+        return []  # not accepting connections (stopping, or stale files): nobody to warn
+    return [str(name) for (name,) in rows]
+
+
+def _running_url(datadir: Path) -> str | None:
+    """The URI of the server running on ``datadir`` (from its postmaster.pid), without joining it."""
+    from pgserver.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(datadir)
+        return info.get_uri() if info is not None and info.is_running() else None
+    except Exception:  # a stale or half-written postmaster.pid
+        return None
+
+
 def stop_embedded(home: Path) -> bool:
-    """Stop the embedded server if it runs; returns whether it was running."""
+    """Stop the embedded server if it runs; returns whether it was running. Connected clients
+    are disconnected (pg_ctl's fast mode): see ``embedded_clients`` to warn about them first."""
     import pgserver
 
     datadir = (Path(home) / "pgdata").resolve()
     if not (datadir / "postmaster.pid").exists():
         return False
     kwargs = {"user": "pgserver"} if os.geteuid() == 0 else {}  # as root, pgserver runs it as this user
-    pgserver.pg_ctl(["-w", "stop"], pgdata=datadir, **kwargs)
+    pgserver.pg_ctl(["-w", "stop"], pgdata=datadir, **kwargs)  # type: ignore[attr-defined]  # made at import
     (datadir / ".handle_pids.json").unlink(missing_ok=True)
     _servers.pop(datadir, None)
     return True
@@ -96,26 +139,26 @@ class Database:
     """A connection pool plus the URL it was made from."""
 
     url: str
-    pool: ConnectionPool
+    pool: ConnectionPool[psycopg.Connection[Any]]
 
-    def connect(self, **kwargs) -> psycopg.Connection:
+    def connect(self, **kwargs: Any) -> psycopg.Connection[Any]:
         """A dedicated connection outside the pool (for LISTEN, or autocommit admin work)."""
         return psycopg.connect(self.url, **kwargs)
 
     def close(self) -> None:
         self.pool.close()
 
-    def __enter__(self) -> "Database":
+    def __enter__(self) -> Database:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
 def open_database(settings: Settings, *, url: str | None = None) -> Database:
     url = url or settings.database_url or embedded_url(settings.home)
-    pool = ConnectionPool(
-        url, min_size=settings.pool_min, max_size=settings.pool_max, open=False,
+    pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+        url, connection_class=psycopg.Connection, min_size=settings.pool_min, max_size=settings.pool_max, open=False,
         check=ConnectionPool.check_connection, name="cinesync", configure=register_vector_adapters,
         kwargs={"application_name": "cinesync"},
     )
@@ -135,5 +178,5 @@ def redact(url: str) -> str:
     except Exception:
         return "<unparseable url>"
     if info.get("password"):
-        return url.replace(info["password"], "***")
+        return url.replace(str(info["password"]), "***")
     return url

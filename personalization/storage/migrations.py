@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from psycopg_pool import ConnectionPool
 
 from personalization.storage import queries as q
 
@@ -39,7 +42,7 @@ def discover(directory: Path = SQL_DIR) -> list[Migration]:
     return found
 
 
-def migrate(pool, directory: Path = SQL_DIR) -> list[Migration]:
+def migrate(pool: ConnectionPool[Any], directory: Path = SQL_DIR) -> list[Migration]:
     """Apply what is pending; return what was applied (empty when up to date)."""
     applied_now = []
     with pool.connection() as conn, conn.transaction():
@@ -55,7 +58,7 @@ def migrate(pool, directory: Path = SQL_DIR) -> list[Migration]:
     return applied_now
 
 
-def migration_status(pool, directory: Path = SQL_DIR) -> list[tuple[Migration, bool]]:
+def migration_status(pool: ConnectionPool[Any], directory: Path = SQL_DIR) -> list[tuple[Migration, bool]]:
     with pool.connection() as conn:
         exists = conn.execute(q.MIGRATIONS_TABLE_EXISTS).fetchone()[0]
         done = {row[0] for row in conn.execute(q.APPLIED_MIGRATIONS)} if exists else set()

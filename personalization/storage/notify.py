@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import psycopg
 
@@ -26,7 +26,7 @@ class Listener:
         self._thread = threading.Thread(target=self._run, name="cinesync-listener", daemon=True)
         self.ready = threading.Event()
 
-    def start(self) -> "Listener":
+    def start(self) -> Listener:
         self._thread.start()
         self.ready.wait(10)
         return self

@@ -10,7 +10,9 @@ from __future__ import annotations
 import struct
 
 import numpy as np
-from psycopg.adapt import Dumper, Loader
+import numpy.typing as npt
+from psycopg.abc import AdaptContext
+from psycopg.adapt import Buffer, Dumper, Loader
 from psycopg.pq import Format
 
 __all__ = ["register_vector_adapters", "FLOAT4_OID", "FLOAT4_ARRAY_OID"]
@@ -27,7 +29,7 @@ class Float4ArrayDumper(Dumper):
     format = Format.BINARY
     oid = FLOAT4_ARRAY_OID
 
-    def dump(self, obj) -> bytes:
+    def dump(self, obj: npt.ArrayLike) -> bytes:
         values = np.asarray(obj, dtype=np.float32).ravel()
         pairs = np.empty(len(values), dtype=_PAIR)
         pairs["length"] = 4
@@ -41,7 +43,7 @@ class Float4ArrayLoader(Loader):
 
     format = Format.BINARY
 
-    def load(self, data) -> np.ndarray:
+    def load(self, data: Buffer) -> npt.NDArray[np.float32]:
         data = bytes(data)
         ndim, has_null, _ = struct.unpack_from(">iii", data)
         if ndim == 0:
@@ -53,6 +55,6 @@ class Float4ArrayLoader(Loader):
         return pairs["value"].astype(np.float32)
 
 
-def register_vector_adapters(conn) -> None:
+def register_vector_adapters(conn: AdaptContext) -> None:
     conn.adapters.register_dumper(np.ndarray, Float4ArrayDumper)
     conn.adapters.register_loader(FLOAT4_ARRAY_OID, Float4ArrayLoader)

@@ -80,11 +80,97 @@ class Block:
 sys.meta_path.insert(0, Block())
 import personalization
 for m in pkgutil.walk_packages(personalization.__path__, 'personalization.'):
-    if m.name == 'personalization.cli':
-        continue  # the CLI loads front-end plugins through entry points, by design
-    importlib.import_module(m.name)
+    importlib.import_module(m.name)  # the CLI too: it loads front-end plugins only when used
 print('ok')
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+# -- issue 16: one-line errors, ranges, small wording (items 6, 8, 10) ------------------------
+def _refused(r, *fragments):
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    for f in fragments:
+        assert f in r.output, r.output
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--users", "0"], "x>=1"), (["--users", "-5"], "x>=1"), (["--films", "0"], "x>=10"),
+    (["--seed", "-1"], "x>=0"),
+])
+def test_demo_refuses_sizes_it_cannot_make(run, args, fragment):
+    _refused(CliRunner().invoke(main, ["demo", *args]), fragment)
+
+
+@pytest.mark.parametrize("k", [0, -1, 100000])
+def test_recommend_refuses_k_out_of_range(run, k):
+    _refused(CliRunner().invoke(main, ["recommend", "1", "-k", str(k)]), "1<=x<=100")
+
+
+def test_an_import_cut_off_by_the_database_says_what_was_stored(run, tmp_path, monkeypatch):
+    """`db stop` during an import: one line saying what was stored, and re-running completes it."""
+    import psycopg
+
+    from personalization.service import Service
+    run("demo", "--users", 10, "--films", 50)
+    f = tmp_path / "new.csv"
+    f.write_text("userId,movieId,rating,timestamp\n" +
+                 "".join(f"{6000 + i},{1 + i % 50},4,{1700000000 + i}\n" for i in range(40)))
+    real = Service.rate_many
+
+    def cut_off(self, events, *, progress=None, **kwargs):
+        real(self, events[:25], progress=progress, **kwargs)  # one batch committed, then the server goes
+        raise psycopg.OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(Service, "rate_many", cut_off)
+    r = CliRunner().invoke(main, ["import", "ratings", str(f)])
+    _refused(r, "25 of 40 ratings were stored", "run the same command again")
+    assert len(r.output.strip().splitlines()) == 1
+    monkeypatch.setattr(Service, "rate_many", real)
+    r = run("import", "ratings", f)
+    assert r.exit_code == 0 and "15 new or changed, 25 unchanged" in r.output
+
+
+def test_a_database_error_elsewhere_is_one_line(run, monkeypatch):
+    import psycopg
+
+    from personalization.service import Service
+    run("demo", "--users", 10, "--films", 50)
+
+    def gone(self, *args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection unexpectedly\n\tThis probably means...")
+
+    monkeypatch.setattr(Service, "recommend", gone)
+    r = CliRunner().invoke(main, ["recommend", "1"])
+    _refused(r, "error: the database failed: server closed the connection unexpectedly")
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_counts_are_pluralised(run):
+    run("demo", "--users", 10, "--films", 50)
+    out = run("rate", 7777, 1, 1).output
+    assert "1 star (1 rating;" in out and "1 ratings" not in out and "1 stars" not in out
+    assert "2 ratings" in run("rate", 7777, 2, 3.5).output
+    assert "user 7777: 2 ratings," in run("profile", 7777).output
+    assert "rows deleted" in run("forget", 7777, "--yes").output
+
+
+def test_profile_below_the_threshold_shows_no_personal_weight_in_use(run):
+    run("demo", "--users", 10, "--films", 50)
+    run("rate", 7777, 1, 4)
+    out = run("profile", 7777).output
+    assert "personal weight 0.20" not in out
+    assert "personal weight 0 until 5 films rated or reacted to (1 so far)" in out
+    personal = run("profile", 1).output  # a demo member with many ratings
+    assert "personal weight 0." in personal and "until" not in personal
+
+
+def test_replay_refuses_an_empty_model_list(tmp_path):
+    from personalization.data.synthetic import generate, write_movielens
+    folder = write_movielens(generate(n_users=5, n_films=20, mean_ratings=5, seed=1), tmp_path)
+    for models in ("", " , "):
+        r = CliRunner().invoke(main, ["replay", str(folder), "--models", models])
+        _refused(r, "name at least one model", "popularity", "cinesync")

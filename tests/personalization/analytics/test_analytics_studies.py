@@ -53,8 +53,8 @@ def test_grid_of_two_settings_and_bad_input():
 
 
 def test_real_replay_runs_a_tiny_study(tmp_path):
-    replay = pytest.importorskip("personalization.evaluation.replay")
     from personalization.data.synthetic import generate, write_movielens
+    from personalization.evaluation import replay
     stream = replay.load_stream(write_movielens(generate(n_users=15, n_films=80, mean_ratings=15, seed=2), tmp_path))
     frame = studies.blend_weight_study(stream, weights=(0.0, 1.0), max_events=150)
     assert frame.height == 2 and frame["evaluated"].min() > 0
