@@ -3,10 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 export CINESYNC_HOME ?= $(CURDIR)/.cinesync
-export OPENBLAS_NUM_THREADS ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: venv demo test bench replay clean stop
+.PHONY: venv demo lint test bench replay clean stop
 
 $(BIN)/cinesync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +21,14 @@ demo: venv
 	$(BIN)/cinesync demo
 	$(BIN)/cinesync dashboard
 
-test: venv
+# Lint, format check and type check (strict on personalization/core and personalization/storage,
+# see pyproject.toml). `make test` runs it first.
+lint: venv
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
+
+test: venv lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests  # tests/notebooks executes each notebook once
 
 bench: venv
