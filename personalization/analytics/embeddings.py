@@ -7,8 +7,8 @@ tidy Polars frames ready to plot. Nothing here writes anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import polars as pl

@@ -63,7 +63,8 @@ def replay_journey(service, source_user: int, *, new_user: int, ratings: pl.Data
         near.append(nf.select(pl.lit(checkpoint).alias("checkpoint"), pl.all().exclude("genres")))
         profile = service.profile(new_user)
         vecs.append({"checkpoint": checkpoint, "top_genres": ", ".join(f.name for f in profile.genres[:3]),
-                     "mean_rating": profile.mean_rating, "hits_in_top_k": sum(1 for r in recs if r["checkpoint"] == checkpoint and r["hit"])})
+                     "mean_rating": profile.mean_rating,
+                     "hits_in_top_k": sum(1 for r in recs if r["checkpoint"] == checkpoint and r["hit"])})
     final = snapshots[max(snapshots)]
     previous = None
     for row in vecs:

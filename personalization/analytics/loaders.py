@@ -8,14 +8,14 @@ cannot download offline, and the copy keeps DuckDB away from the live database a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
 
 import polars as pl
 
-from personalization.storage import analytics_queries as aq
 from personalization.analytics.tables import SCHEMAS, Tables, conform, films_frame, ratings_frame
+from personalization.storage import analytics_queries as aq
 
 __all__ = ["read_postgres", "read_movielens", "read_parquet", "scan_parquet", "write_parquet",
            "duckdb_connection", "duckdb_over_parquet"]

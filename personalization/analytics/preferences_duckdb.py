@@ -9,8 +9,8 @@ genres, directors, actors): Polars frames registered over Arrow, or views over P
 
 from __future__ import annotations
 
-from personalization.core.preferences import SHRINKAGE, STYLE_BAND, TOP_N
 from personalization.analytics.profile_frames import STAR_KEYS, ProfileFrames
+from personalization.core.preferences import SHRINKAGE, STYLE_BAND, TOP_N
 
 __all__ = ["analyse", "analyse_connection", "SQL"]
 
@@ -91,6 +91,7 @@ def analyse_connection(con, *, top_n: int = TOP_N) -> ProfileFrames:
 def analyse(ratings, movies, *, top_n: int = TOP_N) -> ProfileFrames:
     """Profiles of every user from Polars frames (handed to a private DuckDB over Arrow)."""
     import duckdb
+
     from personalization.analytics.loaders import duckdb_connection
     with duckdb.connect() as con:
         duckdb_connection({"ratings": ratings, "movies": movies}, con)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from personalization.core.preferences import SHRINKAGE, STYLE_BAND, TOP_N
 from personalization.analytics.profile_frames import STAR_KEYS, ProfileFrames
+from personalization.core.preferences import SHRINKAGE, STYLE_BAND, TOP_N
 
 __all__ = ["analyse", "community_stats"]
 

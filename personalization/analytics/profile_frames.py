@@ -9,8 +9,8 @@ counts, names, ranks and styles, within a tolerance for floats.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Iterable
 
 import polars as pl
 

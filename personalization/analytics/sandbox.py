@@ -56,6 +56,7 @@ def open_sandbox(home: Path, source: str | Path = "synthetic", *, settings: Sett
 def close_sandbox(svc: Service, *, remove: bool = False) -> None:
     """Close the service, stop its embedded server and, with ``remove``, delete its home."""
     import shutil
+
     from personalization.storage.db import stop_embedded
     svc.close()
     if svc.settings.database_url is None:

@@ -12,8 +12,8 @@ runs; tests pass a small stand-in with the same contract.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
-from typing import Callable, Mapping, Sequence
 
 import polars as pl
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import polars as pl
+from polars.datatypes import DataType, DataTypeClass
+
+PolarsDataType = DataType | DataTypeClass  # pl.Int64 (a class) or pl.List(pl.String) (an instance)
 
 __all__ = ["Tables", "SCHEMAS", "conform", "films_frame", "films_from_frame", "ratings_frame"]
 
 _TS = pl.Datetime("us", "UTC")
 _TEXTS = pl.List(pl.String)
 
-SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
     "movies": {"film_id": pl.Int64, "title": pl.String, "year": pl.Int64, "genres": _TEXTS,
                "directors": _TEXTS, "actors": _TEXTS, "metadata": pl.String},
     "users": {"user_id": pl.Int64, "name": pl.String, "created_at": _TS},

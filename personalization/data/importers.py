@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from personalization.core.catalogue import Film
+from personalization.core.signals import check_stars
 from personalization.errors import CineSyncError, ImportFormatError, InvalidRating
 from personalization.service.results import MAX_FILM_ID, MAX_USER_ID, check_timestamp
-from personalization.core.signals import check_stars
 
 __all__ = ["MovieLensData", "read_movielens", "read_ratings_csv", "detect_layout", "ML100K_GENRES"]
 
