@@ -75,10 +75,14 @@ def _validation_message(errors) -> str:
     for err in errors[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",)) or "request"
         sent = err.get("input")
-        shown = "" if isinstance(sent, (dict, list)) or sent is None else f" (got {str(sent)[:40]!r})"
+        shown = "" if isinstance(sent, (dict, list)) or sent is None else f" (got {_short(repr(sent))})"
         parts.append(f"{where}: {err.get('msg', 'invalid')}{shown}")
     more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
     return "; ".join(parts) + more
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class _Metrics:

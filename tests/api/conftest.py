@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from api_helpers import READ_KEY, WRITE_KEY  # noqa: E402
+from api_helpers import READ_KEY, WRITE_KEY, running_server  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from personalization.api import ApiSettings, create_app  # noqa: E402
@@ -36,3 +36,10 @@ def rated(demo_service):
     rated, seen = demo_service.history(user)
     unrated = next(f.id for f in demo_service.catalogue().films if f.id not in seen)
     return user, rated, unrated
+
+
+@pytest.fixture
+def server(demo_db_url, tmp_path):
+    """A running `cinesync serve` over the demo database; yields its base URL."""
+    with running_server(demo_db_url, tmp_path) as base:
+        yield base
