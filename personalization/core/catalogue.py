@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ class Film:
     genres: tuple[str, ...] = ()
     directors: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
-    metadata: dict = field(default_factory=dict, compare=False)
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def label(self) -> str:
@@ -33,11 +34,11 @@ class Catalogue:
     ids: np.ndarray          # int64, sorted ascending
     matrix: np.ndarray       # float32, len(ids) x dim, unit rows
     encoder: ItemEncoder
-    _genre_masks: dict = field(default_factory=dict, repr=False)
-    _genres: list | None = field(default=None, repr=False)
+    _genre_masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _genres: list[str] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, films: Iterable[Film], dim: int) -> "Catalogue":
+    def build(cls, films: Iterable[Film], dim: int) -> Catalogue:
         films = sorted(films, key=lambda f: f.id)
         feats = [film_features(f.id, genres=f.genres, directors=f.directors, actors=f.actors,
                                year=f.year, metadata=_content_metadata(f.metadata)) for f in films]
@@ -59,7 +60,7 @@ class Catalogue:
         if len(arr) == 0 or len(self.ids) == 0:
             return np.zeros(0, dtype=np.int64)
         pos = np.searchsorted(self.ids, arr).clip(0, len(self.ids) - 1)
-        return pos[self.ids[pos] == arr]
+        return np.asarray(pos[self.ids[pos] == arr], np.int64)
 
     def get(self, film_id: int) -> Film | None:
         pos = self.position(film_id)
@@ -69,7 +70,7 @@ class Catalogue:
         pos = self.position(film_id)
         if pos is None:
             raise KeyError(film_id)
-        return self.matrix[pos]
+        return np.asarray(self.matrix[pos])
 
     def genres(self) -> list[str]:
         if self._genres is None:
@@ -91,10 +92,10 @@ class Catalogue:
 
     def decade_mask(self, decade: int) -> np.ndarray:
         years = np.fromiter((f.year or 0 for f in self.films), dtype=np.int64, count=len(self.films))
-        return (years // 10 * 10) == (int(decade) // 10 * 10)
+        return np.asarray((years // 10 * 10) == (int(decade) // 10 * 10))
 
 
-def _content_metadata(metadata: dict | None) -> dict:
+def _content_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     """Only descriptive metadata shapes the content vector (not ids or free text)."""
     if not metadata:
         return {}

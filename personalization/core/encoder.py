@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -31,11 +31,12 @@ class FilmFeatures:
     features: Mapping[str, tuple[str, ...]]  # field -> feature names
 
 
-def film_features(film_id: int, *, genres=(), directors=(), actors=(), year=None,
-                  metadata: Mapping | None = None) -> FilmFeatures:
+def film_features(film_id: int, *, genres: Iterable[str] | None = (), directors: Iterable[str] | None = (),
+                  actors: Iterable[str] | None = (), year: int | None = None,
+                  metadata: Mapping[str, object] | None = None) -> FilmFeatures:
     """Turn a film's metadata into fielded feature names (normalised, de-duplicated)."""
 
-    def clean(values) -> tuple[str, ...]:
+    def clean(values: Iterable[object] | None) -> tuple[str, ...]:
         seen = dict.fromkeys(str(v).strip().lower() for v in (values or ()) if str(v).strip())
         return tuple(seen)
 
@@ -45,7 +46,7 @@ def film_features(film_id: int, *, genres=(), directors=(), actors=(), year=None
         "actor": clean(actors),
         "decade": (f"{int(year) // 10 * 10}",) if year else (),
     }
-    meta = []
+    meta: list[str] = []
     for key, value in sorted((metadata or {}).items()):
         if isinstance(value, (list, tuple)):
             meta.extend(f"{key}={v}" for v in value)
@@ -69,13 +70,13 @@ class ItemEncoder:
 
     dim: int = 256
     field_weights: Mapping[str, float] = field(default_factory=lambda: dict(FIELD_WEIGHTS))
-    document_frequency: Counter = field(default_factory=Counter)
+    document_frequency: Counter[str] = field(default_factory=Counter)
     n_documents: int = 0
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
-    def fit(self, films: Iterable[FilmFeatures]) -> "ItemEncoder":
+    def fit(self, films: Iterable[FilmFeatures]) -> ItemEncoder:
         """Count how many films carry each feature (for the rarity weights)."""
-        df: Counter = Counter()
+        df: Counter[str] = Counter()
         n = 0
         for film in films:
             n += 1

@@ -18,8 +18,9 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 __all__ = ["RatedFilm", "FeatureScore", "PreferenceProfile", "CommunityStats", "analyse",
            "SHRINKAGE", "STYLE_BAND", "TOP_N", "STAR_STEPS"]
@@ -74,18 +75,18 @@ class PreferenceProfile:
     blend_weight: float | None = None      # filled in by the service (learned per user)
     model_weights: dict[str, float] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PreferenceProfile":
+    def from_dict(cls, data: Mapping[str, Any]) -> PreferenceProfile:
         data = dict(data)
         for name in FIELDS:
             data[name] = [FeatureScore(**f) for f in data.get(name, [])]
         return cls(**data)
 
 
-def decade_of(year) -> str | None:
+def decade_of(year: int | None) -> str | None:
     return f"{int(year) // 10 * 10}s" if year else None
 
 
@@ -100,10 +101,10 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
     total = math.fsum(f.stars for f in films)
     mu = total / n
     # field -> feature -> [count, sum of stars]; sums of half steps are exact in float64.
-    acc: dict[str, dict[str, list]] = {name: {} for name in FIELDS}
-    genre_counts: Counter = Counter()
-    star_counts: Counter = Counter()
-    year_counts: Counter = Counter()
+    acc: dict[str, dict[str, list[float]]] = {name: {} for name in FIELDS}
+    genre_counts: Counter[str] = Counter()
+    star_counts: Counter[float] = Counter()
+    year_counts: Counter[tuple[int, float]] = Counter()
     for film in films:
         stars = film.stars
         star_counts[stars] += 1
@@ -122,7 +123,7 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
         if film.year:
             year_counts[(film.year, stars)] += 1
     for (year, stars), count in year_counts.items():
-        entry = acc["decades"].setdefault(decade_of(year), [0, 0.0])
+        entry = acc["decades"].setdefault(f"{int(year) // 10 * 10}s", [0, 0.0])
         entry[0] += count
         entry[1] += stars * count
     for stars, count in star_counts.items():
@@ -138,7 +139,7 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
             if sig > 1e-12:
                 scored.append((-sig, -k, feat, sum_f))
         best = heapq.nsmallest(top_n, scored)
-        return [FeatureScore(feat, -negk, sum_f / -negk, -negsig) for negsig, negk, feat, sum_f in best]
+        return [FeatureScore(feat, int(-negk), sum_f / -negk, -negsig) for negsig, negk, feat, sum_f in best]
 
     if community.std > 0:
         delta = (mu - community.mean) / community.std
@@ -153,7 +154,7 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
     )
 
 
-def diversity(genre_counts: Counter, n_genres: int) -> float:
+def diversity(genre_counts: Counter[str], n_genres: int) -> float:
     total = sum(genre_counts.values())
     if total == 0 or n_genres <= 1:
         return 0.0

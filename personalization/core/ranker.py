@@ -57,7 +57,7 @@ class Ranking:
 
 def rounded(scores: NDArray[np.floating]) -> NDArray[np.float64]:
     """Scores as the tie rule compares them."""
-    return np.round(np.asarray(scores, np.float64), SCORE_DECIMALS)
+    return np.asarray(np.round(np.asarray(scores, np.float64), SCORE_DECIMALS), np.float64)
 
 
 def top_k(scores: NDArray[np.floating], ids: NDArray[np.int64], k: int) -> NDArray[np.int64]:

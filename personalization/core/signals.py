@@ -7,8 +7,8 @@ neutral, 2 stars and dislike push away, 1 star and hate push hardest away.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from personalization.errors import InvalidFeedback, InvalidRating
 
@@ -27,10 +27,10 @@ FEEDBACK_STRENGTH = {
 FEEDBACK_KINDS = tuple(FEEDBACK_STRENGTH)
 
 
-def check_stars(stars) -> float:
+def check_stars(stars: object) -> float:
     """Return ``stars`` as a float, or raise InvalidRating saying what is allowed."""
     try:
-        value = float(stars)
+        value = float(stars)  # type: ignore[arg-type]  # anything float() takes
     except (TypeError, ValueError):
         raise InvalidRating(f"rating must be a number from 0.5 to 5 in half steps, got {stars!r}") from None
     if not math.isfinite(value) or not 0.5 <= value <= 5.0 or value * 2 != round(value * 2):
@@ -38,10 +38,10 @@ def check_stars(stars) -> float:
     return value
 
 
-def check_kind(kind) -> str:
+def check_kind(kind: object) -> str:
     if kind not in FEEDBACK_STRENGTH:
         raise InvalidFeedback(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}; got {kind!r}")
-    return kind
+    return str(kind)
 
 
 def stars_strength(stars: float) -> float:
@@ -82,7 +82,7 @@ class History:
     seen: set[int] = field(default_factory=set)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[int, float | None, str | None]]) -> "History":
+    def from_rows(cls, rows: Iterable[tuple[int, float | None, str | None]]) -> History:
         """``(film, stars or None, newer feedback kind or None)`` rows, oldest signal first."""
         out = cls()
         for film, stars, kind in rows:

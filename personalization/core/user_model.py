@@ -13,8 +13,8 @@ which is exactly what the online path computes when events arrive in order (``re
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from personalization.core.signals import is_strong
 __all__ = ["UserModel", "OnlineUserModel", "is_valid_vector"]
 
 
-def is_valid_vector(vec, dim: int) -> bool:
+def is_valid_vector(vec: object, dim: int) -> bool:
     """A stored vector is usable when it has the right length, is finite and is unit or zero."""
     if vec is None:
         return False
@@ -81,13 +81,15 @@ class OnlineUserModel:
 
     rule: UserModel
     item_vector: Callable[[int], np.ndarray]
-    vectors: dict = field(default_factory=dict)
-    history: dict = field(default_factory=lambda: defaultdict(dict))  # user -> {film: strength}
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    # user -> {film: strength}
+    history: defaultdict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
 
-    def vector(self, user) -> np.ndarray:
-        return self.vectors.get(user, self.rule.zero())
+    def vector(self, user: int) -> np.ndarray:
+        vec = self.vectors.get(user)
+        return self.rule.zero() if vec is None else vec
 
-    def learn_one(self, user, film, strength: float) -> None:
+    def learn_one(self, user: int, film: int, strength: float) -> None:
         seen = self.history[user]
         replaced = film in seen
         seen.pop(film, None)

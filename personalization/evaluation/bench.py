@@ -24,9 +24,9 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -69,7 +69,10 @@ QUICK = Sizes(films=500, users=40, learn_events=500, rates=30, recommends=20, pr
 def percentiles(seconds: list[float]) -> tuple[float, float]:
     """p50 and p99 in milliseconds (nearest-rank, so p99 is a latency that really happened)."""
     ordered = sorted(seconds)
-    pick = lambda q: ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000.0
+
+    def pick(q: float) -> float:
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000.0
+
     return pick(0.50), pick(0.99)
 
 
@@ -83,6 +86,7 @@ def _timed(name: str, seconds: list[float], target: str, met: Callable[[float, f
 def bench_memory(sizes: Sizes, dim: int = 256) -> BenchResult:
     """Resident memory of a ``VectorCache`` holding ``cached_users`` vectors, per user."""
     import numpy as np
+
     from personalization.service.cache import VectorCache
 
     vec = np.random.default_rng(0).standard_normal(dim).astype(np.float32)
@@ -111,6 +115,7 @@ def _rss_bytes() -> int:
 
 def bench_learn_one(sizes: Sizes, catalogue) -> BenchResult:
     import numpy as np
+
     from personalization.core.signals import stars_strength
     from personalization.core.user_model import OnlineUserModel, UserModel
 
@@ -192,6 +197,7 @@ def batch_frames(n_ratings: int, *, n_users: int | None = None, n_films: int | N
     (``synthetic.generate`` simulates each user and is too slow for millions of ratings)."""
     import numpy as np
     import polars as pl
+
     from personalization.analytics.tables import conform
     from personalization.data.synthetic import GENRES
 
@@ -237,7 +243,9 @@ def run_bench(sizes: Sizes = FULL, home: Path | None = None,
               say: Callable[[str], None] = lambda _: None) -> list[BenchResult]:
     """Run every case (the database cases in a fresh embedded PostgreSQL under ``home``)."""
     import tempfile
+
     import numpy as np
+
     from personalization.analytics.sandbox import close_sandbox, open_sandbox
 
     results = [bench_memory(sizes)]
@@ -280,7 +288,7 @@ def format_table(results: list[BenchResult]) -> str:
     return "\n".join(lines)
 
 
-def versus(ours: float, theirs: float, *, lower_is_better: bool) -> str:
+def versus(ours: float | None, theirs: float, *, lower_is_better: bool) -> str:
     """'3.1x faster' / '1.2x slower' than ``theirs`` (latencies: lower is better)."""
     if not ours or not theirs:
         return "n/a"

@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,8 +41,15 @@ from personalization.core import signals
 from personalization.core.base_models import REGISTRY, BaseModel, Ratings, RefitModel
 from personalization.core.base_models.refit import RatingLog
 from personalization.core.catalogue import Catalogue, Film
-from personalization.core.ensemble import (PERSONAL, Scorer, UserWeights, blend, learn_weights, make_base_models,
-                                           prior_weights)
+from personalization.core.ensemble import (
+    PERSONAL,
+    Scorer,
+    UserWeights,
+    blend,
+    learn_weights,
+    make_base_models,
+    prior_weights,
+)
 from personalization.core.ranker import SCORE_DECIMALS, rank_of
 from personalization.core.user_model import OnlineUserModel, UserModel
 
@@ -81,7 +88,7 @@ class Stream:
     def __len__(self) -> int:
         return len(self.ratings)
 
-    def head(self, n: int) -> "Stream":
+    def head(self, n: int) -> Stream:
         r = self.ratings
         ts = r.timestamps[:n] if r.timestamps is not None else None
         return Stream(Ratings(r.users[:n], r.films[:n], r.stars[:n], ts), self.films, self.name)
@@ -220,11 +227,11 @@ class _Replay:
         if "seed" in models:
             from personalization.evaluation.seed import Seed
             self.seed = Seed(stream.films, settings.dim)
-        self.seconds = defaultdict(float)      # per term and per model
-        self.hits = defaultdict(float)
-        self.gains = defaultdict(float)
-        self.bucket_hits = defaultdict(float)
-        self.bucket_n = defaultdict(int)
+        self.seconds: defaultdict[str, float] = defaultdict(float)      # per term and per model
+        self.hits: defaultdict[str, float] = defaultdict(float)
+        self.gains: defaultdict[str, float] = defaultdict(float)
+        self.bucket_hits: defaultdict[tuple[str, int], float] = defaultdict(float)
+        self.bucket_n: defaultdict[tuple[str, int], int] = defaultdict(int)
         self.record: list | None = None
         self.record_top = 100
         self.ahead = _RefitAhead(stream.ratings, self.scorer.base_models)
@@ -298,7 +305,7 @@ class _Replay:
         ids = self.catalogue.ids
         for model in self.models:
             t0 = time.perf_counter()
-            if model == "seed":
+            if model == "seed" and self.seed is not None:
                 scores = self.seed.score_user(u, ids)
             elif model in terms:
                 scores = terms[model]

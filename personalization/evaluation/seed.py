@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from personalization.core.catalogue import Film
 from personalization.core.base_models.base import Ratings
 from personalization.core.base_models.popularity import Popularity
+from personalization.core.catalogue import Film
 
 __all__ = ["Seed", "seed_direction", "seed_item_vectors"]
 
@@ -74,7 +74,7 @@ class Seed:
         self.counts: dict[int, int] = defaultdict(int)
         self.rated: dict[int, list[tuple[int, float]]] = defaultdict(list)
 
-    def fit(self, ratings: Ratings) -> "Seed":
+    def fit(self, ratings: Ratings) -> Seed:
         self.popularity.fit(ratings)
         for u, f, s in zip(ratings.users.tolist(), ratings.films.tolist(), ratings.stars.tolist()):
             self._learn_user(u, f, s)
@@ -95,7 +95,10 @@ class Seed:
             self.rated[user].append((film, stars))
             if self.counts[user] >= SEED_THRESHOLD:  # first embedding: every rating pulls towards
                 vecs = [(self._vector(f), s) for f, s in self.rated.pop(user)]
-                total = sum(s * v for v, s in vecs if v is not None)
+                total = np.zeros(self.vectors.shape[1], self.vectors.dtype)  # as the original: float32
+                for v, s in vecs:
+                    if v is not None:
+                        total = total + s * v
                 self.embedding[user] = total / (np.linalg.norm(total) or 1.0)
             return
         if x is None:

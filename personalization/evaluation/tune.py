@@ -24,9 +24,10 @@ from __future__ import annotations
 import csv
 import json
 import time
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -104,7 +105,8 @@ class TuneResult:
         if self.report:
             md += ["Held-out part (learned from everything, scored only after the cut):", "",
                    "| settings | HR@10 | NDCG@10 | evaluated |", "|---|---:|---:|---:|"]
-            md += [f"| {k} | {v['hr@10']:.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |" for k, v in self.report.items()]
+            md += [f"| {k} | {v['hr@10']:.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |"
+                   for k, v in self.report.items()]
             md.append("")
         md += ["Chosen (changed from the defaults):", "", "```json", json.dumps(self.changes(), indent=2), "```"]
         paths["md"].write_text("\n".join(md) + "\n", encoding="utf-8")
@@ -135,7 +137,13 @@ def blend_hr(snapshots: Sequence[Snapshot], weights: UserWeights, k: int = 10) -
 def _with_weights(settings: ModelSettings, shares: dict[str, float]) -> ModelSettings:
     uw = UserWeights.from_term_weights(shares)
     changes = {entry.weight_field: round(uw.base_weights.get(m, 0.0), 4) for m, entry in REGISTRY.items()}
-    return replace(settings, blend_weight=round(uw.personal_weight, 4), **changes)
+    return _with(settings, blend_weight=round(uw.personal_weight, 4), **changes)
+
+
+def _with(settings: ModelSettings, **changes: float) -> ModelSettings:
+    """``replace(settings, **changes)`` by flat setting name (engine or base-model setting)."""
+    values: dict[str, Any] = {**settings.to_dict(), **changes}
+    return ModelSettings(**values)
 
 
 def _term_weights(settings: ModelSettings) -> dict[str, float]:
@@ -178,7 +186,7 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
             if value == best.value(name):
                 rows.append((value, best_hr, best_nd, best_rec, best))
                 continue
-            cand = replace(best, **{name: value})
+            cand = _with(best, **{name: value})
             hr, nd, rec = structure_trial(cand)
             rows.append((value, hr, nd, rec, cand))
             say(f"{name}={value}: HR@10 {hr:.4f}")
@@ -191,17 +199,17 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
     say(f"weights: HR@10 {hr:.4f}")
 
     for name, values in learning.items():
-        rows = []
+        learned: list[tuple[float, float, float, ModelSettings]] = []
         for value in values:
-            cand = replace(best, **{name: value})
+            cand = _with(best, **{name: value})
             rep = run_replay(head, models=["cinesync"], every=every, settings=cand)
             r = rep.result("cinesync")
-            rows.append((value, r.hr_at_10, r.ndcg_at_10, cand))
+            learned.append((value, r.hr_at_10, r.ndcg_at_10, cand))
             say(f"{name}={value}: HR@10 {r.hr_at_10:.4f}")
-        win = _winner(rows, best.value(name), min_gain)
-        for value, hr_, nd_, _ in rows:
-            result.trials.append(_trial("learning", name, value, hr_, nd_, value == win[0]))
-        best = win[3]
+        won = _winner(learned, best.value(name), min_gain)
+        for value, hr_, nd_, _ in learned:
+            result.trials.append(_trial("learning", name, value, hr_, nd_, value == won[0]))
+        best = won[3]
 
     result.chosen = best
     if cut < len(stream):
@@ -214,7 +222,7 @@ def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelS
     return result
 
 
-def _winner(rows: list, current, min_gain: float):
+def _winner(rows: Sequence[Any], current: float, min_gain: float) -> Any:
     """The best row, unless it beats the current value's row by less than ``min_gain``."""
     best = max(rows, key=lambda r: (r[1], r[2]))
     here = next((r for r in rows if r[0] == current), None)

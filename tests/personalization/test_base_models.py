@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personalization.data import synthetic
 from personalization.core.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, Sequence, Trending
-from personalization.core.base_models.refit import HistoryScoreCache
-from personalization.evaluation.seed import Seed, seed_direction
 from personalization.core.catalogue import Film
+from personalization.data import synthetic
+from personalization.evaluation.seed import Seed, seed_direction
 
 DATA = synthetic.generate(n_users=60, n_films=150, mean_ratings=25, seed=2)
 CANDS = np.arange(1, 152, dtype=np.int64)   # film 151 is unknown to every model

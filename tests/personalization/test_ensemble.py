@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personalization.data import synthetic
-from personalization.core.catalogue import Film
 from personalization.config import ModelSettings
-from personalization.core.ensemble import (PERSONAL, UserWeights, blend, hedge_update, prior_weights,
-                                      rank_of)
+from personalization.core.catalogue import Film
+from personalization.core.ensemble import PERSONAL, UserWeights, blend, hedge_update, prior_weights, rank_of
 from personalization.core.ranker import top_k
-from personalization.evaluation.replay import Stream, fit_scorer
 from personalization.core.user_model import UserModel
+from personalization.data import synthetic
+from personalization.evaluation.replay import Stream, fit_scorer
 
 
 def test_rank_of_agrees_with_top_k_including_ties():

@@ -1,7 +1,7 @@
 import numpy as np
 
-from personalization.service.cache import TTLCache, VectorCache
 from personalization.core.ranker import rank_of, top_k
+from personalization.service.cache import TTLCache, VectorCache
 
 
 def test_ties_break_towards_the_lower_id():

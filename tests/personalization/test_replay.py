@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from personalization.evaluation import replay as rp
-from personalization.data import synthetic
+from personalization.cli.evaluation import replay_command
+from personalization.config import ModelSettings
 from personalization.core.base_models import BaseModel, ModelSpec, Ratings, register, unregister
 from personalization.core.catalogue import Film
-from personalization.config import ModelSettings
+from personalization.data import synthetic
+from personalization.evaluation import replay as rp
 from personalization.evaluation.replay import Stream, load_stream, run_replay
-from personalization.cli.evaluation import replay_command
 
 FILMS = [Film(i, f"Film {i}", 2000, ("Drama",)) for i in range(1, 21)]
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from personalization.errors import InvalidFeedback, InvalidRating
 from personalization.core.signals import check_stars, feedback_strength, is_strong, stars_strength
 from personalization.core.user_model import OnlineUserModel, UserModel, is_valid_vector
+from personalization.errors import InvalidFeedback, InvalidRating
 
 
 def test_strength_order_matches_meaning():

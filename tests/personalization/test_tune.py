@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from personalization.data import synthetic
-from personalization.core.catalogue import Film
 from personalization.config import ModelSettings
+from personalization.core.catalogue import Film
+from personalization.data import synthetic
 from personalization.evaluation.replay import Stream
 from personalization.evaluation.tune import tune
 

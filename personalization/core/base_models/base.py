@@ -91,7 +91,7 @@ class BaseModel(abc.ABC):
         """True when ``refit`` is due (the learned structure lags the ratings learned)."""
         return False
 
-    def refit(self) -> None:
+    def refit(self) -> None:  # noqa: B027 - a fully online model has nothing to rebuild
         """Rebuild the learned structure from every rating learned so far (nothing to do for
         a fully online model). Thread-safe: the service calls it in a background thread."""
 
