@@ -5,25 +5,26 @@ NDCG@10 per model. The tuned model is run once per value of the swept setting; t
 not depend on it and run once, drawn as dashed reference lines.
 """
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
 from dashboards import charts, data, frames, ui
 from personalization.config import ConfigError, ModelSettings
+from personalization.core.base_models import REGISTRY
 
 try:
     from personalization.evaluation import replay
 except ImportError as exc:  # the replay evaluation is an optional part of the core
     replay, REPLAY_ERROR = None, str(exc)
 
-# Settings a slider can move, with their range; only those this version of ModelSettings has.
+# Settings a slider can move, with their range: the engine's, and each registered base model's
+# prior weight (read from the registry, so a new model appears here by itself).
 TUNABLE = {name: bounds for name, bounds in {
     "learning_rate": (0.01, 1.0), "strong_learning_rate": (0.01, 1.0), "blend_weight": (0.0, 1.0),
-    "weight_popularity": (0.0, 1.0), "weight_itemknn": (0.0, 1.0), "weight_ease": (0.0, 1.0),
-    "weight_als": (0.0, 1.0), "ensemble_rate": (0.0, 2.0),
-}.items() if name in {f.name for f in fields(ModelSettings)}}
+    **{entry.weight_field: (0.0, 1.0) for entry in REGISTRY.values()}, "ensemble_rate": (0.0, 2.0),
+}.items() if name in ModelSettings.names()}
 SAVED_BY_FORM = [n for n in ("learning_rate", "strong_learning_rate", "blend_weight") if n in TUNABLE]
 
 key = ui.connect()
@@ -33,8 +34,8 @@ current = data.service().model_settings
 
 def tuned_and_baselines() -> tuple[str, list[str]]:
     """The model the settings shape (the product's default configuration) and its references."""
-    models = list(getattr(replay, "DEFAULT_MODELS", ()) or getattr(replay, "MODELS", ()))
-    tuned = "cinesync" if "cinesync" in getattr(replay, "MODELS", models) else models[-1]
+    models = list(replay.DEFAULT_MODELS)
+    tuned = "cinesync" if "cinesync" in replay.model_names() else models[-1]
     return tuned, [m for m in models if m != tuned]
 
 
@@ -142,5 +143,5 @@ with st.form("save_settings"):
         else:
             st.success("Saved: " + ", ".join(f"{n} = {getattr(saved, n):g}" for n in chosen))
 in_use = data.service().model_settings
-st.dataframe([{"setting": n, "value": getattr(in_use, n)} for n in TUNABLE], hide_index=True,
+st.dataframe([{"setting": n, "value": in_use.value(n)} for n in TUNABLE], hide_index=True,
              key="current_settings")
