@@ -21,6 +21,7 @@ import click
 
 from personalization.cli.analytics import export_command
 from personalization.cli.evaluation import replay_command, tune_command
+from personalization.cli.serve import serve_command
 from personalization.config import Settings
 from personalization.errors import CineSyncError
 from personalization.evaluation.bench import bench_command
@@ -151,6 +152,7 @@ main.add_command(replay_command)
 main.add_command(tune_command)
 main.add_command(bench_command)
 main.add_command(export_command)
+main.add_command(serve_command)
 
 
 # -- db ----------------------------------------------------------------------------------------

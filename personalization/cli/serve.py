@@ -10,7 +10,7 @@ import click
 from personalization.config import ConfigError, Settings
 from personalization.errors import CineSyncError
 
-__all__ = ["serve"]
+__all__ = ["serve_command"]
 
 log = logging.getLogger("cinesync.api")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -38,7 +38,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     help="uvicorn's log level.",
 )
-def serve(host: str, port: int, open_access: bool, log_level: str) -> None:
+def serve_command(host: str, port: int, open_access: bool, log_level: str) -> None:
     """Serve the HTTP API (OpenAPI schema at /openapi.json, interactive docs at /docs).
 
     \b

@@ -20,11 +20,7 @@ READ_KEY = "read-key-for-tests"
 WRITE = {"Authorization": f"Bearer {WRITE_KEY}"}
 READ = {"Authorization": f"Bearer {READ_KEY}"}
 ROOT = Path(__file__).resolve().parents[2]
-CINESYNC = [
-    sys.executable,
-    "-c",
-    "from personalization.cli import main; from personalization.cli.serve import serve; main.add_command(serve); main()",
-]  # DEV
+CINESYNC = [sys.executable, "-c", "from personalization.cli import main; main()"]  # `cinesync`, this venv
 
 
 def counts(svc) -> tuple[int, int, int]:
