@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, ui
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -29,4 +29,7 @@ with st.sidebar:
                  f"{data.READ_TTL} s)."):
         st.cache_data.clear()
 
-page.run()
+try:
+    page.run()
+except ui.DATABASE_ERRORS as exc:  # the database went away under the page: say so, reconnect later
+    ui.database_lost(exc)

@@ -51,6 +51,8 @@ def dashboard_command(port: int, address: str) -> None:
     from personalization.service import Service
     from personalization.threads import configure_threads
 
+    from .text import plural
+
     configure_threads()  # in os.environ: the Streamlit process inherits it
     settings = Settings.from_env()
     # Fail here with one clear line (and start the embedded server) rather than in the browser.
@@ -60,8 +62,8 @@ def dashboard_command(port: int, address: str) -> None:
         taken, port = port, _free_port(address)
         click.echo(f"port {taken} is taken; using {port}")
     host = "localhost" if address in ("localhost", "127.0.0.1", "0.0.0.0") else address
-    click.echo(f"database {status.database}: {status.films} films, {status.users} users, "
-               f"{status.ratings} ratings")
+    click.echo(f"database {status.database}: {plural(status.films, 'film')}, {plural(status.users, 'user')}, "
+               f"{plural(status.ratings, 'rating')}")
     click.echo(f"CineSync dashboard: http://{host}:{port}  (Ctrl-C to stop)")
     proc = subprocess.Popen(streamlit_args(port, address), stdout=subprocess.DEVNULL)
     try:

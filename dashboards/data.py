@@ -9,7 +9,8 @@ moving a widget does not query PostgreSQL again. Writes clear the reads they mak
 from __future__ import annotations
 
 import atexit
-from dataclasses import asdict
+import threading
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import streamlit as st
@@ -18,12 +19,14 @@ from personalization.config import Settings
 from personalization.errors import UnknownFilm, UnknownUser
 from personalization.service import Fan, Overview, Service, UserSummary
 
-__all__ = ["database_key", "service", "close_all", "status", "overview", "users", "profile",
+__all__ = ["database_key", "service", "forget_service", "close_all", "status", "overview", "users", "profile",
            "recommend", "trajectory", "genre_centroids", "search_films", "film", "film_fans",
            "similar_films", "nearest_users", "genres", "health", "rate", "save_model_settings",
            "replay_stream", "movielens_sample"]
 
 READ_TTL = 15
+DATABASE_TIMEOUT = 3.0  # seconds a page waits for a connection before saying the database is down
+_closing: list[threading.Thread] = []
 
 
 def database_key() -> str:
@@ -33,14 +36,19 @@ def database_key() -> str:
 
 
 def _close(svc: Service) -> None:
+    # In a thread: with the database gone, stopping the cache listener can take seconds, and the
+    # page that noticed the outage should say so at once. ``close_all`` waits for these.
     atexit.unregister(svc.close)
-    svc.close()
+    thread = threading.Thread(target=svc.close, name="cinesync-dashboard-close", daemon=True)
+    _closing[:] = [t for t in _closing if t.is_alive()] + [thread]
+    thread.start()
 
 
 @st.cache_resource(show_spinner="Connecting to the database…", on_release=_close)
 def _service(key: str) -> Service:
     # The key only separates the cache entries; the settings come from the same environment.
-    svc = Service.open(Settings.from_env())
+    # A short pool timeout: a page says "cannot open the database" in seconds, not after 30 s.
+    svc = Service.open(replace(Settings.from_env(), pool_timeout=DATABASE_TIMEOUT))
     svc.warm_up()
     # Close before the embedded PostgreSQL's own exit hook stops the server (atexit runs last
     # registered first), so the cache listener does not see its server vanish.
@@ -52,10 +60,18 @@ def service() -> Service:
     return _service(database_key())
 
 
+def forget_service(key: str) -> None:
+    """Drop this database's cached service after it lost its connection: its pool may wait out a
+    long reconnection back-off, a new one connects as soon as the server is back."""
+    _service.clear(key)
+
+
 def close_all() -> None:
     """Close every cached service and forget every cached read (tests call this between runs)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    while _closing:
+        _closing.pop().join(15)
 
 
 # -- reads -----------------------------------------------------------------------------------

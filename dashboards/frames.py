@@ -12,9 +12,11 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .text import plural
+
 __all__ = ["activity", "star_distribution", "genre_love", "features", "rating_styles",
            "recommendations", "genre_centroids", "taste_trajectory", "film_table", "similar",
-           "fans", "nearest", "replay_results", "user_label", "FEATURE_FIELDS"]
+           "fans", "nearest", "replay_results", "user_name", "user_label", "FEATURE_FIELDS"]
 
 FEATURE_FIELDS = ("genres", "directors", "actors", "decades")
 
@@ -119,15 +121,16 @@ def similar(neighbours: Sequence) -> pd.DataFrame:
 
 
 def fans(rows: Sequence[Mapping]) -> pd.DataFrame:
-    return pd.DataFrame([(r["user_id"], r.get("name") or "", r["stars"]) for r in rows],
-                        columns=["user_id", "name", "stars"])
+    """``Service.film_fans``: who rated the film 4 stars or more, by name (or "user N")."""
+    return pd.DataFrame([(r["user_id"], user_name(r["user_id"], r.get("name")), r["stars"]) for r in rows],
+                        columns=["user_id", "user", "stars"])
 
 
-def nearest(rows: Sequence, names: Mapping[int, str] | None = None) -> pd.DataFrame:
+def nearest(rows: Sequence, names: Mapping[int, str | None] | None = None) -> pd.DataFrame:
     """``Service.nearest_users``: (user, cosine of their taste to the film) pairs."""
     names = names or {}
-    return pd.DataFrame([(int(u), names.get(int(u), ""), float(s)) for u, s in rows],
-                        columns=["user_id", "name", "similarity"])
+    return pd.DataFrame([(int(u), user_name(u, names.get(int(u))), float(s)) for u, s in rows],
+                        columns=["user_id", "user", "similarity"])
 
 
 def replay_results(runs: Sequence[tuple[Mapping, object]]) -> pd.DataFrame:
@@ -141,6 +144,10 @@ def replay_results(runs: Sequence[tuple[Mapping, object]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def user_name(user_id: int, name: str | None = None) -> str:
+    """What a table calls a member: their name, or "user N" for one who never gave a name."""
+    return name or f"user {int(user_id)}"
+
+
 def user_label(user: Mapping) -> str:
-    name = user.get("name") or f"user {user['id']}"
-    return f"{name} (id {user['id']}, {user.get('n_ratings', 0)} ratings)"
+    return f"{user_name(user['id'], user.get('name'))} (id {user['id']}, {plural(user.get('n_ratings', 0), 'rating')})"

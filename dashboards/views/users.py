@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboards import charts, data, frames, ui
+from dashboards.text import plural
 from personalization.errors import CineSyncError
 
 key = ui.connect()
@@ -34,8 +35,7 @@ cols[2].metric("Rating style", profile.style, delta=f"{profile.style_delta:+.2f}
                help="Mean rating against the community's, in community standard deviations.")
 cols[3].metric("Diversity", f"{profile.diversity:.2f}", help="Normalised entropy of the genres rated: "
                "0 = one genre, 1 = every genre equally.")
-cols[4].metric("Personal weight", f"{profile.blend_weight:.2f}",
-               help="score = weight x personal + (1 - weight) x base model")
+weight_box = cols[4]  # filled below, with the weight the picks are really blended with
 
 if profile.n_ratings == 0:
     st.info("This user has no ratings yet: no favourites to show.")
@@ -64,6 +64,9 @@ genre = right.selectbox("Only this genre", [None, *data.genres(key)], key="genre
                         format_func=lambda g: "any genre" if g is None else g)
 recs = data.recommend(key, user_id, k, genre)
 picks = frames.recommendations(recs)
+weight_box.metric("Personal weight", f"{recs.blend_weight:.2f}",
+                  help="score = weight x personal + (1 - weight) x base model; 0 until the member has "
+                       f"rated or reacted to {plural(recs.min_ratings, 'film')}.")
 if recs.mode == "personal":
     st.caption(f"Personal picks: score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base model.")
 else:
@@ -85,7 +88,9 @@ if not steps or not centroids:
     st.info("No signals yet: the taste vector has not moved.")
 else:
     favourites = [f.name for f in profile.genres[:5]] or list(centroids)[:5]
-    chosen = st.multiselect("Genres to follow", list(centroids), default=favourites, key="trajectory_genres")
+    # One picker per user: each user starts on their own favourites.
+    chosen = st.multiselect("Genres to follow", list(centroids), default=favourites,
+                            key=f"trajectory_genres:{user_id}")
     moves = frames.taste_trajectory(steps, centroids, chosen)
     if moves.empty:
         st.info("Pick at least one genre.")
@@ -120,5 +125,5 @@ if last and last["user"] == user_id:
     gone = [f for f in last["before"] if f not in now]
     title = data.film(key, last["film"])
     st.success(f"{'Re-rated' if last['replaced'] else 'Rated'} {title.label if title else last['film']}: "
-               f"{last['stars']:g} stars. New in the list: {', '.join(new) or 'none'}; "
+               f"{plural(last['stars'], 'star')}. New in the list: {', '.join(new) or 'none'}; "
                f"dropped: {', '.join(gone) or 'none'}.")

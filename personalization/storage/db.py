@@ -160,14 +160,19 @@ def open_database(settings: Settings, *, url: str | None = None) -> Database:
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
         url, connection_class=psycopg.Connection, min_size=settings.pool_min, max_size=settings.pool_max, open=False,
         check=ConnectionPool.check_connection, name="cinesync", configure=register_vector_adapters,
-        kwargs={"application_name": "cinesync"},
+        kwargs={"application_name": "cinesync"}, timeout=settings.pool_timeout,
     )
     try:
-        pool.open(wait=True, timeout=15)
+        pool.open(wait=True, timeout=min(15.0, settings.pool_timeout))
     except Exception as exc:
         pool.close()
-        raise StorageError(f"cannot connect to PostgreSQL at {redact(url)}: {exc}. "
-                           "Check CINESYNC_DATABASE_URL, or unset it to use the embedded server.") from exc
+        reason: Exception = exc
+        try:  # the pool only says that it timed out: one direct attempt says why
+            psycopg.connect(url, connect_timeout=5).close()
+        except Exception as direct:
+            reason = direct
+        raise StorageError(f"cannot connect to PostgreSQL at {redact(url)}: {reason}. "
+                           "Check CINESYNC_DATABASE_URL, or unset it to use the embedded server.") from reason
     return Database(url, pool)
 
 

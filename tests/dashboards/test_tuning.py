@@ -1,6 +1,7 @@
 """Tuning page: the replay sweep's figures and saving the engine's defaults."""
 
 import sys
+import time
 
 import pytest
 
@@ -30,8 +31,10 @@ def test_replay_sweep_plots_each_value_and_the_baselines(demo_app, replay):
     assert results["hr_at_10"].between(0, 1).all() and (results["ndcg_at_10"] <= results["hr_at_10"]).all()
     chart = at.get("vega_lite_chart")[0].proto.spec
     assert "learning_rate" in chart and "strokeDash" in chart   # the sweep and the baseline rules
-    # The form is preset to the best value found.
+    # The form keeps the stored value; the best value found goes into it only when asked.
     best = tuned.loc[tuned["ndcg_at_10"].idxmax(), "learning_rate"]
+    assert at.slider(key="save_learning_rate").value == pytest.approx(0.1)
+    at.button(key="use_best").click().run()
     assert at.slider(key="save_learning_rate").value == pytest.approx(best)
 
 
@@ -64,3 +67,43 @@ def test_tuning_on_an_empty_database_says_so(empty_app, replay):
     at.button(key="run_replay").click().run()
     assert any("no ratings to replay" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
+
+
+def test_engine_defaults_show_the_stored_values_after_a_replay_and_across_pages(demo_app, demo_db_url, tmp_path,
+                                                                                 replay):
+    with Service.open(Settings(home=tmp_path / "x"), url=demo_db_url, listen=False) as svc:
+        svc.save_model_settings(blend_weight=0.1)
+    at = demo_app("tuning")
+    assert at.slider(key="save_blend_weight").value == pytest.approx(0.1)
+    at.selectbox(key="setting").set_value("blend_weight").run()
+    at.slider(key="points").set_value(2)
+    at.number_input(key="max_events").set_value(600)
+    at.button(key="run_replay").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert any(d for d in at.dataframe if "ndcg_at_10" in d.value.columns)
+    assert at.slider(key="save_blend_weight").value == pytest.approx(0.1)  # not a swept value
+    at.switch_page("views/overview.py").run()
+    at.switch_page("views/tuning.py").run()
+    assert at.slider(key="save_blend_weight").value == pytest.approx(0.1)
+    # Saved elsewhere (the CLI, another dashboard): the sliders follow the stored value.
+    with Service.open(Settings(home=tmp_path / "x"), url=demo_db_url, listen=False) as svc:
+        svc.save_model_settings(blend_weight=0.3)
+    deadline = time.monotonic() + 10
+    while at.slider(key="save_blend_weight").value != pytest.approx(0.3) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the dashboard's service hears of it through NOTIFY
+        at.run()
+    assert at.slider(key="save_blend_weight").value == pytest.approx(0.3)
+
+
+def test_an_empty_movielens_folder_is_refused_not_read_from_the_working_directory(demo_app, replay, tmp_path,
+                                                                                  monkeypatch):
+    from personalization.data.synthetic import generate, write_movielens
+    monkeypatch.chdir(write_movielens(generate(n_users=30, n_films=80, mean_ratings=15, seed=3), tmp_path / "ml"))
+    at = demo_app("tuning")
+    at.radio(key="source").set_value("a MovieLens folder").run()
+    at.slider(key="points").set_value(2)
+    at.number_input(key="max_events").set_value(300)
+    at.button(key="run_replay").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Type the path of a MovieLens folder first (ml-100k or ml-latest layout)."]
+    assert not any("ndcg_at_10" in d.value.columns for d in at.dataframe)

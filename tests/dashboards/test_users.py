@@ -64,3 +64,58 @@ def test_user_explorer_on_an_empty_database_says_so(empty_app):
     at = empty_app("users")
     assert any("No users yet" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
+
+
+def label_metric(at, label: str) -> str:
+    return next(m for m in at.metric if m.label == label).value
+
+
+def genres_to_follow(at) -> list[str]:
+    return next(m for m in at.multiselect if m.label == "Genres to follow").value
+
+
+def test_genres_to_follow_are_each_chosen_users_own_favourites(demo_app, expected):
+    svc, first = expected
+    favourites = {u["id"]: [g.name for g in svc.profile(u["id"]).genres[:5]] for u in svc.users("", 20)}
+    other = next(u for u, genres in favourites.items() if genres and genres != favourites[first["id"]])
+    at = demo_app("users")
+    assert genres_to_follow(at) == favourites[first["id"]]
+    at.text_input(key="user_query").set_value(str(other)).run()
+    assert at.selectbox(key="user").value["id"] == other
+    assert genres_to_follow(at) == favourites[other]
+
+
+@pytest.fixture
+def newcomer(expected):
+    """A member with one rating: below the threshold for personal picks."""
+    svc, _ = expected
+    film = svc.catalogue().films[0]
+    svc.rate(990001, film.id, 3.0)
+    return 990001
+
+
+def test_a_member_below_the_threshold_shows_the_personal_weight_their_picks_use(demo_app, expected, newcomer):
+    svc, _ = expected
+    recs = svc.recommend(newcomer, 10)
+    assert recs.mode == "base" and recs.blend_weight == 0.0
+    at = demo_app("users")
+    at.text_input(key="user_query").set_value(str(newcomer)).run()
+    assert label_metric(at, "Personal weight") == "0.00"
+    # A member past the threshold shows the weight their picks are blended with.
+    top = svc.users("", 1)[0]["id"]
+    at.text_input(key="user_query").set_value(str(top)).run()
+    assert label_metric(at, "Personal weight") == f"{svc.recommend(top, 10).blend_weight:.2f}"
+
+
+def test_one_rating_and_one_star_are_singular(demo_app, expected, newcomer):
+    svc, _ = expected
+    at = demo_app("users")
+    at.text_input(key="user_query").set_value(str(newcomer)).run()
+    picker = at.selectbox(key="user")
+    assert picker.format_func(picker.value).endswith("1 rating)")
+    title = svc.catalogue().films[1].title
+    at.text_input(key="try_query").set_value(title).run()
+    at.select_slider(key="try_stars").set_value(1.0)
+    at.button(key="try_rate").click().run()
+    assert not at.exception
+    assert ": 1 star. " in at.success[0].value, at.success[0].value
