@@ -70,16 +70,23 @@ class AsyncService:
         return await to_thread(self.sync.community)
 
     # -- writes ----------------------------------------------------------------------------------
-    async def rate(self, user_id: Any, film_id: Any, stars: Any, *,
-                   at: datetime | float | None = None) -> RateResult:
+    async def rate(self, user_id: Any, film_id: Any, stars: Any, *, at: datetime | float | None = None) -> RateResult:
         return await to_thread(self.sync.rate, user_id, film_id, stars, at=at)
 
-    async def feedback(self, user_id: Any, film_id: Any, kind: str, *, context: Mapping[str, Any] | None = None,
-                       at: datetime | float | None = None) -> FeedbackResult:
+    async def feedback(
+        self,
+        user_id: Any,
+        film_id: Any,
+        kind: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        at: datetime | float | None = None,
+    ) -> FeedbackResult:
         return await to_thread(self.sync.feedback, user_id, film_id, kind, context=context, at=at)
 
-    async def rate_many(self, events: Iterable[Sequence[Any]], *, batch_size: int = 5000,
-                        progress: Callable[[int], Any] | None = None) -> IngestResult:
+    async def rate_many(
+        self, events: Iterable[Sequence[Any]], *, batch_size: int = 5000, progress: Callable[[int], Any] | None = None
+    ) -> IngestResult:
         return await to_thread(self.sync.rate_many, events, batch_size=batch_size, progress=progress)
 
     async def import_films(self, films: Iterable[Film]) -> int:
@@ -104,8 +111,9 @@ class AsyncService:
     async def blend_weight(self, user_id: Any) -> float:
         return await to_thread(self.sync.blend_weight, user_id)
 
-    async def recommend(self, user_id: Any, k: int = 10, *, genre: str | None = None,
-                        decade: int | None = None) -> Recommendations:
+    async def recommend(
+        self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
+    ) -> Recommendations:
         return await to_thread(self.sync.recommend, user_id, k, genre=genre, decade=decade)
 
     async def profile(self, user_id: Any) -> preferences.PreferenceProfile:

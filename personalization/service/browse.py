@@ -22,19 +22,19 @@ __all__ = ["Browse", "SimilarFilm", "NearUser", "TasteStep"]
 
 class SimilarFilm(NamedTuple):
     film: Film
-    similarity: float   # cosine of the content vectors
+    similarity: float  # cosine of the content vectors
 
 
 class NearUser(NamedTuple):
     user_id: int
-    similarity: float   # cosine of the user's taste vector and the film's content vector
+    similarity: float  # cosine of the user's taste vector and the film's content vector
 
 
 class TasteStep(NamedTuple):
     at: datetime
     film_id: int
     strength: float
-    vector: Vector      # the taste vector after this signal
+    vector: Vector  # the taste vector after this signal
 
 
 class Browse:
@@ -104,8 +104,9 @@ class Browse:
         """Users whose taste vector points closest to this film's content vector."""
         engine = self.engine
         item = engine.film_vector(check_film_id(film_id))
-        rows = [(u, v) for u, v in self.repo.embeddings(1, engine.model_settings.version)
-                if engine.usable(v) and np.any(v)]
+        rows = [
+            (u, v) for u, v in self.repo.embeddings(1, engine.model_settings.version) if engine.usable(v) and np.any(v)
+        ]
         if not rows:
             return []
         ids = np.array([u for u, _ in rows], np.int64)
@@ -134,7 +135,20 @@ class Browse:
     def status(self) -> Status:
         engine = self.engine
         c = self.repo.status_counts(engine.model_settings.min_ratings)
-        cache = {"vectors": len(engine.vectors), "profiles": len(engine.profiles),
-                 "vector_hits": engine.vectors.hits, "vector_misses": engine.vectors.misses}
-        return Status(c.films, c.users, c.ratings, c.feedback, c.personalised_users, c.model_versions,
-                      engine.model_settings.version, redact(self.url), cache)
+        cache = {
+            "vectors": len(engine.vectors),
+            "profiles": len(engine.profiles),
+            "vector_hits": engine.vectors.hits,
+            "vector_misses": engine.vectors.misses,
+        }
+        return Status(
+            c.films,
+            c.users,
+            c.ratings,
+            c.feedback,
+            c.personalised_users,
+            c.model_versions,
+            engine.model_settings.version,
+            redact(self.url),
+            cache,
+        )

@@ -22,8 +22,7 @@ __all__ = ["TTLCache", "VectorCache"]
 class TTLCache:
     """A thread-safe LRU mapping whose entries also expire after ``ttl`` seconds."""
 
-    def __init__(self, capacity: int = 10_000, ttl: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, capacity: int = 10_000, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic):
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity, self.ttl, self.clock = capacity, ttl, clock
@@ -71,17 +70,16 @@ class VectorCache:
     the per-user cost at the vector's bytes plus about 120 (see ``cinesync bench``).
     """
 
-    def __init__(self, capacity: int, dim: int, ttl: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, capacity: int, dim: int, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic):
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity, self.dim, self.ttl, self.clock = capacity, dim, ttl, clock
         self._slab = np.zeros((capacity, dim), dtype=np.float32)
-        self._used = np.full(capacity, -1, dtype=np.int64)      # last access tick; -1 = free
+        self._used = np.full(capacity, -1, dtype=np.int64)  # last access tick; -1 = free
         self._expires = np.zeros(capacity, dtype=np.float64)
         self._payload = np.zeros(capacity, dtype=np.int64)
-        self._keys = np.zeros(capacity, dtype=object)           # row -> key (for eviction)
-        self._rows: dict = {}                                     # key -> row
+        self._keys = np.zeros(capacity, dtype=object)  # row -> key (for eviction)
+        self._rows: dict = {}  # key -> row
         self._tick = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0

@@ -36,8 +36,15 @@ MODEL_SETTINGS_KEY = "model_settings"
 
 
 def film_of(row: FilmRow) -> Film:
-    return Film(row.id, row.title, row.year, tuple(row.genres or ()), tuple(row.directors or ()),
-                tuple(row.actors or ()), dict(row.metadata or {}))
+    return Film(
+        row.id,
+        row.title,
+        row.year,
+        tuple(row.genres or ()),
+        tuple(row.directors or ()),
+        tuple(row.actors or ()),
+        dict(row.metadata or {}),
+    )
 
 
 @dataclass
@@ -161,8 +168,9 @@ class Engine:
         if not rows:
             return Ratings.empty()
         users, films, stars, ts = zip(*rows)
-        return Ratings(np.array(users, np.int64), np.array(films, np.int64),
-                       np.array(stars, np.float32), np.array(ts, np.float64))
+        return Ratings(
+            np.array(users, np.int64), np.array(films, np.int64), np.array(stars, np.float32), np.array(ts, np.float64)
+        )
 
     def film_vector(self, film_id: int) -> Vector:
         """The film's content vector (re-reading the catalogue once if the film is new)."""
@@ -183,8 +191,11 @@ class Engine:
     def needs_rebuild(self, row: EmbeddingRow, at: datetime) -> bool:
         """Whether a stored vector must be rebuilt from the user's signals rather than stepped:
         made under other settings, unusable, or this event is older than its last one."""
-        return (row.model_version != self.model_settings.version or not self.usable(row.embedding)
-                or (row.last_event_at is not None and at < row.last_event_at))
+        return (
+            row.model_version != self.model_settings.version
+            or not self.usable(row.embedding)
+            or (row.last_event_at is not None and at < row.last_event_at)
+        )
 
     def rebuilt_vector(self, session: Session, user_id: int) -> Vector:
         """The user's vector replayed from their effective signals (one per film, oldest first)."""

@@ -16,8 +16,8 @@ from personalization.core.ranker import ScoredFilm
 
 __all__ = ["reasons", "reason", "LIKED_STARS", "NO_SIGNAL", "POPULAR", "LIKED_BY_OTHERS"]
 
-LIKED_STARS = 4.0   # a film rated (or loved/liked to the same strength) 4 stars or more is "liked"
-CLOSE = 0.5         # a personal part at least this large is "close to your taste"
+LIKED_STARS = 4.0  # a film rated (or loved/liked to the same strength) 4 stars or more is "liked"
+CLOSE = 0.5  # a personal part at least this large is "close to your taste"
 
 NO_SIGNAL = "nothing sets it apart yet (fills the list)"
 POPULAR = "popular with other members"
@@ -38,15 +38,18 @@ def reason(item: ScoredFilm, *, personalised: bool, has_history: bool, liked_clo
     return others
 
 
-def reasons(catalogue: Catalogue, items: Sequence[ScoredFilm], taste: Mapping[int, float], *,
-            personalised: bool) -> list[str]:
+def reasons(
+    catalogue: Catalogue, items: Sequence[ScoredFilm], taste: Mapping[int, float], *, personalised: bool
+) -> list[str]:
     """A reason per pick. ``taste``: the user's effective signal per film, in stars (``History.taste``)."""
     liked = catalogue.positions([f for f, stars in taste.items() if stars >= LIKED_STARS])
     closest: list[str | None] = [None] * len(items)
     if personalised and len(liked) and items:
         picks = catalogue.positions([s.film_id for s in items])
-        sims = catalogue.matrix[liked] @ catalogue.matrix[picks].T   # liked x picks cosines
+        sims = catalogue.matrix[liked] @ catalogue.matrix[picks].T  # liked x picks cosines
         best = np.argmax(sims, axis=0)
         closest = [catalogue.films[liked[b]].label if sims[b, j] > 0 else None for j, b in enumerate(best)]
-    return [reason(item, personalised=personalised, has_history=bool(taste), liked_closest=c)
-            for item, c in zip(items, closest)]
+    return [
+        reason(item, personalised=personalised, has_history=bool(taste), liked_closest=c)
+        for item, c in zip(items, closest)
+    ]

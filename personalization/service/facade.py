@@ -55,8 +55,14 @@ class Service:
 
     # -- life cycle ------------------------------------------------------------------------------
     @classmethod
-    def open(cls, settings: Settings | None = None, *, url: str | None = None,
-             run_migrations: bool = True, listen: bool = True) -> Service:
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        url: str | None = None,
+        run_migrations: bool = True,
+        listen: bool = True,
+    ) -> Service:
         settings = settings or Settings.from_env()
         db = open_database(settings, url=url)
         try:
@@ -70,11 +76,13 @@ class Service:
     def warm_up(self, *, background: bool = True) -> threading.Thread | None:
         """Load the catalogue and fit the scorer's models now (seconds on 100,000 ratings), so
         the first request does not pay for it. Front-ends call this right after ``open``."""
+
         def work() -> None:
             try:
                 self.engine.scorer()
             except Exception:  # the first request will try again and report it
                 log.exception("warm-up failed")
+
         if not background:
             work()
             return None
@@ -145,13 +153,21 @@ class Service:
         """Record a rating (0.5-5 in half steps); re-rating a film replaces its earlier effect."""
         return self.writes.rate(user_id, film_id, stars, at=at)
 
-    def feedback(self, user_id: Any, film_id: Any, kind: str, *, context: Mapping[str, Any] | None = None,
-                 at: datetime | float | None = None) -> FeedbackResult:
+    def feedback(
+        self,
+        user_id: Any,
+        film_id: Any,
+        kind: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        at: datetime | float | None = None,
+    ) -> FeedbackResult:
         """Record love / like / dislike / hate / not_interested on a film."""
         return self.writes.feedback(user_id, film_id, kind, context=context, at=at)
 
-    def rate_many(self, events: Iterable[Sequence[Any]], *, batch_size: int = 5000,
-                  progress: Callable[[int], Any] | None = None) -> IngestResult:
+    def rate_many(
+        self, events: Iterable[Sequence[Any]], *, batch_size: int = 5000, progress: Callable[[int], Any] | None = None
+    ) -> IngestResult:
         """Apply many (user, film, stars, time) ratings, oldest first (see ``ingest.rate_many``)."""
         return ingest.rate_many(self.engine, self.repo, events, batch_size=batch_size, progress=progress)
 
@@ -182,8 +198,9 @@ class Service:
     def blend_weight(self, user_id: Any) -> float:
         return self.reads.blend_weight(user_id)
 
-    def recommend(self, user_id: Any, k: int = 10, *, genre: str | None = None,
-                  decade: int | None = None) -> Recommendations:
+    def recommend(
+        self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
+    ) -> Recommendations:
         """Top-k films (k from 1 to 100) for a user, each saying how its score was made; an
         unknown genre, or a decade with no film, is a CineSyncError."""
         return self.reads.recommend(user_id, k, genre=genre, decade=decade)

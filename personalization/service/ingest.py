@@ -17,17 +17,27 @@ from personalization.storage.rows import EmbeddingRow, Vector
 
 __all__ = ["Event", "rate_many"]
 
-Event = tuple[int, int, float, datetime]   # user, film, stars, time
+Event = tuple[int, int, float, datetime]  # user, film, stars, time
 
 
 def _checked(event: Sequence[Any]) -> tuple[int, int, float, float | datetime]:
     user, film, stars, at = event
-    return (check_user_id(user), check_film_id(film), signals.check_stars(stars),
-            at if isinstance(at, datetime) else check_timestamp(at))
+    return (
+        check_user_id(user),
+        check_film_id(film),
+        signals.check_stars(stars),
+        at if isinstance(at, datetime) else check_timestamp(at),
+    )
 
 
-def rate_many(engine: Engine, repo: Repository, events: Iterable[Sequence[Any]], *, batch_size: int = 5000,
-              progress: Callable[[int], Any] | None = None) -> IngestResult:
+def rate_many(
+    engine: Engine,
+    repo: Repository,
+    events: Iterable[Sequence[Any]],
+    *,
+    batch_size: int = 5000,
+    progress: Callable[[int], Any] | None = None,
+) -> IngestResult:
     """Apply many ratings (oldest first), one transaction per batch. Every event is checked
     before the first write. A rating identical to the stored one is skipped (re-importing a file
     changes nothing), and so is a rating older than the stored one (an import never reverts a
@@ -39,7 +49,7 @@ def rate_many(engine: Engine, repo: Repository, events: Iterable[Sequence[Any]],
         raise UnknownFilm(min(unknown))
     total = IngestResult(0, 0, 0)
     for start in range(0, len(checked), batch_size):
-        chunk = checked[start:start + batch_size]
+        chunk = checked[start : start + batch_size]
         total += _rate_batch(engine, repo, cat, chunk)
         if progress:
             progress(len(chunk))
@@ -48,8 +58,9 @@ def rate_many(engine: Engine, repo: Repository, events: Iterable[Sequence[Any]],
     return total
 
 
-def _rate_batch(engine: Engine, repo: Repository, cat: Catalogue,
-                chunk: Sequence[tuple[int, int, float, float | datetime]]) -> IngestResult:
+def _rate_batch(
+    engine: Engine, repo: Repository, cat: Catalogue, chunk: Sequence[tuple[int, int, float, float | datetime]]
+) -> IngestResult:
     events: list[Event] = []
     for u, f, s, t in chunk:
         when = as_datetime(t)
@@ -96,8 +107,14 @@ def _rate_batch(engine: Engine, repo: Repository, cat: Catalogue,
             vectors[u] = engine.rebuilt_vector(session, u)
         updates: list[EmbeddingUpdate] = []
         for u, at in last_at.items():
-            stored = EmbeddingRow(vectors[u], engine.rule.dim, states[u].n_ratings, states[u].n_feedback,
-                                  engine.model_settings.version, at)
+            stored = EmbeddingRow(
+                vectors[u],
+                engine.rule.dim,
+                states[u].n_ratings,
+                states[u].n_feedback,
+                engine.model_settings.version,
+                at,
+            )
             updates.append(embedding_update(u, stored, at))
         session.store_embeddings(updates)
         session.notify(engine.note("bulk"))

@@ -25,8 +25,8 @@ KINDS: tuple[Kind, ...] = ("user", "catalogue", "bulk", "reset")
 @dataclass(frozen=True)
 class Invalidation:
     kind: Kind
-    user_id: int | None = None   # for kind "user"
-    origin: str | None = None    # the sending service's token; None when unknown (reset)
+    user_id: int | None = None  # for kind "user"
+    origin: str | None = None  # the sending service's token; None when unknown (reset)
 
     @classmethod
     def user(cls, user_id: int, origin: str) -> Invalidation:

@@ -101,8 +101,9 @@ class Reads:
     def blend_weight(self, user_id: Any) -> float:
         return self.history_and_weights(check_user_id(user_id))[1].blend_weight
 
-    def recommend(self, user_id: Any, k: int = 10, *, genre: str | None = None,
-                  decade: int | None = None) -> Recommendations:
+    def recommend(
+        self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
+    ) -> Recommendations:
         """Top-k films for a user, each saying how its score was made."""
         user_id, k = check_user_id(user_id), check_k(k)
         engine = self.engine
@@ -115,16 +116,18 @@ class Reads:
             mask[cat.positions(list(history.seen))] = False
         # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
         # blended with this user's learned weights.
-        ranking = engine.scorer().rank(history.taste, vector, weights, mask=mask, k=k,
-                                       n_ratings=history.n_signals, user=user_id)
+        ranking = engine.scorer().rank(
+            history.taste, vector, weights, mask=mask, k=k, n_ratings=history.n_signals, user=user_id
+        )
         why = explain.reasons(cat, ranking.items, history.taste, personalised=ranking.mode == "personal")
         items = []
         for scored, reason in zip(ranking.items, why):
             film = cat.get(scored.film_id)
             assert film is not None  # ranked from this catalogue
             items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.base_model, reason))
-        return Recommendations(user_id, ranking.mode, items, history.n_signals, ranking.blend_weight,
-                               engine.model_settings.min_ratings)
+        return Recommendations(
+            user_id, ranking.mode, items, history.n_signals, ranking.blend_weight, engine.model_settings.min_ratings
+        )
 
     def profile(self, user_id: Any) -> preferences.PreferenceProfile:
         """The user's taste profile (computed from their ratings, stored in user_preferences)."""

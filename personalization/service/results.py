@@ -7,8 +7,19 @@ from dataclasses import asdict, dataclass, field
 from personalization.core.catalogue import Film
 from personalization.errors import CineSyncError, UnknownFilm
 
-__all__ = ["RateResult", "FeedbackResult", "IngestResult", "Recommendation", "Recommendations", "Status",
-           "check_user_id", "check_film_id", "check_timestamp", "MAX_USER_ID", "MAX_FILM_ID"]
+__all__ = [
+    "RateResult",
+    "FeedbackResult",
+    "IngestResult",
+    "Recommendation",
+    "Recommendations",
+    "Status",
+    "check_user_id",
+    "check_film_id",
+    "check_timestamp",
+    "MAX_USER_ID",
+    "MAX_FILM_ID",
+]
 
 MAX_USER_ID = 2**63 - 1
 MAX_FILM_ID = 2**31 - 1
@@ -61,22 +72,23 @@ class RateResult:
     user_id: int
     film_id: int
     stars: float
-    replaced: bool        # the user had rated this film before: its effect was replaced
+    replaced: bool  # the user had rated this film before: its effect was replaced
     n_ratings: int
-    personalised: bool    # enough films rated or reacted to for personal picks (feedback counts)
+    personalised: bool  # enough films rated or reacted to for personal picks (feedback counts)
 
 
 @dataclass(frozen=True)
 class IngestResult:
     """What a bulk import did with its ratings."""
 
-    applied: int          # new ratings, or changed ones newer than what was stored
-    unchanged: int        # identical to the stored rating (a re-import)
-    skipped_older: int    # older than the stored rating for that film: the newer one is kept
+    applied: int  # new ratings, or changed ones newer than what was stored
+    unchanged: int  # identical to the stored rating (a re-import)
+    skipped_older: int  # older than the stored rating for that film: the newer one is kept
 
     def __add__(self, other: IngestResult) -> IngestResult:
-        return IngestResult(self.applied + other.applied, self.unchanged + other.unchanged,
-                            self.skipped_older + other.skipped_older)
+        return IngestResult(
+            self.applied + other.applied, self.unchanged + other.unchanged, self.skipped_older + other.skipped_older
+        )
 
     def summary(self) -> str:
         older = f", {self.skipped_older} skipped as older than the stored rating" if self.skipped_older else ""
@@ -109,16 +121,21 @@ class Recommendation:
 @dataclass(frozen=True)
 class Recommendations:
     user_id: int
-    mode: str               # "personal" or "base" (fewer than min_ratings films rated or reacted to)
+    mode: str  # "personal" or "base" (fewer than min_ratings films rated or reacted to)
     items: list[Recommendation]
-    n_ratings: int          # films the user rated or gave feedback on (what min_ratings counts)
+    n_ratings: int  # films the user rated or gave feedback on (what min_ratings counts)
     blend_weight: float
     min_ratings: int
 
     def to_dict(self) -> dict:
-        return {"user_id": self.user_id, "mode": self.mode, "n_ratings": self.n_ratings,
-                "blend_weight": self.blend_weight, "min_ratings": self.min_ratings,
-                "items": [r.to_dict() for r in self.items]}
+        return {
+            "user_id": self.user_id,
+            "mode": self.mode,
+            "n_ratings": self.n_ratings,
+            "blend_weight": self.blend_weight,
+            "min_ratings": self.min_ratings,
+            "items": [r.to_dict() for r in self.items],
+        }
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class Signal:
     stars: float | None = None
     kind: str | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
-    at: datetime | None = None   # None: the database clock at the write
+    at: datetime | None = None  # None: the database clock at the write
 
     @property
     def strength(self) -> float:
@@ -52,9 +52,9 @@ class Signal:
 class Applied:
     """What one committed event did."""
 
-    row: EmbeddingRow            # the user's row as stored (vector and counters)
-    previous: PreviousSignal     # what they had said about the film before
-    n_signals: int               # films rated or reacted to, this one included
+    row: EmbeddingRow  # the user's row as stored (vector and counters)
+    previous: PreviousSignal  # what they had said about the film before
+    n_signals: int  # films rated or reacted to, this one included
 
     @property
     def first_on_film(self) -> bool:
@@ -82,11 +82,24 @@ class Writes:
         scorer = self.engine.fitted_scorer
         if scorer is not None and not replaced:
             scorer.learn_one(user_id, film_id, stars)
-        return RateResult(user_id, film_id, stars, replaced, done.row.n_ratings,
-                          done.n_signals >= self.engine.model_settings.min_ratings)
+        return RateResult(
+            user_id,
+            film_id,
+            stars,
+            replaced,
+            done.row.n_ratings,
+            done.n_signals >= self.engine.model_settings.min_ratings,
+        )
 
-    def feedback(self, user_id: Any, film_id: Any, kind: str, *, context: Mapping[str, Any] | None = None,
-                 at: datetime | float | None = None) -> FeedbackResult:
+    def feedback(
+        self,
+        user_id: Any,
+        film_id: Any,
+        kind: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        at: datetime | float | None = None,
+    ) -> FeedbackResult:
         user_id, film_id = check_user_id(user_id), check_film_id(film_id)
         kind = signals.check_kind(kind)
         done = self.apply(user_id, Signal(film_id, kind=kind, context=context or {}, at=as_datetime(at)))
@@ -136,8 +149,15 @@ class Writes:
         mask = np.ones(len(cat), dtype=bool)
         mask[cat.positions(list(history.seen))] = False
         vector = row.embedding if is_valid_vector(row.embedding, engine.rule.dim) else None
-        new = scorer.updated_weights(history.taste, vector, history.n_signals, film_id,
-                                     engine.user_weights(session.model_weights(user_id)), mask=mask, user=user_id)
+        new = scorer.updated_weights(
+            history.taste,
+            vector,
+            history.n_signals,
+            film_id,
+            engine.user_weights(session.model_weights(user_id)),
+            mask=mask,
+            user=user_id,
+        )
         if new is not None:
             session.upsert_model_weights(user_id, new.blend_weight, new.model_weights)
 
@@ -174,9 +194,18 @@ class Writes:
 
     def import_films(self, films: Iterable[Film]) -> int:
         """Insert or update films (metadata merges; re-importing does not duplicate)."""
-        rows = [{"id": check_film_id(f.id), "title": f.title, "year": f.year,
-                 "genres": list(f.genres), "directors": list(f.directors), "actors": list(f.actors),
-                 "metadata": json.dumps(f.metadata or {}, ensure_ascii=False)} for f in films]
+        rows = [
+            {
+                "id": check_film_id(f.id),
+                "title": f.title,
+                "year": f.year,
+                "genres": list(f.genres),
+                "directors": list(f.directors),
+                "actors": list(f.actors),
+                "metadata": json.dumps(f.metadata or {}, ensure_ascii=False),
+            }
+            for f in films
+        ]
         if not rows:
             return 0
         with self.repo.transaction() as session:

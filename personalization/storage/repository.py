@@ -43,15 +43,22 @@ from personalization.storage.rows import (
 
 __all__ = ["Repository", "Session", "RatingUpsert", "EmbeddingUpdate", "embedding_update", "as_vector"]
 
-RatingUpsert = tuple[int, int, float, datetime | None]   # user, film, stars, time (None: now)
-EmbeddingUpdate = dict[str, Any]                          # ``queries.UPDATE_EMBEDDING``'s parameters
+RatingUpsert = tuple[int, int, float, datetime | None]  # user, film, stars, time (None: now)
+EmbeddingUpdate = dict[str, Any]  # ``queries.UPDATE_EMBEDDING``'s parameters
 
 
 def embedding_update(user_id: int, row: EmbeddingRow, at: datetime) -> EmbeddingUpdate:
     """The parameters that store ``row`` (vector and counters) as the user's, with ``at`` as
     their latest event (the stored one stays if it is later)."""
-    return {"embedding": row.embedding, "dim": row.dim, "n_ratings": row.n_ratings,
-            "n_feedback": row.n_feedback, "version": row.model_version, "at": at, "user_id": user_id}
+    return {
+        "embedding": row.embedding,
+        "dim": row.dim,
+        "n_ratings": row.n_ratings,
+        "n_feedback": row.n_feedback,
+        "version": row.model_version,
+        "at": at,
+        "user_id": user_id,
+    }
 
 
 def as_vector(value: object) -> Vector:
@@ -141,15 +148,18 @@ class Session:
         with self.conn.cursor() as cur:
             cur.executemany(q.UPSERT_RATING, rows)
 
-    def insert_feedback(self, user_id: int, film_id: int, kind: str, context: Mapping[str, Any],
-                        at: datetime | None) -> datetime:
+    def insert_feedback(
+        self, user_id: int, film_id: int, kind: str, context: Mapping[str, Any], at: datetime | None
+    ) -> datetime:
         context_json = json.dumps(dict(context), ensure_ascii=False, default=str)
-        when: datetime = _one(self.conn.execute(q.INSERT_FEEDBACK, (user_id, film_id, kind, context_json,
-                                                                    at)).fetchone())
+        when: datetime = _one(
+            self.conn.execute(q.INSERT_FEEDBACK, (user_id, film_id, kind, context_json, at)).fetchone()
+        )
         return when
 
-    def existing_ratings(self, users: Sequence[int], films: Sequence[int]
-                         ) -> dict[tuple[int, int], tuple[float, datetime]]:
+    def existing_ratings(
+        self, users: Sequence[int], films: Sequence[int]
+    ) -> dict[tuple[int, int], tuple[float, datetime]]:
         """The stored rating and its time for each (user, film) pair that has one."""
         rows = self.conn.execute(q.EXISTING_RATINGS, (list(users), list(films)))
         return {(u, f): (float(s), t) for u, f, s, t in rows}
@@ -294,7 +304,8 @@ class Repository:
                 ratings_per_day=[DayCount(d, int(n)) for d, n in conn.execute(q.RATINGS_PER_DAY)],
                 feedback_per_day=[DayKindCount(d, k, int(n)) for d, k, n in conn.execute(q.FEEDBACK_PER_DAY)],
                 star_distribution=[StarCount(float(s), int(n)) for s, n in conn.execute(q.STAR_DISTRIBUTION)],
-                genres=[GenreLove(g, int(lv), int(r), float(a or 0.0)) for g, lv, r, a in conn.execute(q.GENRE_LOVE)])
+                genres=[GenreLove(g, int(lv), int(r), float(a or 0.0)) for g, lv, r, a in conn.execute(q.GENRE_LOVE)],
+            )
 
     def status_counts(self, min_ratings: int) -> StatusCounts:
         with self.pool.connection() as conn, conn.cursor(row_factory=args_row(StatusCounts)) as cur:

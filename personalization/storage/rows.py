@@ -9,9 +9,25 @@ from typing import Any, NamedTuple, TypedDict
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Vector", "EmbeddingRow", "FilmRow", "PreviousSignal", "EffectiveSignal", "HistoryRow",
-           "StoredWeights", "StatusCounts", "CommunitySums", "RatingRow", "UserSummary", "Fan",
-           "DayCount", "DayKindCount", "StarCount", "GenreLove", "Overview"]
+__all__ = [
+    "Vector",
+    "EmbeddingRow",
+    "FilmRow",
+    "PreviousSignal",
+    "EffectiveSignal",
+    "HistoryRow",
+    "StoredWeights",
+    "StatusCounts",
+    "CommunitySums",
+    "RatingRow",
+    "UserSummary",
+    "Fan",
+    "DayCount",
+    "DayKindCount",
+    "StarCount",
+    "GenreLove",
+    "Overview",
+]
 
 Vector = NDArray[np.float32]
 
@@ -42,7 +58,7 @@ class FilmRow(NamedTuple):
 class PreviousSignal(NamedTuple):
     """What the user had told about a film before this event."""
 
-    stars: float | None     # their rating, if any
+    stars: float | None  # their rating, if any
     had_feedback: bool
 
 
@@ -87,7 +103,7 @@ class RatingRow(NamedTuple):
     user_id: int
     film_id: int
     stars: float
-    at: float   # unix seconds
+    at: float  # unix seconds
 
 
 # -- browsing: the shapes the bot and the dashboards read by key ------------------------------
@@ -122,7 +138,7 @@ class StarCount(NamedTuple):
 
 class GenreLove(NamedTuple):
     genre: str
-    loved: int       # ratings of 4 stars or more
+    loved: int  # ratings of 4 stars or more
     rated: int
     mean_stars: float
 

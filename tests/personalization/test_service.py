@@ -22,8 +22,8 @@ def test_rating_is_committed_with_embedding_and_counters(service, small_catalogu
     r = service.rate(42, 1, 4.5)
     assert r.n_ratings == 1 and not r.replaced and not r.personalised
     # Read back on another connection: the call returned after the commit.
-    (stars,), = rows(db_url, "SELECT stars FROM ratings WHERE user_id = 42 AND movie_id = 1")
-    (emb, n), = rows(db_url, "SELECT embedding, n_ratings FROM user_embeddings WHERE user_id = 42")
+    ((stars,),) = rows(db_url, "SELECT stars FROM ratings WHERE user_id = 42 AND movie_id = 1")
+    ((emb, n),) = rows(db_url, "SELECT embedding, n_ratings FROM user_embeddings WHERE user_id = 42")
     assert stars == 4.5 and n == 1
     assert abs(np.linalg.norm(emb) - 1) < 1e-5
     expected = service.rule.step(service.rule.zero(), service.catalogue().vector(1), 0.75)
@@ -35,13 +35,14 @@ def test_rerating_replaces_and_matches_a_rebuild(service, small_catalogue, db_ur
         service.rate(5, film, stars)
     r = service.rate(5, 2, 5)
     assert r.replaced and r.n_ratings == 4
-    (n,), = rows(db_url, "SELECT count(*) FROM ratings WHERE user_id = 5")
+    ((n,),) = rows(db_url, "SELECT count(*) FROM ratings WHERE user_id = 5")
     assert n == 4
     stored = service.user_vector(5)[0]
     cat = service.catalogue()
     # Same as a user who rated 1, 3, 4 and then 2 with 5 stars.
-    expected = service.rule.rebuild([(cat.vector(1), 1.0), (cat.vector(3), 0.5),
-                                     (cat.vector(4), -1.0), (cat.vector(2), 1.0)])
+    expected = service.rule.rebuild(
+        [(cat.vector(1), 1.0), (cat.vector(3), 0.5), (cat.vector(4), -1.0), (cat.vector(2), 1.0)]
+    )
     assert np.allclose(stored, expected, atol=1e-6)
     assert np.allclose(service.rebuild_user(5), stored, atol=1e-6)
 
@@ -84,6 +85,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(service, small_cat
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
+
     monkeypatch.setattr(Session, "store_embedding", boom)
     with pytest.raises(RuntimeError):
         service.rate(8, 2, 4)
@@ -132,16 +134,27 @@ def test_forget_leaves_no_row_behind(service, small_catalogue, db_url):
     service.profile(13)
     n = service.forget(13)
     assert n >= 5 + 1 + 1 + 1 + 1
-    for table, col in [("ratings", "user_id"), ("feedback", "user_id"), ("user_embeddings", "user_id"),
-                       ("user_preferences", "user_id"), ("user_model_weights", "user_id"), ("users", "id")]:
+    for table, col in [
+        ("ratings", "user_id"),
+        ("feedback", "user_id"),
+        ("user_embeddings", "user_id"),
+        ("user_preferences", "user_id"),
+        ("user_model_weights", "user_id"),
+        ("users", "id"),
+    ]:
         assert rows(db_url, f"SELECT count(*) FROM {table} WHERE {col} = 13") == [(0,)]
     with pytest.raises(UnknownUser):
         service.profile(13)
 
 
 def test_hostile_titles_round_trip(service):
-    titles = ["Robert'); DROP TABLE movies;--", 'She said "no"', "🎬🍿 Ünïcödé — 映画", "x" * 10_000,
-              "100% _wild_ \\ back"]
+    titles = [
+        "Robert'); DROP TABLE movies;--",
+        'She said "no"',
+        "🎬🍿 Ünïcödé — 映画",
+        "x" * 10_000,
+        "100% _wild_ \\ back",
+    ]
     service.import_films([Film(i + 1, t, 2000, ("Drama",)) for i, t in enumerate(titles)])
     assert [service.film(i + 1).title for i in range(len(titles))] == titles
     assert [f.id for f in service.search_films("100%")] == [5]
@@ -176,7 +189,9 @@ def test_a_model_version_change_rebuilds_vectors(demo_db_url, settings):
     with Service.open(settings.with_model(learning_rate=0.3), url=demo_db_url, listen=False) as svc:
         new = svc.user_vector(user)[0]
         assert not np.allclose(old, new)
-        assert (svc.model_settings.version,) in rows(demo_db_url, "SELECT model_version FROM user_embeddings WHERE user_id = %s", user)
+        assert (svc.model_settings.version,) in rows(
+            demo_db_url, "SELECT model_version FROM user_embeddings WHERE user_id = %s", user
+        )
 
 
 def test_two_writers_for_one_user_lose_nothing(db_url, settings, small_catalogue):
@@ -191,8 +206,11 @@ def test_two_writers_for_one_user_lose_nothing(db_url, settings, small_catalogue
                 svc.rate(77, f, 4.5 if f % 2 else 2.0)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
-    threads = [threading.Thread(target=work, args=(a, range(1, 13))),
-               threading.Thread(target=work, args=(b, range(12, 0, -1)))]
+
+    threads = [
+        threading.Thread(target=work, args=(a, range(1, 13))),
+        threading.Thread(target=work, args=(b, range(12, 0, -1))),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -200,8 +218,8 @@ def test_two_writers_for_one_user_lose_nothing(db_url, settings, small_catalogue
     a.close()
     b.close()
     assert not errors
-    (n_rows,), = rows(db_url, "SELECT count(*) FROM ratings WHERE user_id = 77")
-    (n_counter,), = rows(db_url, "SELECT n_ratings FROM user_embeddings WHERE user_id = 77")
+    ((n_rows,),) = rows(db_url, "SELECT count(*) FROM ratings WHERE user_id = 77")
+    ((n_counter,),) = rows(db_url, "SELECT n_ratings FROM user_embeddings WHERE user_id = 77")
     assert n_rows == n_counter == 12
     with Service.open(settings, url=db_url, listen=False) as svc:
         stored = svc.user_vector(77)[0]
@@ -211,8 +229,10 @@ def test_two_writers_for_one_user_lose_nothing(db_url, settings, small_catalogue
 def test_dropped_connection_is_replaced(service, small_catalogue, db_url):
     service.rate(15, 1, 4)
     with psycopg.connect(db_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE application_name = 'cinesync' AND pid <> pg_backend_pid()")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'cinesync' AND pid <> pg_backend_pid()"
+        )
     r = service.rate(15, 2, 5)  # the pool checks connections and replaces dead ones
     assert r.n_ratings == 2
     assert rows(db_url, "SELECT count(*) FROM ratings WHERE user_id = 15") == [(2,)]
@@ -226,6 +246,7 @@ def test_connection_dropped_mid_transaction_writes_nothing(service, small_catalo
         with psycopg.connect(db_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (session.conn.info.backend_pid,))
         return original(session, *args)
+
     monkeypatch.setattr(Session, "store_embedding", kill_then_store)
     with pytest.raises(psycopg.OperationalError):
         service.rate(16, 2, 5)
@@ -236,6 +257,7 @@ def test_connection_dropped_mid_transaction_writes_nothing(service, small_catalo
 
 def test_other_processes_drop_their_cached_vector(db_url, settings, small_catalogue):
     import time
+
     with Service.open(settings, url=db_url) as a, Service.open(settings, url=db_url) as b:
         a.rate(17, 1, 5)
         first = b.user_vector(17)[0].copy()  # b caches it
@@ -249,7 +271,7 @@ def test_other_processes_drop_their_cached_vector(db_url, settings, small_catalo
 def test_profile_is_stored(demo_service, demo_db_url):
     user = demo_service.users("", 1)[0]["id"]
     p = demo_service.profile(user)
-    (stored,), = rows(demo_db_url, "SELECT profile FROM user_preferences WHERE user_id = %s", user)
+    ((stored,),) = rows(demo_db_url, "SELECT profile FROM user_preferences WHERE user_id = %s", user)
     assert stored["n_ratings"] == p.n_ratings and stored["genres"][0]["name"] == p.genres[0].name
     assert json.loads(json.dumps(p.to_dict())) == stored
 
@@ -322,9 +344,16 @@ def test_search_ranks_whole_words_before_longer_words(service):
     titles = ["Stargate", "Star Wars", "Lone Star", "Star Wars: Episode V - The Empire Strikes Back", "Starman"]
     service.import_films([Film(i + 1, t, 1990, ("Sci-Fi",)) for i, t in enumerate(titles)])
     assert [f.title for f in service.search_films("star wars")][:2] == [
-        "Star Wars", "Star Wars: Episode V - The Empire Strikes Back"]
+        "Star Wars",
+        "Star Wars: Episode V - The Empire Strikes Back",
+    ]
     assert [f.title for f in service.search_films("star")] == [
-        "Star Wars", "Star Wars: Episode V - The Empire Strikes Back", "Lone Star", "Starman", "Stargate"]
+        "Star Wars",
+        "Star Wars: Episode V - The Empire Strikes Back",
+        "Lone Star",
+        "Starman",
+        "Stargate",
+    ]
     assert [f.title for f in service.search_films("Stargate")] == ["Stargate"]
 
 
@@ -332,6 +361,7 @@ def test_only_the_storage_layer_executes_sql():
     from pathlib import Path
 
     import personalization.service as service_package
+
     for path in Path(service_package.__file__).parent.glob("*.py"):
         text = path.read_text()
         assert ".execute(" not in text and "executemany(" not in text and "queries" not in text, path.name

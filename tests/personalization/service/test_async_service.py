@@ -9,9 +9,13 @@ NOT_VERBS = {"open"}  # a constructor: AsyncService wraps an open Service
 
 
 def public_methods(cls) -> dict[str, object]:
-    return {name: member for name, member in inspect.getmembers(cls)
-            if not name.startswith("_") and name not in NOT_VERBS
-            and (inspect.isfunction(member) or inspect.ismethod(member))}
+    return {
+        name: member
+        for name, member in inspect.getmembers(cls)
+        if not name.startswith("_")
+        and name not in NOT_VERBS
+        and (inspect.isfunction(member) or inspect.ismethod(member))
+    }
 
 
 def test_every_public_service_method_has_an_async_twin_with_the_same_parameters():
@@ -32,8 +36,13 @@ def test_async_twins_return_what_the_service_returns(demo_service):
     user = demo_service.users("", 1)[0]["id"]
 
     async def calls():
-        return (await asvc.recommend(user, 3), await asvc.users("", 2), await asvc.search_films("", 2),
-                asvc.model_settings)
+        return (
+            await asvc.recommend(user, 3),
+            await asvc.users("", 2),
+            await asvc.search_films("", 2),
+            asvc.model_settings,
+        )
+
     recs, users, films, settings = asyncio.run(calls())
     assert [r.film.id for r in recs.items] == [r.film.id for r in demo_service.recommend(user, 3).items]
     assert users == demo_service.users("", 2) and films == demo_service.search_films("", 2)

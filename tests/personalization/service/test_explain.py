@@ -9,8 +9,14 @@ from personalization.service import explain
 
 @pytest.fixture(scope="module")
 def cat():
-    return Catalogue.build([Film(1, "Alien", 1979, ("Horror", "Sci-Fi")), Film(2, "Aliens", 1986, ("Horror", "Sci-Fi")),
-                            Film(3, "Amelie", 2001, ("Comedy", "Romance"))], dim=64)
+    return Catalogue.build(
+        [
+            Film(1, "Alien", 1979, ("Horror", "Sci-Fi")),
+            Film(2, "Aliens", 1986, ("Horror", "Sci-Fi")),
+            Film(3, "Amelie", 2001, ("Comedy", "Romance")),
+        ],
+        dim=64,
+    )
 
 
 def test_a_pick_scored_zero_claims_no_reason():

@@ -5,8 +5,15 @@ import pytest
 from personalization.service.invalidation import Invalidation
 
 
-@pytest.mark.parametrize("note", [Invalidation.user(42, "123-456"), Invalidation("bulk", None, "123-456"),
-                                  Invalidation("catalogue", None, "9-9"), Invalidation("reset")])
+@pytest.mark.parametrize(
+    "note",
+    [
+        Invalidation.user(42, "123-456"),
+        Invalidation("bulk", None, "123-456"),
+        Invalidation("catalogue", None, "9-9"),
+        Invalidation("reset"),
+    ],
+)
 def test_notes_round_trip(note):
     assert Invalidation.parse(note.format()) == note
 
