@@ -19,7 +19,7 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402
 
 from personalization.api import create_app  # noqa: E402
 
-pytestmark = [pytest.mark.xdist_group("api"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("CINESYNC_FUZZ_EXAMPLES", "12"))
 
 

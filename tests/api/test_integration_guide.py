@@ -13,8 +13,6 @@ import sys
 import pytest
 from api_helpers import ROOT, WRITE_KEY, serve_env
 
-pytestmark = pytest.mark.xdist_group("api")
-
 GUIDE = ROOT / "docs" / "integration.md"
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 

@@ -8,8 +8,6 @@ from api_helpers import READ, WRITE, counts
 from personalization.api import ApiSettings
 from personalization.config import ConfigError
 
-pytestmark = pytest.mark.xdist_group("api")
-
 
 # -- access --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(

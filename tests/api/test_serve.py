@@ -10,7 +10,7 @@ import httpx
 import pytest
 from api_helpers import CINESYNC, READ_KEY, WRITE_KEY, free_port, serve_env
 
-pytestmark = [pytest.mark.xdist_group("api"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def test_serve_answers_over_tcp(server, demo_service):
