@@ -213,12 +213,12 @@ class Engine:
         prior = prior_weights(self.model_settings)
         if stored is None:
             return prior
-        kept = {m: a for m, a in stored.model_weights.items() if m in prior.model_weights}
-        models = {m: kept.get(m, 0.0) for m in prior.model_weights}
+        kept = {m: a for m, a in stored.model_weights.items() if m in prior.base_weights}
+        models = {m: kept.get(m, 0.0) for m in prior.base_weights}
         if sum(models.values()) <= 0:
-            models = dict(prior.model_weights)
+            models = dict(prior.base_weights)
         total, w = sum(models.values()), stored.blend_weight
-        return UserWeights.from_experts({**{m: (1 - w) * a / total for m, a in models.items()}, PERSONAL: w})
+        return UserWeights.from_term_weights({**{m: (1 - w) * a / total for m, a in models.items()}, PERSONAL: w})
 
     # -- community -----------------------------------------------------------------------------
     def community(self) -> preferences.CommunityStats:

@@ -99,7 +99,7 @@ class Reads:
         return history.rated, history.seen
 
     def blend_weight(self, user_id: Any) -> float:
-        return self.history_and_weights(check_user_id(user_id))[1].blend_weight
+        return self.history_and_weights(check_user_id(user_id))[1].personal_weight
 
     def recommend(
         self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
@@ -124,9 +124,9 @@ class Reads:
         for scored, reason in zip(ranking.items, why):
             film = cat.get(scored.film_id)
             assert film is not None  # ranked from this catalogue
-            items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.base_model, reason))
+            items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.label, reason))
         return Recommendations(
-            user_id, ranking.mode, items, history.n_signals, ranking.blend_weight, engine.model_settings.min_ratings
+            user_id, ranking.mode, items, history.n_signals, ranking.personal_weight, engine.model_settings.min_ratings
         )
 
     def profile(self, user_id: Any) -> preferences.PreferenceProfile:
@@ -143,8 +143,8 @@ class Reads:
             rated = self._rated_films(session.user_ratings(user_id))
             profile = preferences.analyse(user_id, rated, community)
             learned = engine.user_weights(session.model_weights(user_id))  # the tuned ones until learned
-            profile.blend_weight = learned.blend_weight
-            profile.model_weights = {m: round(a, 4) for m, a in learned.model_weights.items()}
+            profile.blend_weight = learned.personal_weight
+            profile.model_weights = {m: round(a, 4) for m, a in learned.base_weights.items()}
             session.upsert_profile(user_id, profile.to_dict(), profile.n_ratings)
         engine.profiles.put(user_id, profile)
         return profile

@@ -159,7 +159,7 @@ class Writes:
             user=user_id,
         )
         if new is not None:
-            session.upsert_model_weights(user_id, new.blend_weight, new.model_weights)
+            session.upsert_model_weights(user_id, new.personal_weight, new.base_weights)
 
     # -- the user's vector -----------------------------------------------------------------------
     def rebuild_user(self, user_id: Any) -> Vector:
