@@ -16,17 +16,22 @@ VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="CineSync preferences", page_icon=":material/movie:", layout="wide")
 
-page = st.navigation([
-    st.Page(VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
-    st.Page(VIEWS / "users.py", title="User explorer", icon=":material/person_search:"),
-    st.Page(VIEWS / "tuning.py", title="Tuning", icon=":material/tune:"),
-    st.Page(VIEWS / "films.py", title="Films", icon=":material/movie:"),
-])
+page = st.navigation(
+    [
+        st.Page(VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page(VIEWS / "users.py", title="User explorer", icon=":material/person_search:"),
+        st.Page(VIEWS / "tuning.py", title="Tuning", icon=":material/tune:"),
+        st.Page(VIEWS / "films.py", title="Films", icon=":material/movie:"),
+    ]
+)
 
 with st.sidebar:
     st.caption("CineSync Personalization")
-    if st.button("Refresh data", icon=":material/refresh:", help="Forget cached reads (they also expire after "
-                 f"{data.READ_TTL} s)."):
+    if st.button(
+        "Refresh data",
+        icon=":material/refresh:",
+        help=f"Forget cached reads (they also expire after {data.READ_TTL} s).",
+    ):
         st.cache_data.clear()
 
 try:

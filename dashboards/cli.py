@@ -20,9 +20,23 @@ APP = Path(__file__).resolve().parent / "app.py"
 
 def streamlit_args(port: int, address: str = "localhost") -> list[str]:
     """The command line that serves the dashboard (also used by the browser test)."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-            "--server.port", str(port), "--server.address", address,
-            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
 
 
 def _port_free(address: str, port: int) -> bool:
@@ -41,10 +55,16 @@ def _free_port(address: str) -> int:
 
 
 @click.command("dashboard")
-@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
-              help="Port to serve on (if it is taken, a free one is used).")
-@click.option("--address", default="localhost", show_default=True,
-              help="Address to listen on; 0.0.0.0 to open it to the network.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8501,
+    show_default=True,
+    help="Port to serve on (if it is taken, a free one is used).",
+)
+@click.option(
+    "--address", default="localhost", show_default=True, help="Address to listen on; 0.0.0.0 to open it to the network."
+)
 def dashboard_command(port: int, address: str) -> None:
     """Serve the preference dashboard (Streamlit) on the engine's database."""
     from personalization.config import Settings
@@ -62,8 +82,10 @@ def dashboard_command(port: int, address: str) -> None:
         taken, port = port, _free_port(address)
         click.echo(f"port {taken} is taken; using {port}")
     host = "localhost" if address in ("localhost", "127.0.0.1", "0.0.0.0") else address
-    click.echo(f"database {status.database}: {plural(status.films, 'film')}, {plural(status.users, 'user')}, "
-               f"{plural(status.ratings, 'rating')}")
+    click.echo(
+        f"database {status.database}: {plural(status.films, 'film')}, {plural(status.users, 'user')}, "
+        f"{plural(status.ratings, 'rating')}"
+    )
     click.echo(f"CineSync dashboard: http://{host}:{port}  (Ctrl-C to stop)")
     proc = subprocess.Popen(streamlit_args(port, address), stdout=subprocess.DEVNULL)
     try:

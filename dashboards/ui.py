@@ -43,7 +43,8 @@ def database_lost(exc: Exception) -> None:
     data.forget_service(data.database_key())
     st.session_state["database_lost"] = (
         f"the connection to PostgreSQL was lost ({exc}). If it was stopped, start it again; "
-        "check CINESYNC_DATABASE_URL if the dashboard should use another server.")
+        "check CINESYNC_DATABASE_URL if the dashboard should use another server."
+    )
     st.rerun()
 
 
@@ -58,8 +59,7 @@ def _reconnect_when_back() -> None:
             pass
         else:
             st.rerun()
-    st.caption(f"Trying again every {RETRY_SECONDS} s: the page comes back by itself once the database "
-               "answers.")
+    st.caption(f"Trying again every {RETRY_SECONDS} s: the page comes back by itself once the database answers.")
 
 
 def empty_state(message: str, hint: str = DEMO_HINT) -> None:

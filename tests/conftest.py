@@ -40,6 +40,7 @@ def pg_admin_url(tmp_path_factory) -> str:
     import tempfile
 
     from personalization.storage.db import start_embedded
+
     # pgserver (as root) runs PostgreSQL as a `pgserver` user and opens the data dir's parents to
     # it. Not under pytest's basetemp: each xdist worker resets /tmp/pytest-of-<user> to 0700,
     # which locks a server started by another worker out of its own data dir.
@@ -81,13 +82,15 @@ def empty_template(pg_admin_url) -> str:
 def demo_template(pg_admin_url, empty_template, tmp_path_factory) -> str:
     from personalization.data.importers import read_movielens
     from personalization.data.synthetic import generate, write_movielens
+
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DEMO_TEMPLATE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DEMO_TEMPLATE}" TEMPLATE "{EMPTY_TEMPLATE}"')
     folder = write_movielens(generate(**DEMO_SIZE), tmp_path_factory.mktemp("demo-data"))
     data = read_movielens(folder)
-    with Service.open(Settings(home=Path("/nonexistent")), url=_db_url(pg_admin_url, DEMO_TEMPLATE),
-                      listen=False) as svc:
+    with Service.open(
+        Settings(home=Path("/nonexistent")), url=_db_url(pg_admin_url, DEMO_TEMPLATE), listen=False
+    ) as svc:
         svc.import_films(data.films)
         svc.rate_many(data.ratings)
     return DEMO_TEMPLATE
@@ -130,8 +133,11 @@ def demo_service(demo_db_url, settings):
 def small_catalogue(service):
     """Twelve films with genres, directors and actors in ``service``'s database."""
     from personalization.core.catalogue import Film
+
     genres = ["Drama", "Comedy", "Horror", "Sci-Fi"]
-    films = [Film(i, f"Film {i}", 1960 + 5 * i, (genres[i % 4],), (f"Director {i % 3}",),
-                  (f"Actor {i}", f"Actor {i + 1}")) for i in range(1, 13)]
+    films = [
+        Film(i, f"Film {i}", 1960 + 5 * i, (genres[i % 4],), (f"Director {i % 3}",), (f"Actor {i}", f"Actor {i + 1}"))
+        for i in range(1, 13)
+    ]
     service.import_films(films)
     return films

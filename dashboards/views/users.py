@@ -28,13 +28,24 @@ if profile is None:
 # -- the profile ----------------------------------------------------------------------------
 cols = st.columns(5)
 cols[0].metric("Ratings", profile.n_ratings)
-cols[1].metric("Mean rating", "-" if profile.mean_rating is None else f"{profile.mean_rating:.2f}",
-               delta=None if profile.mean_rating is None else f"{profile.mean_rating - profile.community_mean:+.2f} vs community",
-               delta_color="off")
-cols[2].metric("Rating style", profile.style, delta=f"{profile.style_delta:+.2f} sd", delta_color="off",
-               help="Mean rating against the community's, in community standard deviations.")
-cols[3].metric("Diversity", f"{profile.diversity:.2f}", help="Normalised entropy of the genres rated: "
-               "0 = one genre, 1 = every genre equally.")
+cols[1].metric(
+    "Mean rating",
+    "-" if profile.mean_rating is None else f"{profile.mean_rating:.2f}",
+    delta=None if profile.mean_rating is None else f"{profile.mean_rating - profile.community_mean:+.2f} vs community",
+    delta_color="off",
+)
+cols[2].metric(
+    "Rating style",
+    profile.style,
+    delta=f"{profile.style_delta:+.2f} sd",
+    delta_color="off",
+    help="Mean rating against the community's, in community standard deviations.",
+)
+cols[3].metric(
+    "Diversity",
+    f"{profile.diversity:.2f}",
+    help="Normalised entropy of the genres rated: 0 = one genre, 1 = every genre equally.",
+)
 weight_box = cols[4]  # filled below, with the weight the picks are really blended with
 
 if profile.n_ratings == 0:
@@ -60,25 +71,34 @@ else:
 st.subheader("Recommendations")
 left, right = st.columns([1, 2])
 k = left.slider("How many", 5, 30, 10, key="k")
-genre = right.selectbox("Only this genre", [None, *data.genres(key)], key="genre",
-                        format_func=lambda g: "any genre" if g is None else g)
+genre = right.selectbox(
+    "Only this genre", [None, *data.genres(key)], key="genre", format_func=lambda g: "any genre" if g is None else g
+)
 recs = data.recommend(key, user_id, k, genre)
 picks = frames.recommendations(recs)
-weight_box.metric("Personal weight", f"{recs.blend_weight:.2f}",
-                  help="score = weight x personal + (1 - weight) x base model; 0 until the member has "
-                       f"rated or reacted to {plural(recs.min_ratings, 'film')}.")
+weight_box.metric(
+    "Personal weight",
+    f"{recs.blend_weight:.2f}",
+    help="score = weight x personal + (1 - weight) x base model; 0 until the member has "
+    f"rated or reacted to {plural(recs.min_ratings, 'film')}.",
+)
 if recs.mode == "personal":
-    st.caption(f"Personal picks: score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base model.")
+    st.caption(
+        f"Personal picks: score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base model."
+    )
 else:
     st.caption(f"{recs.n_ratings} of {recs.min_ratings} ratings needed for personal picks: the base model's order.")
 if picks.empty:
     st.info("No films left to recommend with these filters.")
 else:
     ui.chart(charts.recommendations_chart(picks), key="recommendations")
-    st.dataframe(picks, hide_index=True, key="recommendations_table",
-                 column_order=["rank", "film", "genres", "score", "personal", "base", "reason"],
-                 column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
-                                                                         format="%.3f")})
+    st.dataframe(
+        picks,
+        hide_index=True,
+        key="recommendations_table",
+        column_order=["rank", "film", "genres", "score", "personal", "base", "reason"],
+        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.3f")},
+    )
 
 # -- taste history --------------------------------------------------------------------------
 st.subheader("How the taste moved")
@@ -89,8 +109,7 @@ if not steps or not centroids:
 else:
     favourites = [f.name for f in profile.genres[:5]] or list(centroids)[:5]
     # One picker per user: each user starts on their own favourites.
-    chosen = st.multiselect("Genres to follow", list(centroids), default=favourites,
-                            key=f"trajectory_genres:{user_id}")
+    chosen = st.multiselect("Genres to follow", list(centroids), default=favourites, key=f"trajectory_genres:{user_id}")
     moves = frames.taste_trajectory(steps, centroids, chosen)
     if moves.empty:
         st.info("Pick at least one genre.")
@@ -104,8 +123,13 @@ film_query = st.text_input("Find a film", key="try_query", placeholder="part of 
 candidates = data.search_films(key, film_query.strip(), 50) if film_query.strip() else []
 with st.form("try_it"):
     # One picker per search: a new search starts at its first match, and the browser shows the same.
-    chosen_film = st.selectbox("Film", candidates, format_func=lambda f: f.label, key=f"try_film:{film_query.strip()}",
-                               placeholder="search for a film above" if not candidates else "pick a film")
+    chosen_film = st.selectbox(
+        "Film",
+        candidates,
+        format_func=lambda f: f.label,
+        key=f"try_film:{film_query.strip()}",
+        placeholder="search for a film above" if not candidates else "pick a film",
+    )
     stars = st.select_slider("Stars", [x / 2 for x in range(1, 11)], value=4.0, key="try_stars")
     submitted = st.form_submit_button("Rate", disabled=not candidates, key="try_rate")
 if submitted and chosen_film is not None:
@@ -114,8 +138,13 @@ if submitted and chosen_film is not None:
     except CineSyncError as exc:
         st.error(f"Not rated: {exc}")
     else:
-        st.session_state["try_it_result"] = {"user": user_id, "film": chosen_film.id, "stars": stars,
-                                             "before": picks["film"].tolist(), "replaced": result.replaced}
+        st.session_state["try_it_result"] = {
+            "user": user_id,
+            "film": chosen_film.id,
+            "stars": stars,
+            "before": picks["film"].tolist(),
+            "replaced": result.replaced,
+        }
         st.rerun()  # the charts above were drawn before the rating: draw them again
 
 last = st.session_state.get("try_it_result")
@@ -124,6 +153,8 @@ if last and last["user"] == user_id:
     new = [f for f in now if f not in last["before"]]
     gone = [f for f in last["before"] if f not in now]
     title = data.film(key, last["film"])
-    st.success(f"{'Re-rated' if last['replaced'] else 'Rated'} {title.label if title else last['film']}: "
-               f"{plural(last['stars'], 'star')}. New in the list: {', '.join(new) or 'none'}; "
-               f"dropped: {', '.join(gone) or 'none'}.")
+    st.success(
+        f"{'Re-rated' if last['replaced'] else 'Rated'} {title.label if title else last['film']}: "
+        f"{plural(last['stars'], 'star')}. New in the list: {', '.join(new) or 'none'}; "
+        f"dropped: {', '.join(gone) or 'none'}."
+    )

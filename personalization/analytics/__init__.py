@@ -15,8 +15,16 @@ Importing this package is cheap: the submodules (and Polars/DuckDB) load when fi
 
 import importlib
 
-__all__ = ["loaders", "tables", "profile_frames", "preferences_polars", "preferences_duckdb",
-           "embeddings", "studies", "sandbox"]
+__all__ = [
+    "loaders",
+    "tables",
+    "profile_frames",
+    "preferences_polars",
+    "preferences_duckdb",
+    "embeddings",
+    "studies",
+    "sandbox",
+]
 
 
 def __getattr__(name: str):

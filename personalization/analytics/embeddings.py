@@ -35,10 +35,12 @@ def norms(user_embeddings: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for uid, emb, dim, n in user_embeddings.select("user_id", "embedding", "dim", "n_ratings").iter_rows():
         vec = np.asarray(emb, np.float32)
-        rows.append({"user_id": uid, "n_ratings": n, "norm": float(np.linalg.norm(vec)),
-                     "valid": is_valid_vector(vec, dim)})
-    return pl.DataFrame(rows, schema={"user_id": pl.Int64, "n_ratings": pl.Int64,
-                                      "norm": pl.Float64, "valid": pl.Boolean})
+        rows.append(
+            {"user_id": uid, "n_ratings": n, "norm": float(np.linalg.norm(vec)), "valid": is_valid_vector(vec, dim)}
+        )
+    return pl.DataFrame(
+        rows, schema={"user_id": pl.Int64, "n_ratings": pl.Int64, "norm": pl.Float64, "valid": pl.Boolean}
+    )
 
 
 def _drift_rows(user_id: int, steps: Iterable[tuple[object, int, float, np.ndarray]]) -> list[dict]:
@@ -50,17 +52,30 @@ def _drift_rows(user_id: int, steps: Iterable[tuple[object, int, float, np.ndarr
     rows = []
     for i, (at, film_id, strength, vec) in enumerate(steps, start=1):
         v = np.asarray(vec, np.float64)
-        rows.append({"user_id": user_id, "step": i, "at": at, "film_id": film_id,
-                     "strength": float(strength),
-                     "cos_previous": None if previous is None else float(previous @ v),
-                     "cos_final": float(v @ final)})
+        rows.append(
+            {
+                "user_id": user_id,
+                "step": i,
+                "at": at,
+                "film_id": film_id,
+                "strength": float(strength),
+                "cos_previous": None if previous is None else float(previous @ v),
+                "cos_final": float(v @ final),
+            }
+        )
         previous = v
     return rows
 
 
-_DRIFT_SCHEMA = {"user_id": pl.Int64, "step": pl.Int64, "at": pl.Datetime("us", "UTC"),
-                 "film_id": pl.Int64, "strength": pl.Float64, "cos_previous": pl.Float64,
-                 "cos_final": pl.Float64}
+_DRIFT_SCHEMA = {
+    "user_id": pl.Int64,
+    "step": pl.Int64,
+    "at": pl.Datetime("us", "UTC"),
+    "film_id": pl.Int64,
+    "strength": pl.Float64,
+    "cos_previous": pl.Float64,
+    "cos_final": pl.Float64,
+}
 
 
 def trajectory_drift(user_id: int, trajectory) -> pl.DataFrame:
@@ -69,8 +84,9 @@ def trajectory_drift(user_id: int, trajectory) -> pl.DataFrame:
     return pl.DataFrame(_drift_rows(user_id, trajectory), schema=_DRIFT_SCHEMA)
 
 
-def drift(ratings: pl.DataFrame, catalogue: Catalogue, rule: UserModel,
-          users: Sequence[int] | None = None) -> pl.DataFrame:
+def drift(
+    ratings: pl.DataFrame, catalogue: Catalogue, rule: UserModel, users: Sequence[int] | None = None
+) -> pl.DataFrame:
     """The same as ``trajectory_drift`` for many users at once, replaying their ratings (oldest
     first) through the learning rule; no database needed (ratings only, no feedback)."""
     frame = ratings if users is None else ratings.filter(pl.col("user_id").is_in(list(users)))
@@ -87,8 +103,7 @@ def drift(ratings: pl.DataFrame, catalogue: Catalogue, rule: UserModel,
     return pl.DataFrame(rows, schema=_DRIFT_SCHEMA)
 
 
-def nearest_films(vector: np.ndarray, catalogue: Catalogue, k: int = 10,
-                  exclude: Iterable[int] = ()) -> pl.DataFrame:
+def nearest_films(vector: np.ndarray, catalogue: Catalogue, k: int = 10, exclude: Iterable[int] = ()) -> pl.DataFrame:
     """The ``k`` films whose content vectors point closest to ``vector`` (cosine; ties by id)."""
     sims = catalogue.matrix @ np.asarray(vector, np.float32)
     keep = np.ones(len(catalogue), bool)
@@ -96,25 +111,38 @@ def nearest_films(vector: np.ndarray, catalogue: Catalogue, k: int = 10,
     keep[excluded] = False
     cand = np.flatnonzero(keep)
     best = cand[ranker.top_k(sims[cand], catalogue.ids[cand], k)]
-    return pl.DataFrame({
-        "rank": list(range(1, len(best) + 1)),
-        "film_id": [int(catalogue.ids[i]) for i in best],
-        "title": [catalogue.films[i].label for i in best],
-        "genres": [list(catalogue.films[i].genres) for i in best],
-        "cosine": [float(sims[i]) for i in best],
-    }, schema={"rank": pl.Int64, "film_id": pl.Int64, "title": pl.String,
-               "genres": pl.List(pl.String), "cosine": pl.Float64})
+    return pl.DataFrame(
+        {
+            "rank": list(range(1, len(best) + 1)),
+            "film_id": [int(catalogue.ids[i]) for i in best],
+            "title": [catalogue.films[i].label for i in best],
+            "genres": [list(catalogue.films[i].genres) for i in best],
+            "cosine": [float(sims[i]) for i in best],
+        },
+        schema={
+            "rank": pl.Int64,
+            "film_id": pl.Int64,
+            "title": pl.String,
+            "genres": pl.List(pl.String),
+            "cosine": pl.Float64,
+        },
+    )
 
 
 @dataclass(frozen=True)
 class Projection:
-    points: pl.DataFrame              # kind ("film"/"user"), id, label, x, y
-    explained_variance: tuple[float, float]   # share of the variance along x and along y
+    points: pl.DataFrame  # kind ("film"/"user"), id, label, x, y
+    explained_variance: tuple[float, float]  # share of the variance along x and along y
 
 
-def pca_2d(catalogue: Catalogue, user_ids: np.ndarray | None = None,
-           user_matrix: np.ndarray | None = None, *, max_films: int | None = 2000,
-           seed: int = 0) -> Projection:
+def pca_2d(
+    catalogue: Catalogue,
+    user_ids: np.ndarray | None = None,
+    user_matrix: np.ndarray | None = None,
+    *,
+    max_films: int | None = 2000,
+    seed: int = 0,
+) -> Projection:
     """Project films and users on the two main axes of the films' content vectors.
 
     The axes come from the films (the space every user vector is a combination of), so users
@@ -128,7 +156,7 @@ def pca_2d(catalogue: Catalogue, user_ids: np.ndarray | None = None,
     _, s, vt = np.linalg.svd(matrix - centre, full_matrices=False)
     axes = vt[:2]
     axes = axes * np.where(axes.sum(axis=1, keepdims=True) < 0, -1.0, 1.0)  # a fixed orientation
-    variance = s ** 2
+    variance = s**2
     explained = tuple(float(v) for v in variance[:2] / variance.sum()) if variance.sum() else (0.0, 0.0)
     film_xy = (matrix[pick] - centre) @ axes.T
     kinds = ["film"] * len(pick)
@@ -141,8 +169,8 @@ def pca_2d(catalogue: Catalogue, user_ids: np.ndarray | None = None,
         ids += [int(u) for u in user_ids]
         labels += [f"user {int(u)}" for u in user_ids]
     points = np.vstack(xy)
-    frame = pl.DataFrame({"kind": kinds, "id": ids, "label": labels,
-                          "x": points[:, 0], "y": points[:, 1]},
-                         schema={"kind": pl.String, "id": pl.Int64, "label": pl.String,
-                                 "x": pl.Float64, "y": pl.Float64})
+    frame = pl.DataFrame(
+        {"kind": kinds, "id": ids, "label": labels, "x": points[:, 0], "y": points[:, 1]},
+        schema={"kind": pl.String, "id": pl.Int64, "label": pl.String, "x": pl.Float64, "y": pl.Float64},
+    )
     return Projection(frame, explained)

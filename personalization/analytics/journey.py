@@ -19,16 +19,24 @@ __all__ = ["Journey", "replay_journey"]
 
 @dataclass
 class Journey:
-    user_id: int                    # the new user the ratings were replayed as
-    source_user: int                # whose ratings they were
-    recommendations: pl.DataFrame   # checkpoint, rank, film_id, title, genres, score, personal, base, mode, hit
-    vectors: pl.DataFrame           # checkpoint, cos_final, cos_previous, top_genres
-    nearest: pl.DataFrame           # checkpoint, rank, film_id, title, cosine (closest unrated films)
-    snapshots: dict                 # checkpoint -> the user's vector then
+    user_id: int  # the new user the ratings were replayed as
+    source_user: int  # whose ratings they were
+    recommendations: pl.DataFrame  # checkpoint, rank, film_id, title, genres, score, personal, base, mode, hit
+    vectors: pl.DataFrame  # checkpoint, cos_final, cos_previous, top_genres
+    nearest: pl.DataFrame  # checkpoint, rank, film_id, title, cosine (closest unrated films)
+    snapshots: dict  # checkpoint -> the user's vector then
 
 
-def replay_journey(service, source_user: int, *, new_user: int, ratings: pl.DataFrame,
-                   checkpoints=(5, 10, 20, 50), k: int = 10, forget_source: bool = False) -> Journey:
+def replay_journey(
+    service,
+    source_user: int,
+    *,
+    new_user: int,
+    ratings: pl.DataFrame,
+    checkpoints=(5, 10, 20, 50),
+    k: int = 10,
+    forget_source: bool = False,
+) -> Journey:
     """Replay ``source_user``'s rows of ``ratings`` as ``new_user``, stopping at ``checkpoints``.
 
     ``hit`` marks recommended films the source user went on to rate 4 stars or more later: the
@@ -53,18 +61,34 @@ def replay_journey(service, source_user: int, *, new_user: int, ratings: pl.Data
         liked_later = {f for f, s, _ in events[checkpoint:] if s >= 4.0}
         result = service.recommend(new_user, k)
         for rank, r in enumerate(result.items, start=1):
-            recs.append({"checkpoint": checkpoint, "rank": rank, "film_id": r.film.id, "title": r.film.label,
-                         "genres": ", ".join(r.film.genres), "score": r.score, "personal": r.personal,
-                         "base": r.base, "mode": result.mode, "hit": r.film.id in liked_later})
+            recs.append(
+                {
+                    "checkpoint": checkpoint,
+                    "rank": rank,
+                    "film_id": r.film.id,
+                    "title": r.film.label,
+                    "genres": ", ".join(r.film.genres),
+                    "score": r.score,
+                    "personal": r.personal,
+                    "base": r.base,
+                    "mode": result.mode,
+                    "hit": r.film.id in liked_later,
+                }
+            )
         vector, _ = service.user_vector(new_user)
         snapshots[checkpoint] = vector
         rated = [f for f, _, _ in events[:checkpoint]]
         nf = nearest_films(vector, cat, k=5, exclude=rated)
         near.append(nf.select(pl.lit(checkpoint).alias("checkpoint"), pl.all().exclude("genres")))
         profile = service.profile(new_user)
-        vecs.append({"checkpoint": checkpoint, "top_genres": ", ".join(f.name for f in profile.genres[:3]),
-                     "mean_rating": profile.mean_rating,
-                     "hits_in_top_k": sum(1 for r in recs if r["checkpoint"] == checkpoint and r["hit"])})
+        vecs.append(
+            {
+                "checkpoint": checkpoint,
+                "top_genres": ", ".join(f.name for f in profile.genres[:3]),
+                "mean_rating": profile.mean_rating,
+                "hits_in_top_k": sum(1 for r in recs if r["checkpoint"] == checkpoint and r["hit"]),
+            }
+        )
     final = snapshots[max(snapshots)]
     previous = None
     for row in vecs:

@@ -17,18 +17,26 @@ import polars as pl
 from personalization.analytics.tables import SCHEMAS, Tables, conform, films_frame, ratings_frame
 from personalization.storage import analytics_queries as aq
 
-__all__ = ["read_postgres", "read_movielens", "read_parquet", "scan_parquet", "write_parquet",
-           "duckdb_connection", "duckdb_over_parquet"]
+__all__ = [
+    "read_postgres",
+    "read_movielens",
+    "read_parquet",
+    "scan_parquet",
+    "write_parquet",
+    "duckdb_connection",
+    "duckdb_over_parquet",
+]
 
 
 @contextmanager
 def _connection(source):
     """A psycopg connection from a Service, a Database, a connection or a URL."""
     import psycopg
+
     if isinstance(source, psycopg.Connection):
         yield source
         return
-    db = getattr(source, "db", source)       # Service -> Database
+    db = getattr(source, "db", source)  # Service -> Database
     pool = getattr(db, "pool", None)
     if pool is not None:
         with pool.connection() as conn:
@@ -55,6 +63,7 @@ def read_postgres(source, tables: Iterable[str] | None = None) -> Tables:
 def read_movielens(directory: Path) -> Tables:
     """A MovieLens folder (ml-100k or ml-latest, optional credits.csv) without any database."""
     from personalization.data.importers import read_movielens as read
+
     data = read(Path(directory))
     return Tables(movies=films_frame(data.films), ratings=ratings_frame(data.ratings))
 
@@ -62,8 +71,11 @@ def read_movielens(directory: Path) -> Tables:
 def scan_parquet(directory: Path) -> dict[str, pl.LazyFrame]:
     """Lazy frames over an export (only what a query needs is read, in streaming mode)."""
     directory = Path(directory)
-    return {name: pl.scan_parquet(directory / f"{name}.parquet") for name in SCHEMAS
-            if (directory / f"{name}.parquet").exists()}
+    return {
+        name: pl.scan_parquet(directory / f"{name}.parquet")
+        for name in SCHEMAS
+        if (directory / f"{name}.parquet").exists()
+    }
 
 
 def read_parquet(directory: Path) -> Tables:
@@ -92,6 +104,7 @@ def duckdb_connection(tables: Tables | dict[str, pl.DataFrame], con=None):
     The frames are handed over as Arrow tables: no copy through CSV, no database extension.
     """
     import duckdb
+
     con = con if con is not None else duckdb.connect()
     frames = tables.as_dict() if isinstance(tables, Tables) else tables
     for name, frame in frames.items():
@@ -102,6 +115,7 @@ def duckdb_connection(tables: Tables | dict[str, pl.DataFrame], con=None):
 def duckdb_over_parquet(directory: Path, con=None):
     """A DuckDB connection with one view per exported table, reading the Parquet files lazily."""
     import duckdb
+
     con = con if con is not None else duckdb.connect()
     directory = Path(directory)
     for name in SCHEMAS:

@@ -25,7 +25,7 @@ class Parity:
     online: ProfileFrames
     polars: ProfileFrames
     duckdb: ProfileFrames
-    differences: pl.DataFrame           # pair, table, user_id, key, column, left, right
+    differences: pl.DataFrame  # pair, table, user_id, key, column, left, right
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -37,10 +37,15 @@ class Parity:
         rows = []
         for name in ("online", "polars", "duckdb"):
             frames = getattr(self, name)
-            rows.append({"source": name, "users": frames.users.height,
-                         "feature_rows": frames.features.height,
-                         "distribution_rows": frames.distribution.height,
-                         "seconds": self.seconds.get(name)})
+            rows.append(
+                {
+                    "source": name,
+                    "users": frames.users.height,
+                    "feature_rows": frames.features.height,
+                    "distribution_rows": frames.distribution.height,
+                    "seconds": self.seconds.get(name),
+                }
+            )
         return pl.DataFrame(rows)
 
 
@@ -64,10 +69,15 @@ def compare(tables: Tables, *, tolerance: float = 1e-9) -> Parity:
     t = time.perf_counter()
     by_duckdb = preferences_duckdb.analyse(tables.ratings, tables.movies)
     seconds["duckdb"] = time.perf_counter() - t
-    pairs = {"online/polars": (online, by_polars), "online/duckdb": (online, by_duckdb),
-             "polars/duckdb": (by_polars, by_duckdb)}
-    diffs = [differences(a, b, tolerance=tolerance, names=("left", "right"))
-             .select(pl.lit(pair).alias("pair"), pl.all()) for pair, (a, b) in pairs.items()]
+    pairs = {
+        "online/polars": (online, by_polars),
+        "online/duckdb": (online, by_duckdb),
+        "polars/duckdb": (by_polars, by_duckdb),
+    }
+    diffs = [
+        differences(a, b, tolerance=tolerance, names=("left", "right")).select(pl.lit(pair).alias("pair"), pl.all())
+        for pair, (a, b) in pairs.items()
+    ]
     return Parity(online, by_polars, by_duckdb, pl.concat(diffs), seconds)
 
 
@@ -76,7 +86,6 @@ def check(service, *, tolerance: float = 1e-9) -> Parity:
     t = time.perf_counter()
     profile_every_user(service)
     online_seconds = time.perf_counter() - t
-    parity = compare(read_postgres(service, ["movies", "ratings", "user_preferences"]),
-                     tolerance=tolerance)
+    parity = compare(read_postgres(service, ["movies", "ratings", "user_preferences"]), tolerance=tolerance)
     parity.seconds["online"] = online_seconds
     return parity

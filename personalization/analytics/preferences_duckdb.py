@@ -45,7 +45,8 @@ WITH r AS (
 )"""
 
 SQL = {
-    "users": _BASE + f"""
+    "users": _BASE
+    + f"""
 , entropy AS (
     SELECT user_id, -sum(k / t * ln(k / t)) AS h FROM (
         SELECT user_id, k::DOUBLE AS k, sum(k) OVER (PARTITION BY user_id)::DOUBLE AS t
@@ -61,7 +62,8 @@ FROM per_user u CROSS JOIN community c CROSS JOIN catalogue cat
 LEFT JOIN entropy e USING (user_id)
 CROSS JOIN LATERAL (SELECT CASE WHEN c.std > 0 THEN (u.s / u.n - c.mean) / c.std ELSE 0.0 END AS delta) d
 ORDER BY u.user_id""",
-    "features": _BASE + f"""
+    "features": _BASE
+    + f"""
 SELECT user_id, field, rank, name, k AS n, mean, significance FROM (
     SELECT user_id, field, name, k, s_f / k AS mean, significance,
            row_number() OVER (PARTITION BY user_id, field
@@ -71,7 +73,8 @@ SELECT user_id, field, rank, name, k AS n, mean, significance FROM (
     WHERE significance > 1e-12)
 WHERE rank <= $top_n
 ORDER BY user_id, field, rank""",
-    "distribution": _BASE + f"""
+    "distribution": _BASE
+    + f"""
 , steps(value, key) AS (VALUES {_STEPS})
 SELECT u.user_id, steps.key AS stars, count(r.stars)::BIGINT AS count
 FROM per_user u CROSS JOIN steps LEFT JOIN r ON r.user_id = u.user_id AND r.stars = steps.value
@@ -93,6 +96,7 @@ def analyse(ratings, movies, *, top_n: int = TOP_N) -> ProfileFrames:
     import duckdb
 
     from personalization.analytics.loaders import duckdb_connection
+
     with duckdb.connect() as con:
         duckdb_connection({"ratings": ratings, "movies": movies}, con)
         return analyse_connection(con, top_n=top_n)

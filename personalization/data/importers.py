@@ -20,9 +20,27 @@ from personalization.service.results import MAX_FILM_ID, MAX_USER_ID, check_time
 
 __all__ = ["MovieLensData", "read_movielens", "read_ratings_csv", "detect_layout", "ML100K_GENRES"]
 
-ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime",
-                 "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-                 "Romance", "Sci-Fi", "Thriller", "War", "Western")
+ML100K_GENRES = (
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+)
 _YEAR = re.compile(r"\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
 
 FIRST_YEAR, LAST_YEAR = 1850, 2200  # the movies.year CHECK constraint (sql/V001)
@@ -33,7 +51,7 @@ RatingEvent = tuple[int, int, float, float]  # user, film, stars, unix seconds
 class MovieLensData:
     layout: str
     films: list[Film]
-    ratings: list[RatingEvent]   # ordered by timestamp, ties in file order
+    ratings: list[RatingEvent]  # ordered by timestamp, ties in file order
 
 
 def detect_layout(directory: Path) -> str:
@@ -44,7 +62,8 @@ def detect_layout(directory: Path) -> str:
         return "ml-latest"
     raise ImportFormatError(
         f"{directory}: not a MovieLens folder; expected u.item + u.data (ml-100k) or "
-        "movies.csv + ratings.csv (ml-latest)")
+        "movies.csv + ratings.csv (ml-latest)"
+    )
 
 
 def split_title(raw: str) -> tuple[str, int | None]:
@@ -78,8 +97,9 @@ def _timestamp(value: str, where: str) -> float:
 
 def _rating_event(fields: list[str], where: str) -> RatingEvent:
     if len(fields) != 4:
-        raise ImportFormatError(f"{where}: expected 4 fields (user, film, rating, timestamp), "
-                                f"got {len(fields)}; is the file truncated?")
+        raise ImportFormatError(
+            f"{where}: expected 4 fields (user, film, rating, timestamp), got {len(fields)}; is the file truncated?"
+        )
     user = _int(fields[0], where, "user id", MAX_USER_ID)
     film = _int(fields[1], where, "film id", MAX_FILM_ID)
     try:
@@ -102,8 +122,10 @@ def _check_newline(path: Path, text: str) -> None:
 def read_ratings_csv(path: Path) -> list[RatingEvent]:
     """``userId,movieId,rating,timestamp`` with that header; ordered by timestamp."""
     path = Path(path)
-    events = [_rating_event(row, where)
-              for where, row in _csv_rows(path, ("userId", "movieId", "rating", "timestamp"), check_width=False)]
+    events = [
+        _rating_event(row, where)
+        for where, row in _csv_rows(path, ("userId", "movieId", "rating", "timestamp"), check_width=False)
+    ]
     return _sorted(events)
 
 
@@ -119,8 +141,7 @@ def _csv_rows(path: Path, header: tuple[str, ...], *, check_width: bool = True):
         if not row:
             continue
         if check_width and len(row) != len(header):
-            raise ImportFormatError(f"{path}:{n}: expected {len(header)} fields "
-                                    f"({', '.join(header)}), got {len(row)}")
+            raise ImportFormatError(f"{path}:{n}: expected {len(header)} fields ({', '.join(header)}), got {len(row)}")
         yield f"{path}:{n}", row
 
 
@@ -140,8 +161,9 @@ def read_movielens(directory: Path) -> MovieLensData:
     known = {f.id for f in films}
     unknown = sorted({e[1] for e in ratings} - known)
     if unknown:
-        raise ImportFormatError(f"{directory}: ratings name {len(unknown)} film(s) missing from the "
-                                f"film list, e.g. {unknown[:5]}")
+        raise ImportFormatError(
+            f"{directory}: ratings name {len(unknown)} film(s) missing from the film list, e.g. {unknown[:5]}"
+        )
     return MovieLensData(layout, films, ratings)
 
 
@@ -163,8 +185,10 @@ def _read_100k_items(path: Path) -> Iterable[Film]:
         fields = line.split("|")
         where = f"{path}:{n}"
         if len(fields) != 5 + len(ML100K_GENRES):
-            raise ImportFormatError(f"{where}: expected {5 + len(ML100K_GENRES)} '|'-separated fields, "
-                                    f"got {len(fields)}; is the file truncated?")
+            raise ImportFormatError(
+                f"{where}: expected {5 + len(ML100K_GENRES)} '|'-separated fields, "
+                f"got {len(fields)}; is the file truncated?"
+            )
         title, year = split_title(fields[1])
         if year is None and fields[2][-4:].isdigit() and FIRST_YEAR <= int(fields[2][-4:]) <= LAST_YEAR:
             year = int(fields[2][-4:])
@@ -178,8 +202,11 @@ def _read_100k_items(path: Path) -> Iterable[Film]:
 def _read_100k_ratings(path: Path) -> list[RatingEvent]:
     text = _read_text(path, "latin-1")
     _check_newline(path, text)
-    events = [_rating_event(line.split("\t"), f"{path}:{n}")
-              for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    events = [
+        _rating_event(line.split("\t"), f"{path}:{n}")
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip()
+    ]
     return _sorted(events)
 
 
@@ -207,5 +234,15 @@ def _merge_credits(films: list[Film], path: Path) -> list[Film]:
             raise ImportFormatError(f"{where}: role must be 'director' or 'actor', got {row[1]!r}")
         if person:
             (directors if role == "director" else actors).setdefault(film, []).append(person[:300])
-    return [Film(f.id, f.title, f.year, f.genres, tuple(directors.get(f.id, f.directors)),
-                 tuple(actors.get(f.id, f.actors)), f.metadata) for f in films]
+    return [
+        Film(
+            f.id,
+            f.title,
+            f.year,
+            f.genres,
+            tuple(directors.get(f.id, f.directors)),
+            tuple(actors.get(f.id, f.actors)),
+            f.metadata,
+        )
+        for f in films
+    ]

@@ -18,38 +18,139 @@ from personalization.core.base_models import Ratings
 
 __all__ = ["GENRES", "SyntheticData", "generate", "write_movielens"]
 
-GENRES = ("Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary",
-          "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
-          "Thriller", "War", "Western")
-_ADJ = ("Silent", "Crimson", "Last", "Hidden", "Broken", "Golden", "Midnight", "Lost", "Wild",
-        "Distant", "Electric", "Frozen", "Burning", "Secret", "Endless", "Little", "Iron", "Pale")
-_NOUN = ("River", "Empire", "Garden", "Horizon", "Letter", "Machine", "Harbor", "Kingdom",
-         "Stranger", "Summer", "Forest", "Promise", "Signal", "Voyage", "Mirror", "Island",
-         "Witness", "Orchard", "Frontier", "Lantern")
-_FIRST = ("Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas",
-          "Kemi", "Lars", "Maya", "Nikolai", "Olu", "Priya", "Quentin", "Rosa", "Sven", "Tamar")
-_LAST = ("Abara", "Bergman", "Costa", "Dubois", "Eriksen", "Fujita", "Garcia", "Haddad", "Ivanova",
-         "Jensen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quinn",
-         "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz", "Zhou")
+GENRES = (
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+)
+_ADJ = (
+    "Silent",
+    "Crimson",
+    "Last",
+    "Hidden",
+    "Broken",
+    "Golden",
+    "Midnight",
+    "Lost",
+    "Wild",
+    "Distant",
+    "Electric",
+    "Frozen",
+    "Burning",
+    "Secret",
+    "Endless",
+    "Little",
+    "Iron",
+    "Pale",
+)
+_NOUN = (
+    "River",
+    "Empire",
+    "Garden",
+    "Horizon",
+    "Letter",
+    "Machine",
+    "Harbor",
+    "Kingdom",
+    "Stranger",
+    "Summer",
+    "Forest",
+    "Promise",
+    "Signal",
+    "Voyage",
+    "Mirror",
+    "Island",
+    "Witness",
+    "Orchard",
+    "Frontier",
+    "Lantern",
+)
+_FIRST = (
+    "Ada",
+    "Bruno",
+    "Chloe",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lars",
+    "Maya",
+    "Nikolai",
+    "Olu",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tamar",
+)
+_LAST = (
+    "Abara",
+    "Bergman",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fujita",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhou",
+)
 
 
 @dataclass(frozen=True)
 class SyntheticData:
-    films: list[dict]          # id, title, year, genres, directors, actors
-    ratings: Ratings           # time-ordered
-    tastes: np.ndarray         # users x genres: the hidden genre tastes (for tests)
+    films: list[dict]  # id, title, year, genres, directors, actors
+    ratings: Ratings  # time-ordered
+    tastes: np.ndarray  # users x genres: the hidden genre tastes (for tests)
 
 
 def _person(rng, i: int) -> str:
-    return f"{_FIRST[i % len(_FIRST)]} {_LAST[(i // len(_FIRST)) % len(_LAST)]}" + \
-        (f" {i // (len(_FIRST) * len(_LAST)) + 1}" if i >= len(_FIRST) * len(_LAST) else "")
+    return f"{_FIRST[i % len(_FIRST)]} {_LAST[(i // len(_FIRST)) % len(_LAST)]}" + (
+        f" {i // (len(_FIRST) * len(_LAST)) + 1}" if i >= len(_FIRST) * len(_LAST) else ""
+    )
 
 
-def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60,
-             seed: int = 7) -> SyntheticData:
+def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60, seed: int = 7) -> SyntheticData:
     if min(n_users, n_films, mean_ratings) < 1 or seed < 0:
-        raise ValueError(f"n_users, n_films and mean_ratings must be >= 1 and seed >= 0, got {n_users}, "
-                         f"{n_films}, {mean_ratings} and {seed}")
+        raise ValueError(
+            f"n_users, n_films and mean_ratings must be >= 1 and seed >= 0, got {n_users}, "
+            f"{n_films}, {mean_ratings} and {seed}"
+        )
     rng = np.random.default_rng(seed)
     g = len(GENRES)
     genre_pop = 1.0 / np.arange(1, g + 1) ** 0.6
@@ -68,11 +169,16 @@ def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60,
         cast = rng.choice(n_actors, size=int(rng.integers(3, 9)), replace=False, p=actor_pop)
         year = int(np.clip(2024 - rng.gamma(2.0, 12.0), 1930, 2024))
         title = f"The {_ADJ[rng.integers(len(_ADJ))]} {_NOUN[rng.integers(len(_NOUN))]}"
-        films.append({
-            "id": f + 1, "title": f"{title} {f + 1}" if f >= len(_ADJ) * len(_NOUN) else title,
-            "year": year, "genres": [GENRES[i] for i in sorted(gs)],
-            "directors": [_person(rng, 7 * d + 3)], "actors": [_person(rng, 11 * a + 5) for a in cast],
-        })
+        films.append(
+            {
+                "id": f + 1,
+                "title": f"{title} {f + 1}" if f >= len(_ADJ) * len(_NOUN) else title,
+                "year": year,
+                "genres": [GENRES[i] for i in sorted(gs)],
+                "directors": [_person(rng, 7 * d + 3)],
+                "actors": [_person(rng, 11 * a + 5) for a in cast],
+            }
+        )
     popularity = rng.lognormal(0.0, 1.1, n_films)
     quality = rng.normal(0.0, 0.45, n_films)
 

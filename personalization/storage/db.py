@@ -31,8 +31,16 @@ from personalization.storage.vectors import register_vector_adapters
 if TYPE_CHECKING:
     from pgserver import PostgresServer
 
-__all__ = ["Database", "open_database", "embedded_url", "embedded_clients", "start_embedded", "stop_embedded",
-           "install_sigterm_handler", "redact"]
+__all__ = [
+    "Database",
+    "open_database",
+    "embedded_url",
+    "embedded_clients",
+    "start_embedded",
+    "stop_embedded",
+    "install_sigterm_handler",
+    "redact",
+]
 
 log = logging.getLogger(__name__)
 _servers: dict[Path, PostgresServer] = {}
@@ -63,7 +71,8 @@ def embedded_url(home: Path, cleanup_mode: str | None = None) -> str:
             raise StorageError(
                 f"could not start the embedded PostgreSQL in {datadir}: {exc}. "
                 "If a previous run was killed, try `cinesync db stop`, or set "
-                "CINESYNC_DATABASE_URL to use another PostgreSQL.") from exc
+                "CINESYNC_DATABASE_URL to use another PostgreSQL."
+            ) from exc
         _servers[datadir] = server
     return server.get_uri()
 
@@ -102,7 +111,8 @@ def embedded_clients(home: Path) -> list[str]:
         with psycopg.connect(url, connect_timeout=5, application_name="cinesync db stop") as conn:
             rows = conn.execute(
                 "SELECT coalesce(nullif(application_name, ''), 'unnamed') FROM pg_stat_activity "
-                "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()").fetchall()
+                "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchall()
     except psycopg.Error:
         return []  # not accepting connections (stopping, or stale files): nobody to warn
     return [str(name) for (name,) in rows]
@@ -158,9 +168,16 @@ class Database:
 def open_database(settings: Settings, *, url: str | None = None) -> Database:
     url = url or settings.database_url or embedded_url(settings.home)
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-        url, connection_class=psycopg.Connection, min_size=settings.pool_min, max_size=settings.pool_max, open=False,
-        check=ConnectionPool.check_connection, name="cinesync", configure=register_vector_adapters,
-        kwargs={"application_name": "cinesync"}, timeout=settings.pool_timeout,
+        url,
+        connection_class=psycopg.Connection,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        open=False,
+        check=ConnectionPool.check_connection,
+        name="cinesync",
+        configure=register_vector_adapters,
+        kwargs={"application_name": "cinesync"},
+        timeout=settings.pool_timeout,
     )
     try:
         pool.open(wait=True, timeout=min(15.0, settings.pool_timeout))
@@ -171,8 +188,10 @@ def open_database(settings: Settings, *, url: str | None = None) -> Database:
             psycopg.connect(url, connect_timeout=5).close()
         except Exception as direct:
             reason = direct
-        raise StorageError(f"cannot connect to PostgreSQL at {redact(url)}: {reason}. "
-                           "Check CINESYNC_DATABASE_URL, or unset it to use the embedded server.") from reason
+        raise StorageError(
+            f"cannot connect to PostgreSQL at {redact(url)}: {reason}. "
+            "Check CINESYNC_DATABASE_URL, or unset it to use the embedded server."
+        ) from reason
     return Database(url, pool)
 
 

@@ -47,6 +47,7 @@ def _listeners() -> int:
 def _closed_afterwards():
     """Clear the app's caches around a test and check its cached Service was really closed."""
     from dashboards import data
+
     data.close_all()
     before = _listeners()
     yield

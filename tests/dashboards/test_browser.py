@@ -19,13 +19,22 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CHART = "[data-testid='stVegaLiteChart']"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium; .ci/run does)"
+    ),
 ]
 
 
@@ -74,7 +83,9 @@ def wait_for_charts(page, at_least: int = 1) -> None:
         """n => !document.querySelector("[data-testid='stStatusWidget']")
                && document.querySelectorAll("[data-testid='stVegaLiteChart'] canvas, "
                                             + "[data-testid='stVegaLiteChart'] svg.marks").length >= n""",
-        arg=at_least, timeout=30_000)
+        arg=at_least,
+        timeout=30_000,
+    )
     page.wait_for_timeout(500)  # let vega finish its transitions before a screenshot
 
 
@@ -83,7 +94,9 @@ def test_dashboard_in_a_real_browser(served, demo_db_url):
 
     with psycopg.connect(demo_db_url) as conn:
         ratings = conn.execute("SELECT count(*) FROM ratings").fetchone()[0]
-        other_user = conn.execute("SELECT user_id FROM user_embeddings ORDER BY n_ratings, user_id LIMIT 1").fetchone()[0]
+        other_user = conn.execute("SELECT user_id FROM user_embeddings ORDER BY n_ratings, user_id LIMIT 1").fetchone()[
+            0
+        ]
         film_title = conn.execute("SELECT title FROM movies ORDER BY id DESC LIMIT 1").fetchone()[0]
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
@@ -104,7 +117,10 @@ def test_dashboard_in_a_real_browser(served, demo_db_url):
             search.press("Enter")
             page.wait_for_function(  # the user picker now holds that user (its value is an input's)
                 "id => [...document.querySelectorAll(\"[data-testid='stSelectbox'] input\")]"
-                ".some(e => e.value.includes('(id ' + id + ','))", arg=other_user, timeout=30_000)
+                ".some(e => e.value.includes('(id ' + id + ','))",
+                arg=other_user,
+                timeout=30_000,
+            )
             wait_for_charts(page, 3)
             chart = page.locator(CHART).first
             box = chart.bounding_box()
@@ -121,7 +137,10 @@ def test_dashboard_in_a_real_browser(served, demo_db_url):
             search.press("Enter")
             page.wait_for_function(
                 "t => [...document.querySelectorAll(\"[data-testid='stSelectbox'] input\")]"
-                ".some(e => e.value.startsWith(t))", arg=film_title, timeout=30_000)
+                ".some(e => e.value.startsWith(t))",
+                arg=film_title,
+                timeout=30_000,
+            )
             wait_for_charts(page, 2)
             picked = page.locator("[data-testid='stSelectbox'] input").first.input_value()
             assert page.get_by_role("heading", name=picked).count() == 1

@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ from dashboards.cli import APP, streamlit_args
 
 def test_the_command_is_registered_and_cheap_to_import():
     from personalization.cli import main
+
     result = CliRunner().invoke(main, ["dashboard", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
     code = "import sys, dashboards.cli; sys.exit('streamlit' in sys.modules or 'altair' in sys.modules)"
@@ -30,6 +31,7 @@ def test_streamlit_is_run_headless_on_the_given_port():
 
 class Cat:
     """The two things genre_centroids reads from a Catalogue."""
+
     matrix = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 0, 1]], np.float32)
 
     def genres(self):
@@ -42,7 +44,7 @@ class Cat:
 def test_taste_trajectory_follows_the_cosine_to_each_genre():
     centroids = frames.genre_centroids(Cat())
     assert abs(np.linalg.norm(centroids["Drama"]) - 1) < 1e-6
-    at = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    at = datetime(2024, 1, 1, tzinfo=UTC)
     steps = [(at, 1, 1.0, np.array([0, 0, 1.0])), (at, 2, 1.0, np.zeros(3))]
     moves = frames.taste_trajectory(steps, centroids)
     horror = moves[moves["genre"] == "Horror"]["similarity"].tolist()
@@ -59,8 +61,9 @@ def test_empty_overview_gives_empty_tables_with_their_columns():
 
 
 def test_recommendation_parts_add_up_to_the_score():
-    frame = pd.DataFrame({"rank": [1, 2], "film": ["A", "B"], "reason": ["x", "y"],
-                          "personal_part": [0.5, 0.2], "base_part": [0.3, 0.1]})
+    frame = pd.DataFrame(
+        {"rank": [1, 2], "film": ["A", "B"], "reason": ["x", "y"], "personal_part": [0.5, 0.2], "base_part": [0.3, 0.1]}
+    )
     spec = charts.recommendations_chart(frame).to_dict()
     data = next(iter(spec["datasets"].values()))
     assert sum(d["contribution"] for d in data if d["film"] == "A") == 0.8
@@ -68,8 +71,16 @@ def test_recommendation_parts_add_up_to_the_score():
 
 
 def test_replay_chart_draws_baselines_as_dashed_rules():
-    tuned = pd.DataFrame({"blend_weight": [0.2, 0.8], "model": "cinesync", "hr_at_10": [0.1, 0.2],
-                          "ndcg_at_10": [0.05, 0.1], "evaluated": 10, "seconds": 1.0})
+    tuned = pd.DataFrame(
+        {
+            "blend_weight": [0.2, 0.8],
+            "model": "cinesync",
+            "hr_at_10": [0.1, 0.2],
+            "ndcg_at_10": [0.05, 0.1],
+            "evaluated": 10,
+            "seconds": 1.0,
+        }
+    )
     base = tuned.assign(blend_weight=None, model="popularity").head(1)
     spec = charts.replay_chart(tuned, "blend_weight", "hr_at_10", base).to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "rule"]

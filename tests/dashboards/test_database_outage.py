@@ -30,8 +30,7 @@ def outage(demo_db_url, pg_admin_url):
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"false" if down else "true"}')
             if down:
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                             (name,))
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
     yield cut
     cut(False)
@@ -82,7 +81,6 @@ def test_a_dashboard_started_while_the_database_is_down_comes_up_when_it_returns
     assert at.title[0].value == "Overview"
 
 
-
 @pytest.fixture
 def embedded_home(monkeypatch):
     """A CINESYNC_HOME whose embedded server this test owns, started by another process as the
@@ -93,19 +91,22 @@ def embedded_home(monkeypatch):
     start = f"from personalization.storage.db import start_embedded; start_embedded({str(home / 'pgdata')!r}, None)"
     yield home, lambda: subprocess.run([sys.executable, "-c", start], check=True, timeout=120)
     from dashboards import data
+
     data.close_all()
     cinesync("db", "stop")
     shutil.rmtree(home, ignore_errors=True)
 
 
 def cinesync(*args: str) -> None:
-    subprocess.run([str(Path(sys.executable).with_name("cinesync")), *args], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("cinesync")), *args], check=True, capture_output=True, timeout=120
+    )
 
 
 def test_the_dashboard_outlives_cinesync_db_stop(embedded_home):
-    from dashboards import data
     from streamlit.testing.v1 import AppTest
+
+    from dashboards import data
 
     home, start_server = embedded_home
     start_server()

@@ -29,18 +29,21 @@ def test_overview_shows_the_database_counts(demo_app, demo_db_url):
     assert metric(at, "Ratings") == count(demo_db_url, "SELECT count(*) FROM ratings")
     assert metric(at, "Users") == count(demo_db_url, "SELECT count(*) FROM users")
     assert metric(at, "Films") == count(demo_db_url, "SELECT count(*) FROM movies")
-    assert metric(at, "Personalised") == count(
-        demo_db_url, "SELECT count(*) FROM user_embeddings WHERE n_ratings >= 5")
+    assert metric(at, "Personalised") == count(demo_db_url, "SELECT count(*) FROM user_embeddings WHERE n_ratings >= 5")
     activity, stars, genres = at.get("vega_lite_chart")
     ratings = count(demo_db_url, "SELECT count(*) FROM ratings")
     assert chart_data(activity).query("kind == 'rating'")["count"].sum() == ratings
     drawn = chart_data(stars)
     assert drawn["ratings"].sum() == ratings
     assert drawn.set_index("stars")["ratings"].to_dict() == {
-        float(s): n for s, n in rows(demo_db_url, "SELECT stars, count(*) FROM ratings GROUP BY stars")}
+        float(s): n for s, n in rows(demo_db_url, "SELECT stars, count(*) FROM ratings GROUP BY stars")
+    }
     loved = chart_data(genres)
-    top = rows(demo_db_url, "SELECT g, count(*) FROM ratings r JOIN movies m ON m.id = r.movie_id, "
-               "unnest(m.genres) g WHERE r.stars >= 4 GROUP BY g ORDER BY 2 DESC, g LIMIT 1")[0]
+    top = rows(
+        demo_db_url,
+        "SELECT g, count(*) FROM ratings r JOIN movies m ON m.id = r.movie_id, "
+        "unnest(m.genres) g WHERE r.stars >= 4 GROUP BY g ORDER BY 2 DESC, g LIMIT 1",
+    )[0]
     assert (loved["genre"].iloc[0], loved["loved"].iloc[0]) == top
 
 

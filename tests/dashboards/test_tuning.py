@@ -30,7 +30,7 @@ def test_replay_sweep_plots_each_value_and_the_baselines(demo_app, replay):
     assert (results["evaluated"] > 0).all()
     assert results["hr_at_10"].between(0, 1).all() and (results["ndcg_at_10"] <= results["hr_at_10"]).all()
     chart = at.get("vega_lite_chart")[0].proto.spec
-    assert "learning_rate" in chart and "strokeDash" in chart   # the sweep and the baseline rules
+    assert "learning_rate" in chart and "strokeDash" in chart  # the sweep and the baseline rules
     # The form keeps the stored value; the best value found goes into it only when asked.
     best = tuned.loc[tuned["ndcg_at_10"].idxmax(), "learning_rate"]
     assert at.slider(key="save_learning_rate").value == pytest.approx(0.1)
@@ -53,6 +53,7 @@ def test_saving_defaults_reaches_other_processes(demo_app, demo_db_url, tmp_path
 
 def test_without_the_replay_the_page_says_so_and_still_saves(demo_app, monkeypatch):
     import personalization.evaluation
+
     monkeypatch.setitem(sys.modules, "personalization.evaluation.replay", None)  # makes the import fail
     monkeypatch.delattr(personalization.evaluation, "replay", raising=False)
     at = demo_app("tuning")
@@ -69,8 +70,9 @@ def test_tuning_on_an_empty_database_says_so(empty_app, replay):
     assert not at.get("vega_lite_chart")
 
 
-def test_engine_defaults_show_the_stored_values_after_a_replay_and_across_pages(demo_app, demo_db_url, tmp_path,
-                                                                                 replay):
+def test_engine_defaults_show_the_stored_values_after_a_replay_and_across_pages(
+    demo_app, demo_db_url, tmp_path, replay
+):
     with Service.open(Settings(home=tmp_path / "x"), url=demo_db_url, listen=False) as svc:
         svc.save_model_settings(blend_weight=0.1)
     at = demo_app("tuning")
@@ -95,9 +97,11 @@ def test_engine_defaults_show_the_stored_values_after_a_replay_and_across_pages(
     assert at.slider(key="save_blend_weight").value == pytest.approx(0.3)
 
 
-def test_an_empty_movielens_folder_is_refused_not_read_from_the_working_directory(demo_app, replay, tmp_path,
-                                                                                  monkeypatch):
+def test_an_empty_movielens_folder_is_refused_not_read_from_the_working_directory(
+    demo_app, replay, tmp_path, monkeypatch
+):
     from personalization.data.synthetic import generate, write_movielens
+
     monkeypatch.chdir(write_movielens(generate(n_users=30, n_films=80, mean_ratings=15, seed=3), tmp_path / "ml"))
     at = demo_app("tuning")
     at.radio(key="source").set_value("a MovieLens folder").run()

@@ -55,7 +55,7 @@ def test_rating_as_the_user_changes_their_picks(demo_app, expected):
     assert not at.exception
     assert next(m for m in at.metric if m.label == "Ratings").value == str(user["n_ratings"] + 1)
     after = next(d.value for d in at.dataframe if "reason" in d.value.columns)
-    assert film.id not in after["film_id"].tolist()   # rated films are never recommended
+    assert film.id not in after["film_id"].tolist()  # rated films are never recommended
     assert svc.history(user["id"])[0][film.id] == 0.5
     assert "Rated" in at.success[0].value
 

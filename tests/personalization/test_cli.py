@@ -17,13 +17,25 @@ def run(db_url, tmp_path, monkeypatch):
 
     def invoke(*args, input=None):
         return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
     return invoke
 
 
 def test_help_everywhere():
     runner = CliRunner()
-    for args in ([], ["db"], ["db", "migrate"], ["import"], ["import", "movielens"], ["rate"],
-                 ["recommend"], ["profile"], ["forget"], ["demo"], ["feedback"]):
+    for args in (
+        [],
+        ["db"],
+        ["db", "migrate"],
+        ["import"],
+        ["import", "movielens"],
+        ["rate"],
+        ["recommend"],
+        ["profile"],
+        ["forget"],
+        ["demo"],
+        ["feedback"],
+    ):
         result = runner.invoke(main, args + ["--help"])
         assert result.exit_code == 0, args
         assert "Usage:" in result.output
@@ -49,8 +61,11 @@ def test_demo_import_rate_recommend_profile_forget(run, tmp_path):
 
 def test_errors_are_one_clear_line(run, tmp_path):
     run("demo", "--users", 10, "--films", 50)
-    for args, message in [(("rate", 1, 1, 7), "half steps"), (("rate", 1, 999999, 4), "unknown film"),
-                          (("profile", 424242), "unknown user")]:
+    for args, message in [
+        (("rate", 1, 1, 7), "half steps"),
+        (("rate", 1, 999999, 4), "unknown film"),
+        (("profile", 424242), "unknown user"),
+    ]:
         r = CliRunner().invoke(main, [str(a) for a in args])
         assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output
     bad = tmp_path / "bad.csv"
@@ -97,10 +112,15 @@ def _refused(r, *fragments):
         assert f in r.output, r.output
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--users", "0"], "x>=1"), (["--users", "-5"], "x>=1"), (["--films", "0"], "x>=10"),
-    (["--seed", "-1"], "x>=0"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--users", "0"], "x>=1"),
+        (["--users", "-5"], "x>=1"),
+        (["--films", "0"], "x>=10"),
+        (["--seed", "-1"], "x>=0"),
+    ],
+)
 def test_demo_refuses_sizes_it_cannot_make(run, args, fragment):
     _refused(CliRunner().invoke(main, ["demo", *args]), fragment)
 
@@ -115,10 +135,13 @@ def test_an_import_cut_off_by_the_database_says_what_was_stored(run, tmp_path, m
     import psycopg
 
     from personalization.service import Service
+
     run("demo", "--users", 10, "--films", 50)
     f = tmp_path / "new.csv"
-    f.write_text("userId,movieId,rating,timestamp\n" +
-                 "".join(f"{6000 + i},{1 + i % 50},4,{1700000000 + i}\n" for i in range(40)))
+    f.write_text(
+        "userId,movieId,rating,timestamp\n"
+        + "".join(f"{6000 + i},{1 + i % 50},4,{1700000000 + i}\n" for i in range(40))
+    )
     real = Service.rate_many
 
     def cut_off(self, events, *, progress=None, **kwargs):
@@ -138,6 +161,7 @@ def test_a_database_error_elsewhere_is_one_line(run, monkeypatch):
     import psycopg
 
     from personalization.service import Service
+
     run("demo", "--users", 10, "--films", 50)
 
     def gone(self, *args, **kwargs):
@@ -170,6 +194,7 @@ def test_profile_below_the_threshold_shows_no_personal_weight_in_use(run):
 
 def test_replay_refuses_an_empty_model_list(tmp_path):
     from personalization.data.synthetic import generate, write_movielens
+
     folder = write_movielens(generate(n_users=5, n_films=20, mean_ratings=5, seed=1), tmp_path)
     for models in ("", " , "):
         r = CliRunner().invoke(main, ["replay", str(folder), "--models", models])

@@ -3,8 +3,8 @@
 import psycopg
 import pytest
 
-from personalization.errors import ImportFormatError
 from personalization.data.importers import read_movielens, read_ratings_csv, split_title
+from personalization.errors import ImportFormatError
 
 U_ITEM = (
     "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
@@ -29,11 +29,16 @@ def test_ml100k_layout(tmp_path):
 
 
 def test_ml_latest_layout_with_credits_and_quotes(tmp_path):
-    folder = write(tmp_path, {
-        "movies.csv": 'movieId,title,genres\n1,"Heat, the ""Real"" One (1995)",Action|Crime\n2,No Year,(no genres listed)\n',
-        "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,2,0.5,99\n",
-        "credits.csv": "movieId,role,person\n1,director,Michael Mann\n1,actor,Al Pacino\n1,actor,Robert De Niro\n",
-    })
+    folder = write(
+        tmp_path,
+        {
+            "movies.csv": (
+                'movieId,title,genres\n1,"Heat, the ""Real"" One (1995)",Action|Crime\n2,No Year,(no genres listed)\n'
+            ),
+            "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,2,0.5,99\n",
+            "credits.csv": "movieId,role,person\n1,director,Michael Mann\n1,actor,Al Pacino\n1,actor,Robert De Niro\n",
+        },
+    )
     data = read_movielens(folder)
     heat = data.films[0]
     assert heat.title == 'Heat, the "Real" One' and heat.year == 1995 and heat.genres == ("Action", "Crime")
@@ -42,20 +47,46 @@ def test_ml_latest_layout_with_credits_and_quotes(tmp_path):
     assert [e[1] for e in data.ratings] == [2, 1]  # ordered by timestamp
 
 
-@pytest.mark.parametrize("files,message", [
-    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,1,4"},
-     "truncated"),
-    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5\n"},
-     "expected 4 fields"),
-    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,1,7,100\n"},
-     "half steps"),
-    ({"movies.csv": "movieId,title,genres\n1,A (1999),Drama\n", "ratings.csv": "userId,movieId,rating,timestamp\n1,2,4,100\n"},
-     "missing from the film list"),
-    ({"movies.csv": "id,name\n1,A\n"}, "header"),
-    ({"movies.csv": "movieId,title,genres\nx,A,Drama\n"}, "whole number"),
-    ({"movies.csv": "movieId,title,genres\n1,A,Drama\n", "credits.csv": "movieId,role,person\n1,producer,X\n"}, "role"),
-    ({"u.item": "1|A|x\n", "u.data": U_DATA}, "expected 24"),
-])
+@pytest.mark.parametrize(
+    "files,message",
+    [
+        (
+            {
+                "movies.csv": "movieId,title,genres\n1,A (1999),Drama\n",
+                "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,1,4",
+            },
+            "truncated",
+        ),
+        (
+            {
+                "movies.csv": "movieId,title,genres\n1,A (1999),Drama\n",
+                "ratings.csv": "userId,movieId,rating,timestamp\n1,1,4.5\n",
+            },
+            "expected 4 fields",
+        ),
+        (
+            {
+                "movies.csv": "movieId,title,genres\n1,A (1999),Drama\n",
+                "ratings.csv": "userId,movieId,rating,timestamp\n1,1,7,100\n",
+            },
+            "half steps",
+        ),
+        (
+            {
+                "movies.csv": "movieId,title,genres\n1,A (1999),Drama\n",
+                "ratings.csv": "userId,movieId,rating,timestamp\n1,2,4,100\n",
+            },
+            "missing from the film list",
+        ),
+        ({"movies.csv": "id,name\n1,A\n"}, "header"),
+        ({"movies.csv": "movieId,title,genres\nx,A,Drama\n"}, "whole number"),
+        (
+            {"movies.csv": "movieId,title,genres\n1,A,Drama\n", "credits.csv": "movieId,role,person\n1,producer,X\n"},
+            "role",
+        ),
+        ({"u.item": "1|A|x\n", "u.data": U_DATA}, "expected 24"),
+    ],
+)
 def test_malformed_files_are_refused_with_a_line_number(tmp_path, files, message):
     with pytest.raises(ImportFormatError, match=message):
         read_movielens(write(tmp_path, files))
@@ -103,10 +134,14 @@ def test_reimport_does_not_duplicate(service, tmp_path, db_url):
 def test_batch_path_equals_the_one_by_one_path(demo_service, settings, db_url):
     """rate_many (imports) and rate (one event at a time) learn exactly the same vectors."""
     from personalization.service import Service
+
     ratings = demo_service.all_ratings()
     user = int(ratings.users[0])
-    events = [(int(u), int(f), float(s), float(t)) for u, f, s, t in
-              zip(ratings.users, ratings.films, ratings.stars, ratings.timestamps) if u == user]
+    events = [
+        (int(u), int(f), float(s), float(t))
+        for u, f, s, t in zip(ratings.users, ratings.films, ratings.stars, ratings.timestamps)
+        if u == user
+    ]
     with Service.open(settings, url=db_url, listen=False) as other:
         other.import_films(demo_service.catalogue().films)
         for u, f, s, t in events:
@@ -128,7 +163,8 @@ def test_long_and_hostile_titles_survive_the_file_round_trip(service, tmp_path):
     long = "Ω" * 10_000
     (tmp_path / "movies.csv").write_text(
         'movieId,title,genres\n1,"' + long + ' (2001)",Drama\n2,"Quote "" and 🎬, comma (1999)",Comedy\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     data = read_movielens(tmp_path)
     service.import_films(data.films)
     assert service.film(1).title == long and service.film(1).year == 2001
@@ -141,6 +177,7 @@ def test_a_bad_timestamp_after_thousands_of_good_rows_writes_nothing(bad, tmp_pa
     from click.testing import CliRunner
 
     from personalization.cli import main
+
     monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
     monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
     movies = "movieId,title,genres\n" + "".join(f"{f},Film {f} (1990),Drama\n" for f in range(1, 31))
@@ -149,10 +186,11 @@ def test_a_bad_timestamp_after_thousands_of_good_rows_writes_nothing(bad, tmp_pa
     (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n" + rows + f"9,3,4,{bad}\n")
     r = CliRunner().invoke(main, ["import", "movielens", str(tmp_path)])
     assert r.exit_code == 2, r.output
-    assert f"ratings.csv:6002: timestamp must be unix seconds" in r.output and "Traceback" not in r.output
+    assert "ratings.csv:6002: timestamp must be unix seconds" in r.output and "Traceback" not in r.output
     with psycopg.connect(db_url) as conn:
-        assert conn.execute("SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM users)"
-                            " + (SELECT count(*) FROM movies)").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM users) + (SELECT count(*) FROM movies)"
+        ).fetchone() == (0,)
 
 
 def test_a_millisecond_timestamp_gets_a_hint(tmp_path):
@@ -162,9 +200,14 @@ def test_a_millisecond_timestamp_gets_a_hint(tmp_path):
         read_ratings_csv(p)
 
 
-@pytest.mark.parametrize("row, message", [("99999999999999999999,1,4,100", "user id must be from 0 to"),
-                                          ("1,3000000000,4,100", "film id must be from 0 to"),
-                                          ("-1,1,4,100", "user id must be from 0 to")])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("99999999999999999999,1,4,100", "user id must be from 0 to"),
+        ("1,3000000000,4,100", "film id must be from 0 to"),
+        ("-1,1,4,100", "user id must be from 0 to"),
+    ],
+)
 def test_ids_out_of_the_columns_range_are_refused_with_the_line(row, message, tmp_path):
     p = tmp_path / "r.csv"
     p.write_text(f"userId,movieId,rating,timestamp\n{row}\n")
@@ -174,6 +217,7 @@ def test_ids_out_of_the_columns_range_are_refused_with_the_line(row, message, tm
 
 def test_rate_many_checks_every_event_before_writing(service, small_catalogue, db_url):
     from personalization.errors import CineSyncError
+
     good = [(1, 1 + i % 12, 4.0, 1_000_000 + i) for i in range(12_000)]  # more than one batch
     for bad in [(2, 1, 4.0, float("nan")), (2, 99, 4.0, 5.0), (2, 1, 7.0, 5.0), (-1, 1, 4.0, 5.0)]:
         with pytest.raises(CineSyncError):
@@ -192,14 +236,16 @@ def test_reimport_keeps_a_newer_rating(service, tmp_path, db_url):
     assert (again.applied, again.unchanged, again.skipped_older) == (0, 2, 1)
     assert service.history(1)[0][1] == 2.0
     with psycopg.connect(db_url) as conn:
-        assert conn.execute("SELECT stars, rated_at > '2020-01-01' FROM ratings WHERE user_id = 1"
-                            " AND movie_id = 1").fetchone() == (2.0, True)
+        assert conn.execute(
+            "SELECT stars, rated_at > '2020-01-01' FROM ratings WHERE user_id = 1 AND movie_id = 1"
+        ).fetchone() == (2.0, True)
 
 
 def test_import_ratings_cli_reports_older_rows(tmp_path, db_url, monkeypatch, service):
     from click.testing import CliRunner
 
     from personalization.cli import main
+
     monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
     monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
     data = read_movielens(write(tmp_path, {"u.item": U_ITEM, "u.data": U_DATA}))

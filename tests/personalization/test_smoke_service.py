@@ -23,6 +23,7 @@ def test_browsing_verbs(demo_service):
     traj = svc.taste_trajectory(users[0]["id"])
     assert len(traj) == users[0]["n_ratings"]
     import numpy as np
+
     stored, _ = svc.user_vector(users[0]["id"])
     assert np.allclose(traj[-1][3], stored, atol=1e-5)
     near = svc.nearest_users(1, 3)
@@ -33,7 +34,9 @@ def test_browsing_verbs(demo_service):
 
 def test_saved_model_settings_reach_other_processes(demo_db_url, settings):
     import time
+
     from personalization.service import Service
+
     with Service.open(settings, url=demo_db_url) as a, Service.open(settings, url=demo_db_url) as b:
         assert b.model_settings.blend_weight == a.model_settings.blend_weight
         a.save_model_settings(blend_weight=0.25)

@@ -51,4 +51,4 @@ def test_pca_map_places_films_and_users(demo_service, demo_tables):
     x, y = proj.explained_variance
     assert 0 < y <= x < 1
     again = embeddings.pca_2d(demo_service.catalogue(), ids, matrix, max_films=100)
-    assert again.points.equals(points)                     # deterministic
+    assert again.points.equals(points)  # deterministic

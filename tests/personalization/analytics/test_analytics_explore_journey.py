@@ -20,7 +20,7 @@ def test_summaries_add_up(demo_tables):
     genres = explore.genre_summary(r, m)
     assert genres["films"].sum() == m["genres"].list.len().sum()
     decades = explore.decade_summary(r, m)
-    assert decades["ratings"].sum() == r.height                   # every synthetic film has a year
+    assert decades["ratings"].sum() == r.height  # every synthetic film has a year
     top = explore.top_people(r, m, "directors", min_ratings=5, n=3)
     assert top.height <= 3 and (top["ratings"] >= 5).all()
     assert top["mean_stars"].is_sorted(descending=True)
@@ -32,9 +32,10 @@ def test_summaries_add_up(demo_tables):
 def test_journey_checkpoints(demo_service, demo_tables):
     source = explore.ratings_per_user(demo_tables.ratings)["user_id"][0]
     later = demo_tables.ratings.filter(pl.col("user_id") == source).sort("rated_at", "film_id")
-    trip = journey.replay_journey(demo_service, source, new_user=900_000, ratings=demo_tables.ratings,
-                                  checkpoints=(5, 10, 20), forget_source=True)
-    assert demo_service.user_vector(source) is None                  # forgotten first
+    trip = journey.replay_journey(
+        demo_service, source, new_user=900_000, ratings=demo_tables.ratings, checkpoints=(5, 10, 20), forget_source=True
+    )
+    assert demo_service.user_vector(source) is None  # forgotten first
     assert trip.vectors["checkpoint"].to_list() == [5, 10, 20]
     assert abs(trip.vectors["cos_final"][-1] - 1.0) < 1e-6
     first5 = set(later["film_id"].head(5))

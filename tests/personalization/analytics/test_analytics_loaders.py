@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import polars as pl
 from click.testing import CliRunner
 
 from personalization.analytics import loaders, preferences_duckdb, preferences_polars
 from personalization.analytics.profile_frames import differences
-from personalization.analytics.tables import SCHEMAS, Tables
+from personalization.analytics.tables import SCHEMAS
 from personalization.cli import main
 from personalization.data.importers import read_movielens
 
@@ -16,7 +15,7 @@ def test_postgres_frames_have_the_fixed_schemas(demo_tables):
     for name, frame in demo_tables.as_dict().items():
         assert dict(frame.schema) == SCHEMAS[name], name
     assert demo_tables.ratings.height > 1000
-    assert demo_tables.feedback.height == 0            # empty, but typed
+    assert demo_tables.feedback.height == 0  # empty, but typed
     assert demo_tables.user_embeddings["embedding"].list.len().unique().to_list() == [256]
 
 
@@ -27,6 +26,7 @@ def test_only_named_tables_are_read(demo_service):
 
 def test_movielens_files_match_the_database(service, tmp_path):
     from personalization.data.synthetic import generate, write_movielens
+
     folder = write_movielens(generate(n_users=20, n_films=120, mean_ratings=15, seed=3), tmp_path / "ml")
     from_files = loaders.read_movielens(folder)
     data = read_movielens(folder)

@@ -9,15 +9,15 @@ import pytest
 from personalization.analytics import parity, preferences_duckdb, preferences_polars
 from personalization.analytics.profile_frames import STAR_KEYS, differences, from_profiles
 from personalization.core.catalogue import Film
-from personalization.data.importers import read_movielens
 from personalization.core.preferences import TOP_N
+from personalization.data.importers import read_movielens
 
 
 def test_parity_on_synthetic_stream(demo_service):
     result = parity.check(demo_service)
     assert result.differences.height == 0, result.differences
     assert result.online.users.height == demo_service.status().users == 60
-    assert result.online.features.height > 60 * 10            # real content was compared
+    assert result.online.features.height > 60 * 10  # real content was compared
     assert result.polars.features["rank"].max() == TOP_N
     assert set(result.online.features["field"]) == {"genres", "directors", "actors", "decades"}
     assert result.online.distribution.height == 60 * len(STAR_KEYS)
@@ -39,9 +39,11 @@ def test_exact_ties_rank_by_more_ratings_everywhere(service):
     the old way, sum(s - mu), put Ann first)."""
     ann, bob = [3.5], [3.0, 1.0, 4.0, 5.0]
     fillers = [4.0, 2.5, 1.5, 3.5, 3.0]
-    films = ([Film(1, "A", 2000, ("Drama",), (), ("Ann",))]
-             + [Film(10 + i, f"B{i}", 2000, ("Drama",), (), ("Bob",)) for i in range(len(bob))]
-             + [Film(20 + i, f"F{i}", 2000, ("Drama",)) for i in range(len(fillers))])
+    films = (
+        [Film(1, "A", 2000, ("Drama",), (), ("Ann",))]
+        + [Film(10 + i, f"B{i}", 2000, ("Drama",), (), ("Bob",)) for i in range(len(bob))]
+        + [Film(20 + i, f"F{i}", 2000, ("Drama",)) for i in range(len(fillers))]
+    )
     service.import_films(films)
     stars = ann + bob + fillers
     service.rate_many([(5, f.id, s, 1_600_000_000 + i) for i, (f, s) in enumerate(zip(films, stars))])
@@ -55,7 +57,7 @@ def test_exact_ties_rank_by_more_ratings_everywhere(service):
 
 def test_users_without_ratings_are_left_out_consistently(service, small_catalogue):
     service.rate(1, 1, 4.0)
-    service.feedback(2, 2, "love")            # user 2 exists but has no ratings
+    service.feedback(2, 2, "love")  # user 2 exists but has no ratings
     result = parity.check(service)
     assert result.ok, result.differences
     assert result.polars.users["user_id"].to_list() == [1]
@@ -66,20 +68,34 @@ def test_differences_reports_each_kind_of_disagreement(demo_tables):
     assert differences(base, base).height == 0
     feats = base.features
     first = (pl.col("user_id") == feats["user_id"][0]) & (pl.col("field") == feats["field"][0]) & (pl.col("rank") == 1)
-    tiny = type(base)(base.users, feats.with_columns(
-        pl.when(first).then(pl.col("significance") + 1e-12).otherwise(pl.col("significance")).alias("significance")),
-        base.distribution)
-    assert differences(base, tiny).height == 0            # within the 1e-9 tolerance
+    tiny = type(base)(
+        base.users,
+        feats.with_columns(
+            pl.when(first).then(pl.col("significance") + 1e-12).otherwise(pl.col("significance")).alias("significance")
+        ),
+        base.distribution,
+    )
+    assert differences(base, tiny).height == 0  # within the 1e-9 tolerance
     changed = type(base)(
-        base.users.with_columns(pl.when(pl.col("user_id") == 1).then(pl.lit("harsh"))
-                                .otherwise(pl.col("style")).alias("style")),
-        feats.with_columns(pl.when(first).then(pl.col("significance") + 1e-6)
-                           .otherwise(pl.col("significance")).alias("significance")),
-        base.distribution.filter(~((pl.col("user_id") == 1) & (pl.col("stars") == "5"))))
+        base.users.with_columns(
+            pl.when(pl.col("user_id") == 1).then(pl.lit("harsh")).otherwise(pl.col("style")).alias("style")
+        ),
+        feats.with_columns(
+            pl.when(first).then(pl.col("significance") + 1e-6).otherwise(pl.col("significance")).alias("significance")
+        ),
+        base.distribution.filter(~((pl.col("user_id") == 1) & (pl.col("stars") == "5"))),
+    )
     diff = differences(base, changed, names=("a", "b"))
-    assert set(diff["column"]) == {"significance", "<row>"} | ({"style"} if base.users["style"][0] != "harsh" else set())
+    assert set(diff["column"]) == {"significance", "<row>"} | (
+        {"style"} if base.users["style"][0] != "harsh" else set()
+    )
     missing = diff.filter(pl.col("column") == "<row>").row(0, named=True)
-    assert (missing["table"], missing["user_id"], missing["a"], missing["b"]) == ("distribution", 1, "present", "missing")
+    assert (missing["table"], missing["user_id"], missing["a"], missing["b"]) == (
+        "distribution",
+        1,
+        "present",
+        "missing",
+    )
 
 
 def test_pipelines_agree_with_top_n(demo_tables):

@@ -10,7 +10,7 @@ from personalization.evaluation.bench import bench_command, percentiles
 
 
 def test_percentiles_are_nearest_rank():
-    seconds = [i / 1000 for i in range(1, 101)]         # 1..100 ms
+    seconds = [i / 1000 for i in range(1, 101)]  # 1..100 ms
     assert percentiles(seconds) == (50.0, 99.0)
     assert percentiles([0.002]) == (2.0, 2.0)
 
@@ -30,6 +30,7 @@ def test_quick_bench_prints_the_json_shape():
 
 def test_versus_says_better_or_worse():
     from personalization.evaluation.bench import versus
+
     assert versus(2.5, 10, lower_is_better=True) == "4.0x better"
     assert versus(12.5, 10, lower_is_better=True) == "1.2x worse"
     assert versus(9000, 3000, lower_is_better=False) == "3.0x better"

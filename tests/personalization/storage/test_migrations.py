@@ -10,7 +10,9 @@ from personalization.storage.migrations import SQL_DIR, discover, migrate, migra
 @pytest.fixture
 def blank_db_url(pg_admin_url):
     import uuid
+
     from psycopg.conninfo import make_conninfo
+
     name = f"m_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -43,6 +45,7 @@ def test_two_migrations_at_once(blank_db_url):
                 results.append(migrate(pool))
         except Exception as exc:
             errors.append(exc)
+
     threads = [threading.Thread(target=run) for _ in range(3)]
     for t in threads:
         t.start()
