@@ -6,6 +6,7 @@ only click: discord.py and the service are imported inside the command.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -13,9 +14,11 @@ import click
 
 __all__ = ["bot_command", "read_token", "NO_TOKEN"]
 
-NO_TOKEN = ("no Discord token: set DISCORD_TOKEN in the environment or in a .env file "
-            "(DISCORD_TOKEN=...), see docs/bot.md for how to create the bot in Discord's "
-            "developer portal")
+NO_TOKEN = (
+    "no Discord token: set DISCORD_TOKEN in the environment or in a .env file "
+    "(DISCORD_TOKEN=...), see docs/bot.md for how to create the bot in Discord's "
+    "developer portal"
+)
 
 
 def read_token(env_file: Path | None) -> str | None:
@@ -23,42 +26,56 @@ def read_token(env_file: Path | None) -> str | None:
     The .env file also fills any other unset variable (e.g. CINESYNC_DATABASE_URL)."""
     if env_file is not None and env_file.is_file():
         from dotenv import load_dotenv
+
         load_dotenv(env_file, override=False)
     token = (os.environ.get("DISCORD_TOKEN") or "").strip()
     return token or None
 
 
-def _shards(ctx, param, value: str) -> str:
+def _shards(ctx: click.Context, param: click.Parameter, value: str) -> str:
     value = value.strip().lower()
     if value in ("off", "auto") or (value.isdigit() and int(value) >= 1):
         return value
     raise click.BadParameter("use off, auto or a number of shards (1 or more)")
 
 
-def _no_voice_warning(record) -> bool:
+def _no_voice_warning(record: logging.LogRecord) -> bool:
     """discord.py warns at start-up that voice libraries are missing: this bot has no voice."""
     return "voice will NOT be supported" not in record.getMessage()
 
 
 @click.command("bot")
-@click.option("--print-commands", is_flag=True,
-              help="Print the application commands as JSON, exactly as registered, and exit "
-                   "(no network, no database).")
-@click.option("--sync-guild", type=int, metavar="ID",
-              help="Register the commands to this one server (they appear at once) instead of "
-                   "globally (up to an hour).")
-@click.option("--no-sync", is_flag=True,
-              help="Do not register commands at start-up (they were registered before).")
-@click.option("--shards", default="off", show_default=True, callback=_shards, metavar="off|auto|N",
-              help="off: one connection; auto: as many shards as Discord recommends; N: N shards.")
-@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path), default=Path(".env"),
-              show_default=True, help="Where to read DISCORD_TOKEN when it is not in the environment.")
-def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, shards: str,
-                env_file: Path) -> None:
+@click.option(
+    "--print-commands",
+    is_flag=True,
+    help="Print the application commands as JSON, exactly as registered, and exit (no network, no database).",
+)
+@click.option(
+    "--sync-guild",
+    type=int,
+    metavar="ID",
+    help="Register the commands to this one server (they appear at once) instead of globally (up to an hour).",
+)
+@click.option("--no-sync", is_flag=True, help="Do not register commands at start-up (they were registered before).")
+@click.option(
+    "--shards",
+    default="off",
+    show_default=True,
+    callback=_shards,
+    metavar="off|auto|N",
+    help="off: one connection; auto: as many shards as Discord recommends; N: N shards.",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".env"),
+    show_default=True,
+    help="Where to read DISCORD_TOKEN when it is not in the environment.",
+)
+def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, shards: str, env_file: Path) -> None:
     """Run the CineSync Discord bot (slash commands /rate, /my_recommendations, /my_stats,
     /forget_me, /cinesync_status). Needs DISCORD_TOKEN; see docs/bot.md."""
     import asyncio
-    import logging
 
     from personalization.threads import configure_threads
 
@@ -68,6 +85,7 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
         import json
 
         from .app import command_payload
+
         click.echo(json.dumps(asyncio.run(command_payload()), indent=2, ensure_ascii=False))
         return
 
@@ -97,11 +115,13 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
         try:
             asyncio.run(run())
         except discord.LoginFailure:
-            raise click.ClickException("Discord rejected DISCORD_TOKEN: copy the bot token again "
-                                       "from the developer portal (Bot > Reset Token)") from None
+            raise click.ClickException(
+                "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal (Bot > Reset Token)"
+            ) from None
         except discord.PrivilegedIntentsRequired:
-            raise click.ClickException("Discord refused the intents; this bot needs none of the "
-                                       "privileged ones, so check the application id") from None
+            raise click.ClickException(
+                "Discord refused the intents; this bot needs none of the privileged ones, so check the application id"
+            ) from None
         except (OSError, aiohttp.ClientError) as exc:  # offline, DNS, proxy, TLS
             raise click.ClickException(f"could not reach Discord: {exc}") from None
         except KeyboardInterrupt:

@@ -46,8 +46,12 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     text = message_for(error)
     if text == UNEXPECTED:
         command = getattr(getattr(interaction, "command", None), "qualified_name", "?")
-        log.error("error in %s for user %s", command, getattr(interaction.user, "id", "?"),
-                  exc_info=(type(original), original, original.__traceback__))
+        log.error(
+            "error in %s for user %s",
+            command,
+            getattr(interaction.user, "id", "?"),
+            exc_info=(type(original), original, original.__traceback__),
+        )
     else:
         log.info("refused for user %s: %s", getattr(interaction.user, "id", "?"), text)
     try:
@@ -56,8 +60,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         else:
             await interaction.response.send_message(error_text(text), ephemeral=True)
     except discord.HTTPException:
-        log.warning("could not tell user %s about an error", getattr(interaction.user, "id", "?"),
-                    exc_info=True)
+        log.warning("could not tell user %s about an error", getattr(interaction.user, "id", "?"), exc_info=True)
 
 
 class CineSyncTree(app_commands.CommandTree):

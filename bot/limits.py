@@ -8,13 +8,39 @@ by a check after the fact. Where the issue asks for a stricter value than Discor
 
 from __future__ import annotations
 
-__all__ = ["shorten", "fit_lines", "ELLIPSIS",
-           "COMMAND_NAME", "COMMAND_DESCRIPTION", "OPTION_NAME", "OPTION_DESCRIPTION", "CHOICES",
-           "CHOICE_NAME", "CHOICE_VALUE", "OPTIONS_PER_COMMAND",
-           "MESSAGE", "EMBED_TOTAL", "EMBED_TITLE", "EMBED_DESCRIPTION", "EMBED_FIELDS",
-           "FIELD_NAME", "FIELD_VALUE", "FOOTER", "AUTHOR",
-           "BUTTON_LABEL", "SELECT_OPTIONS", "SELECT_OPTION_LABEL", "SELECT_OPTION_DESCRIPTION",
-           "SELECT_PLACEHOLDER", "CUSTOM_ID", "MODAL_TITLE", "ROWS", "ITEMS_PER_ROW"]
+from collections.abc import Iterable
+
+__all__ = [
+    "shorten",
+    "fit_lines",
+    "ELLIPSIS",
+    "COMMAND_NAME",
+    "COMMAND_DESCRIPTION",
+    "OPTION_NAME",
+    "OPTION_DESCRIPTION",
+    "CHOICES",
+    "CHOICE_NAME",
+    "CHOICE_VALUE",
+    "OPTIONS_PER_COMMAND",
+    "MESSAGE",
+    "EMBED_TOTAL",
+    "EMBED_TITLE",
+    "EMBED_DESCRIPTION",
+    "EMBED_FIELDS",
+    "FIELD_NAME",
+    "FIELD_VALUE",
+    "FOOTER",
+    "AUTHOR",
+    "BUTTON_LABEL",
+    "SELECT_OPTIONS",
+    "SELECT_OPTION_LABEL",
+    "SELECT_OPTION_DESCRIPTION",
+    "SELECT_PLACEHOLDER",
+    "CUSTOM_ID",
+    "MODAL_TITLE",
+    "ROWS",
+    "ITEMS_PER_ROW",
+]
 
 ELLIPSIS = "…"
 
@@ -24,13 +50,13 @@ COMMAND_DESCRIPTION = 100
 OPTION_NAME = 32
 OPTION_DESCRIPTION = 100
 OPTIONS_PER_COMMAND = 25
-CHOICES = 25                 # choices on an option, and autocomplete results
+CHOICES = 25  # choices on an option, and autocomplete results
 CHOICE_NAME = 100
-CHOICE_VALUE = 100           # string choice values
+CHOICE_VALUE = 100  # string choice values
 
 # Messages and embeds.
 MESSAGE = 2000
-EMBED_TOTAL = 6000           # title + description + field names/values + footer + author
+EMBED_TOTAL = 6000  # title + description + field names/values + footer + author
 EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096
 EMBED_FIELDS = 25
@@ -40,7 +66,7 @@ FOOTER = 2048
 AUTHOR = 256
 
 # Components.
-BUTTON_LABEL = 45            # Discord allows 80; the issue asks for 45
+BUTTON_LABEL = 45  # Discord allows 80; the issue asks for 45
 SELECT_OPTIONS = 25
 SELECT_OPTION_LABEL = 100
 SELECT_OPTION_DESCRIPTION = 100
@@ -51,7 +77,7 @@ ROWS = 5
 ITEMS_PER_ROW = 5
 
 
-def shorten(text, limit: int) -> str:
+def shorten(text: object, limit: int) -> str:
     """``text`` as a string of at most ``limit`` characters, cut with an ellipsis when too long.
 
     Cuts at the last space in the final fifth when there is one, so a title loses a whole word
@@ -69,15 +95,15 @@ def shorten(text, limit: int) -> str:
     return cut.rstrip(" ,;:-(") + ELLIPSIS
 
 
-def fit_lines(lines, limit: int) -> str:
+def fit_lines(lines: Iterable[object], limit: int) -> str:
     """Whole lines joined by newlines, as many as fit in ``limit`` characters; a final "…" line
     says that some were left out. Each line is first shortened to ``limit`` on its own."""
     out: list[str] = []
     used = 0
-    lines = [shorten(line, limit) for line in lines]
-    for i, line in enumerate(lines):
+    short = [shorten(line, limit) for line in lines]
+    for i, line in enumerate(short):
         need = len(line) + (1 if out else 0)
-        rest_marker = 0 if i == len(lines) - 1 else 2  # room for "\n…" if more lines follow
+        rest_marker = 0 if i == len(short) - 1 else 2  # room for "\n…" if more lines follow
         if used + need + rest_marker > limit:
             if used + 2 <= limit:
                 out.append(ELLIPSIS)

@@ -10,12 +10,10 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
-
-from personalization.service import AsyncService
 
 from .. import formatting as fmt
 from ..views import send_view
+from .base import ServiceCog
 
 __all__ = ["Admin", "is_manager"]
 
@@ -24,23 +22,19 @@ log = logging.getLogger("cinesync.bot")
 
 def is_manager(interaction: discord.Interaction) -> bool:
     perms = getattr(interaction, "permissions", None)
-    return bool(interaction.guild is not None and perms is not None
-                and (perms.administrator or perms.manage_guild))
+    return bool(interaction.guild is not None and perms is not None and (perms.administrator or perms.manage_guild))
 
 
-class Admin(commands.Cog):
-    def __init__(self, service: AsyncService):
-        self.service = service
-
-    @app_commands.command(name="cinesync_status",
-                          description="Engine health for server managers: counts, database, models")
+class Admin(ServiceCog):
+    @app_commands.command(
+        name="cinesync_status", description="Engine health for server managers: counts, database, models"
+    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def cinesync_status(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         if not is_manager(interaction):
-            await send_view(interaction, content="Only server managers (Manage Server) can see the "
-                                                 "engine status.")
+            await send_view(interaction, content="Only server managers (Manage Server) can see the engine status.")
             return
         try:
             status = await self.service.status()

@@ -4,40 +4,46 @@ from __future__ import annotations
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from personalization.errors import UnknownUser
-from personalization.service import AsyncService
 
 from .. import formatting as fmt
 from ..views import ConfirmForgetView, ShareView, send_view
+from .base import ServiceCog
 
 __all__ = ["Profile"]
 
 
-class Profile(commands.Cog):
-    def __init__(self, service: AsyncService):
-        self.service = service
-
-    @app_commands.command(name="my_stats",
-                          description="Your taste profile: favourite genres, people, decades and style")
+class Profile(ServiceCog):
+    @app_commands.command(
+        name="my_stats", description="Your taste profile: favourite genres, people, decades and style"
+    )
     async def my_stats(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         min_ratings = self.service.model_settings.min_ratings
         try:
             profile = await self.service.profile(interaction.user.id)
         except UnknownUser:
-            await send_view(interaction, content="I know nothing about your taste yet: rate a few "
-                            f"films with **/rate** ({min_ratings} unlock personal picks).")
+            await send_view(
+                interaction,
+                content="I know nothing about your taste yet: rate a few "
+                f"films with **/rate** ({fmt.counted_signals(min_ratings)} unlock "
+                "personal picks).",
+            )
             return
-        embed = fmt.profile_embed(profile, min_ratings, name=getattr(interaction.user, "display_name", None))
+        picks = await self.service.recommend(interaction.user.id, 1)  # how personal they are now
+        embed = fmt.profile_embed(profile, picks, name=getattr(interaction.user, "display_name", None))
         await send_view(interaction, ShareView(interaction.user.id, embed), embed=embed)
 
-    @app_commands.command(name="forget_me",
-                          description="Delete everything CineSync stores about you (asks first)")
+    @app_commands.command(name="forget_me", description="Delete everything CineSync stores about you (asks first)")
     async def forget_me(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = ConfirmForgetView(self.service, interaction.user.id)
-        await send_view(interaction, view, content=(
-            "This deletes your ratings, feedback, taste profile and stored name, for every server "
-            "this bot is in. It cannot be undone. Continue?"))
+        await send_view(
+            interaction,
+            view,
+            content=(
+                "This deletes your ratings, feedback, taste profile and stored name, for every server "
+                "this bot is in. It cannot be undone. Continue?"
+            ),
+        )

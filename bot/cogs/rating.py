@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from personalization.core.catalogue import Film
-from personalization.errors import CineSyncError, UnknownFilm
 from personalization.core.preferences import STAR_STEPS
+from personalization.errors import CineSyncError, UnknownFilm
 from personalization.service import AsyncService
 
 from .. import formatting as fmt
 from .. import limits
-from ..views import QuickRateView, rating_count, remember_name, send_view, start_quick_rating
+from ..views import QuickRateView, remember_name, send_view, signal_count, start_quick_rating
+from .base import ServiceCog
 
 __all__ = ["Rating", "film_choices", "resolve_film"]
 
@@ -28,8 +27,10 @@ STAR_CHOICES = [app_commands.Choice(name=fmt.star_choice_name(s), value=s) for s
 async def film_choices(service: AsyncService, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete: titles containing what was typed, "Title (Year)", the film id as value."""
     films = await service.search_films(current or "", limits.CHOICES)
-    return [app_commands.Choice(name=fmt.film_label(f, limits.CHOICE_NAME), value=str(f.id))
-            for f in films[: limits.CHOICES]]
+    return [
+        app_commands.Choice(name=fmt.film_label(f, limits.CHOICE_NAME), value=str(f.id))
+        for f in films[: limits.CHOICES]
+    ]
 
 
 async def resolve_film(service: AsyncService, text: str) -> Film:
@@ -42,22 +43,24 @@ async def resolve_film(service: AsyncService, text: str) -> Film:
             pass
     found = await service.search_films(text, 1)
     if not found:
-        raise CineSyncError(f"No film matches {limits.shorten(text, 80)!r}: start typing a title "
-                            "and pick one from the list.")
+        raise CineSyncError(
+            f"No film matches {limits.shorten(text, 80)!r}: start typing a title and pick one from the list."
+        )
     return found[0]
 
 
-class Rating(commands.Cog):
-    def __init__(self, service: AsyncService):
-        self.service = service
-
-    @app_commands.command(name="rate", description="Rate a film from ½ to 5 stars, or leave out "
-                                                   "the film to rate popular films card by card")
-    @app_commands.describe(film="Start typing a title and pick it from the list",
-                           stars="Your rating; leave it out to choose on a card")
+class Rating(ServiceCog):
+    @app_commands.command(
+        name="rate",
+        description="Rate a film from ½ to 5 stars, or leave out the film to rate popular films card by card",
+    )
+    @app_commands.describe(
+        film="Start typing a title and pick it from the list", stars="Your rating; leave it out to choose on a card"
+    )
     @app_commands.choices(stars=STAR_CHOICES)
-    async def rate(self, interaction: discord.Interaction, film: Optional[str] = None,
-                   stars: Optional[app_commands.Choice[float]] = None) -> None:
+    async def rate(
+        self, interaction: discord.Interaction, film: str | None = None, stars: app_commands.Choice[float] | None = None
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         user_id = interaction.user.id
         if film is None:
@@ -66,18 +69,24 @@ class Rating(commands.Cog):
         chosen = await resolve_film(self.service, film)
         min_ratings = self.service.model_settings.min_ratings
         if stars is None:  # one card for this film: the same buttons as the quick flow
-            view = QuickRateView(self.service, user_id, [chosen], min_ratings=min_ratings,
-                                 n_rated=await rating_count(self.service, user_id), refill=False)
+            view = QuickRateView(
+                self.service,
+                user_id,
+                [chosen],
+                min_ratings=min_ratings,
+                n_signals=await signal_count(self.service, user_id),
+                refill=False,
+            )
             await send_view(interaction, view, embed=view.card())
             return
         value = stars.value if isinstance(stars, app_commands.Choice) else stars
         result = await self.service.rate(user_id, chosen.id, value)
         await remember_name(self.service, interaction, result.n_ratings)
-        await send_view(interaction, content=fmt.rated_text(result, chosen, min_ratings))
+        n_signals = await signal_count(self.service, user_id)
+        await send_view(interaction, content=fmt.rated_text(result, chosen, n_signals, min_ratings))
 
     @rate.autocomplete("film")
-    async def film_autocomplete(self, interaction: discord.Interaction,
-                                current: str) -> list[app_commands.Choice[str]]:
+    async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
             return await film_choices(self.service, current)
         except Exception:  # autocomplete errors never reach the tree's on_error

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from personalization.errors import CineSyncError
 from personalization.service import AsyncService
@@ -15,6 +13,7 @@ from personalization.service import AsyncService
 from .. import formatting as fmt
 from .. import limits
 from ..views import RecommendationsView, send_view
+from .base import ServiceCog
 
 __all__ = ["Picks", "genre_choices", "decade_choices", "MAX_PICKS"]
 
@@ -27,12 +26,13 @@ async def genre_choices(service: AsyncService, current: str) -> list[app_command
     typed = (current or "").lower()
     hits = [g for g in genres if typed in g.lower()]
     hits.sort(key=lambda g: (not g.lower().startswith(typed), g.lower()))
-    return [app_commands.Choice(name=limits.shorten(g, limits.CHOICE_NAME),
-                                value=limits.shorten(g, limits.CHOICE_VALUE))
-            for g in hits[: limits.CHOICES]]
+    return [
+        app_commands.Choice(name=limits.shorten(g, limits.CHOICE_NAME), value=limits.shorten(g, limits.CHOICE_VALUE))
+        for g in hits[: limits.CHOICES]
+    ]
 
 
-async def decade_choices(service: AsyncService, current) -> list[app_commands.Choice[int]]:
+async def decade_choices(service: AsyncService, current: str | int | None) -> list[app_commands.Choice[int]]:
     cat = await service.catalogue()
     decades = sorted({f.year // 10 * 10 for f in cat.films if f.year}, reverse=True)
     typed = str(current or "").strip().rstrip("s")
@@ -47,23 +47,28 @@ async def check_genre(service: AsyncService, genre: str | None) -> str | None:
     genres = (await service.catalogue()).genres()
     match = next((g for g in genres if g.lower() == genre.strip().lower()), None)
     if match is None:
-        raise CineSyncError(f"There is no genre {limits.shorten(genre, 60)!r}; pick one from the "
-                            f"list (e.g. {', '.join(genres[:5])}).")
+        raise CineSyncError(
+            f"There is no genre {limits.shorten(genre, 60)!r}; pick one from the list (e.g. {', '.join(genres[:5])})."
+        )
     return match
 
 
-class Picks(commands.Cog):
-    def __init__(self, service: AsyncService):
-        self.service = service
-
-    @app_commands.command(name="my_recommendations",
-                          description="Films picked for your taste; tell me what you think of each")
-    @app_commands.describe(count=f"How many picks (1-{MAX_PICKS}, default 5)",
-                           genre="Only films of this genre", decade="Only films of this decade")
-    async def my_recommendations(self, interaction: discord.Interaction,
-                                 count: app_commands.Range[int, 1, MAX_PICKS] = 5,
-                                 genre: Optional[str] = None,
-                                 decade: Optional[app_commands.Range[int, 1800, 2100]] = None) -> None:
+class Picks(ServiceCog):
+    @app_commands.command(
+        name="my_recommendations", description="Films picked for your taste; tell me what you think of each"
+    )
+    @app_commands.describe(
+        count=f"How many picks (1-{MAX_PICKS}, default 5)",
+        genre="Only films of this genre",
+        decade="Only films of this decade",
+    )
+    async def my_recommendations(
+        self,
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 1, MAX_PICKS] = 5,
+        genre: str | None = None,
+        decade: app_commands.Range[int, 1800, 2100] | None = None,
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         genre = await check_genre(self.service, genre)
         count = max(1, min(int(count), MAX_PICKS))
@@ -72,7 +77,9 @@ class Picks(commands.Cog):
         await send_view(interaction, view, embed=view.embed())
 
     @my_recommendations.autocomplete("genre")
-    async def genre_autocomplete(self, interaction: discord.Interaction, current: str):
+    async def genre_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         try:
             return await genre_choices(self.service, current)
         except Exception:
@@ -80,7 +87,9 @@ class Picks(commands.Cog):
             return []
 
     @my_recommendations.autocomplete("decade")
-    async def decade_autocomplete(self, interaction: discord.Interaction, current):
+    async def decade_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
         try:
             return await decade_choices(self.service, current)
         except Exception:

@@ -27,4 +27,5 @@ def run():
 def cogs(asvc):
     """The bot's cogs around the demo service, keyed by class name."""
     from bot.cogs import COGS
+
     return {cog.__name__: cog(asvc) for cog in COGS}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-BOT_USER = 312_345_678_901_234_567   # a Discord snowflake, not one of the demo users
+BOT_USER = 312_345_678_901_234_567  # a Discord snowflake, not one of the demo users
 OTHER_USER = 498_765_432_109_876_543
 
 
@@ -30,13 +30,13 @@ class FakeMessage:
     kwargs: dict
     edits: list = field(default_factory=list)
 
-    async def edit(self, **kwargs) -> "FakeMessage":
+    async def edit(self, **kwargs) -> FakeMessage:
         self.edits.append(kwargs)
         return self
 
 
 class FakeResponse:
-    def __init__(self, interaction: "FakeInteraction"):
+    def __init__(self, interaction: FakeInteraction):
         self.interaction = interaction
         self._done = False
 
@@ -57,7 +57,7 @@ class FakeResponse:
 
 
 class FakeFollowup:
-    def __init__(self, interaction: "FakeInteraction"):
+    def __init__(self, interaction: FakeInteraction):
         self.interaction = interaction
 
     async def send(self, content=None, **kwargs) -> FakeMessage:
@@ -71,8 +71,14 @@ class FakeFollowup:
 class FakeInteraction:
     """What the bot's handlers touch on a ``discord.Interaction``, and a log of their replies."""
 
-    def __init__(self, user_id: int = BOT_USER, *, name: str = "alice", guild: bool = True,
-                 permissions: discord.Permissions | None = None):
+    def __init__(
+        self,
+        user_id: int = BOT_USER,
+        *,
+        name: str = "alice",
+        guild: bool = True,
+        permissions: discord.Permissions | None = None,
+    ):
         self.user = FakeUser(user_id, name)
         self.guild = object() if guild else None
         self.permissions = permissions or discord.Permissions.none()
@@ -111,8 +117,9 @@ class FakeInteraction:
         return "\n".join(out)
 
 
-async def press(view: discord.ui.View, custom_id: str, interaction: FakeInteraction,
-                values: list[str] | None = None) -> None:
+async def press(
+    view: discord.ui.View, custom_id: str, interaction: FakeInteraction, values: list[str] | None = None
+) -> None:
     """Press a view's item as Discord would: ``interaction_check`` first, then the callback."""
     item = next(c for c in view.children if getattr(c, "custom_id", None) == custom_id)
     if values is not None:  # what Discord sends for a select

@@ -8,10 +8,9 @@ import numpy as np
 import psycopg
 import pytest
 from discord import app_commands
+from discord_fakes import BOT_USER, OTHER_USER, FakeInteraction, press
 
 from bot.views import NOT_YOURS, ConfirmForgetView, QuickRateView, RecommendationsView, ShareView
-
-from discord_fakes import BOT_USER, OTHER_USER, FakeInteraction, press
 
 
 def stars(value: float) -> app_commands.Choice[float]:
@@ -48,7 +47,8 @@ def test_rate_one_film_lands(cogs, demo_service, run):
     assert_deferred_ephemeral(i)
     assert demo_service.history(BOT_USER)[0] == {7: 4.5}
     text = i.last_sent["content"]
-    assert film.title in text and "4.5" in text and "1 rated — 5 needed for personal picks" in text
+    assert film.title in text and "4.5" in text
+    assert "1 rating or reaction — 5 needed for personal picks (4 to go)" in text
     assert demo_service.users(str(BOT_USER), 1)[0]["name"] == "alice"  # remembered on first rating
 
     # a typed title (not picked from the list) is matched; re-rating replaces the stars
@@ -61,6 +61,7 @@ def test_rate_one_film_lands(cogs, demo_service, run):
 @pytest.mark.parametrize("typed", ["zzzz no such film", "999999"])
 def test_rate_unknown_film_is_a_readable_error(cogs, run, typed):
     from bot.errors import report_error
+
     cog = cogs["Rating"]
     i = FakeInteraction()
     try:
@@ -80,7 +81,7 @@ def test_quick_rating_cards(cogs, demo_service, run):
         await cog.rate.callback(cog, i, film=None, stars=None)
         view = sent_view(i, QuickRateView)
         card = i.last_sent["embed"]
-        assert "0 rated — 5 needed for personal picks" in card.footer.text
+        assert "0 ratings or reactions — 5 needed for personal picks" in card.footer.text
         ids = component_ids(view)
         assert ids[:5] == [f"quick:stars:{s}" for s in range(1, 6)]
         assert {"quick:half", "quick:skip", "quick:done"} <= set(ids)
@@ -90,7 +91,7 @@ def test_quick_rating_cards(cogs, demo_service, run):
         await press(view, "quick:stars:5", press_i)
         assert press_i.first == ("defer", {})
         assert view.current != first and press_i.edits[-1]["embed"].title != card.title
-        assert "1 rated" in press_i.edits[-1]["embed"].footer.text
+        assert "1 rating or reaction —" in press_i.edits[-1]["embed"].footer.text
 
         skipped = view.current
         await press(view, "quick:skip", FakeInteraction())
@@ -139,6 +140,27 @@ def test_rate_film_without_stars_shows_one_card(cogs, demo_service, run):
     assert "You rated 1 film" in after.edits[-1]["embed"].description
 
 
+def test_reactions_count_towards_personal_picks_in_rating_replies(cogs, demo_service, run):
+    """The threshold counts films rated or reacted to: three reactions and one rating are four,
+    in /rate's reply and on the quick-rating card (the reply used to say "1 rated ... 4 to go")."""
+    for film_id in (3, 4, 5):
+        demo_service.feedback(BOT_USER, film_id, "love")
+    cog = cogs["Rating"]
+    i = FakeInteraction()
+    run(cog.rate.callback(cog, i, film="7", stars=stars(4)))
+    assert "4 ratings or reactions — 5 needed for personal picks (1 to go)" in i.last_sent["content"]
+
+    async def card():
+        c = FakeInteraction()
+        await cog.rate.callback(cog, c, film=None, stars=None)
+        assert "4 ratings or reactions — 5 needed for personal picks" in c.last_sent["embed"].footer.text
+        view = sent_view(c, QuickRateView)
+        await press(view, "quick:stars:3", after := FakeInteraction())
+        assert "5 ratings or reactions — enough for personal picks" in after.edits[-1]["embed"].footer.text
+
+    run(card())
+
+
 # -- /my_recommendations -----------------------------------------------------------------------
 def test_recommendations_below_threshold_offer_quick_rating(cogs, run):
     cog = cogs["Picks"]
@@ -172,8 +194,9 @@ def test_feedback_button_moves_the_embedding(cogs, demo_service, run):
         assert embed.title == "Your personal picks" and len(embed.fields) == 5
         assert all("match" in f.value for f in embed.fields)
         assert "recs:quick" not in component_ids(view)
-        assert {f"recs:feedback:{k}" for k in ("love", "like", "dislike", "hate", "not_interested")} \
-            <= set(component_ids(view))
+        assert {f"recs:feedback:{k}" for k in ("love", "like", "dislike", "hate", "not_interested")} <= set(
+            component_ids(view)
+        )
         second = view.picks[1]
         await press(view, "recs:pick", FakeInteraction(user), values=[str(second.id)])
         await press(view, "recs:feedback:love", b := FakeInteraction(user))
@@ -197,10 +220,34 @@ def test_feedback_button_moves_the_embedding(cogs, demo_service, run):
     after, _ = demo_service.user_vector(user)
     assert not np.allclose(before, after)
     with psycopg.connect(demo_service.db.url) as conn:
-        rows = conn.execute("SELECT user_id, movie_id, kind FROM feedback WHERE user_id IN (%s, %s)",
-                            (user, OTHER_USER)).fetchall()
+        rows = conn.execute(
+            "SELECT user_id, movie_id, kind FROM feedback WHERE user_id IN (%s, %s)", (user, OTHER_USER)
+        ).fetchall()
     assert rows == [(user, second.id, "love")]
     assert demo_service.user_vector(OTHER_USER) is None
+
+
+def test_reaction_to_a_pick_updates_the_progress_and_hides_the_film(cogs, demo_service, run):
+    cog = cogs["Picks"]
+
+    async def flow():
+        i = FakeInteraction()
+        await cog.my_recommendations.callback(cog, i, count=5, genre=None, decade=None)
+        view = sent_view(i, RecommendationsView)
+        assert "0 ratings or reactions — 5 needed" in i.last_sent["embed"].description
+        hated = view.picks[0]
+        await press(view, "recs:feedback:hate", b := FakeInteraction())
+        description = b.edits[-1]["embed"].description
+        assert "1 rating or reaction — 5 needed for personal picks (4 to go)" in description
+        assert "rated or reacted to 1 film;" in description
+        assert "won't suggest it again" in b.last_sent["content"]
+
+        again = FakeInteraction()
+        await cog.my_recommendations.callback(cog, again, count=5, genre=None, decade=None)
+        assert hated.id not in {f.id for f in sent_view(again, RecommendationsView).picks}
+        assert "1 rating or reaction —" in again.last_sent["embed"].description
+
+    run(flow())
 
 
 def test_recommendations_filters_and_bad_genre(cogs, demo_service, run):
@@ -233,9 +280,13 @@ def test_my_stats(cogs, demo_service, run):
     assert_deferred_ephemeral(i)
     embed = i.last_sent["embed"]
     n = demo_service.profile(5).n_ratings
-    assert embed.title == "Bob's taste" and f"{n} rated" in embed.description
-    assert {f.name for f in embed.fields} >= {"Favourite genres", "Favourite directors",
-                                             "Favourite actors", "Favourite decades"}
+    assert embed.title == "Bob's taste" and f"{n} ratings or reactions" in embed.description
+    assert {f.name for f in embed.fields} >= {
+        "Favourite genres",
+        "Favourite directors",
+        "Favourite actors",
+        "Favourite decades",
+    }
     assert "How personal your picks are:" in embed.description
 
     async def share():  # private by default; the owner may post a copy in the channel
@@ -252,12 +303,45 @@ def test_my_stats(cogs, demo_service, run):
     assert "rate a few films" in stranger.last_sent["content"]
 
 
+def test_my_stats_shows_the_personal_weight_only_when_the_picks_use_it(cogs, demo_service, run):
+    """Issue 16, item 10: below the threshold the stored prior weight (0.2) is not what the picks
+    use (they use none), so it is not shown; reactions count towards the threshold."""
+    cog = cogs["Profile"]
+    demo_service.rate(BOT_USER, 3, 5)
+    demo_service.rate(BOT_USER, 4, 4)
+    assert demo_service.profile(BOT_USER).blend_weight > 0  # stored, but unused by the picks
+    i = FakeInteraction()
+    run(cog.my_stats.callback(cog, i))
+    text = i.last_sent["embed"].description
+    assert "2 ratings or reactions — 5 needed for personal picks (3 to go)" in text
+    assert "How personal your picks are: not yet, popular picks only: 3 more ratings or reactions needed" in text
+    assert "% your taste" not in text and "rating(s)" not in text
+
+    for film_id in (5, 6, 8):
+        demo_service.feedback(BOT_USER, film_id, "love")
+    recs = demo_service.recommend(BOT_USER, 1)
+    assert recs.mode == "personal"
+    i = FakeInteraction()
+    run(cog.my_stats.callback(cog, i))
+    text = i.last_sent["embed"].description
+    assert "5 ratings or reactions — enough for personal picks" in text
+    assert "Average 4.50★ over 2 ratings" in text
+    assert f"How personal your picks are: {recs.blend_weight:.0%} your taste" in text
+
+
 def _rows_about(service, user: int) -> int:
     with psycopg.connect(service.db.url) as conn:
-        return sum(conn.execute(f"SELECT count(*) FROM {table} WHERE {col} = %s", (user,)).fetchone()[0]
-                   for table, col in [("users", "id"), ("ratings", "user_id"), ("feedback", "user_id"),
-                                      ("user_embeddings", "user_id"), ("user_preferences", "user_id"),
-                                      ("user_model_weights", "user_id")])
+        return sum(
+            conn.execute(f"SELECT count(*) FROM {table} WHERE {col} = %s", (user,)).fetchone()[0]
+            for table, col in [
+                ("users", "id"),
+                ("ratings", "user_id"),
+                ("feedback", "user_id"),
+                ("user_embeddings", "user_id"),
+                ("user_preferences", "user_id"),
+                ("user_model_weights", "user_id"),
+            ]
+        )
 
 
 def test_forget_me_leaves_nothing(cogs, demo_service, run):
@@ -340,5 +424,4 @@ def test_view_errors_reach_the_person_and_the_log(asvc, run, caplog):
     i = run(flow())
     assert "Something went wrong" in i.last_sent["content"] and i.last_sent["ephemeral"]
     assert "boom" not in i.last_sent["content"]
-    assert any("boom" in (r.exc_text or "") or (r.exc_info and "boom" in str(r.exc_info[1]))
-               for r in caplog.records)
+    assert any("boom" in (r.exc_text or "") or (r.exc_info and "boom" in str(r.exc_info[1])) for r in caplog.records)

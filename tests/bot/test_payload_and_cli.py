@@ -100,6 +100,7 @@ def test_no_token_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_token_read_from_env_file(tmp_path, monkeypatch):
     from bot.cli import read_token
+
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     env = tmp_path / ".env"
     env.write_text("DISCORD_TOKEN=abc.def\n")
@@ -117,6 +118,7 @@ def test_sharded_bot_shares_one_service():
 
     one, many, service = asyncio.run(build())
     from discord.ext import commands
+
     assert not isinstance(one, commands.AutoShardedBot)
     assert isinstance(many, commands.AutoShardedBot) and many.shard_count == 3
     assert one.service is service and many.service is service
@@ -129,10 +131,13 @@ def test_cli_module_is_import_light():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("failure, message", [
-    ("login", "Discord rejected DISCORD_TOKEN"),
-    ("offline", "could not reach Discord"),
-])
+@pytest.mark.parametrize(
+    "failure, message",
+    [
+        ("login", "Discord rejected DISCORD_TOKEN"),
+        ("offline", "could not reach Discord"),
+    ],
+)
 def test_start_failures_are_clear(failure, message, db_url, tmp_path, monkeypatch):
     """With a token the bot opens the service (here a test database) and starts; Discord's
     refusal or no network ends with one clear line, and the service is closed again."""
