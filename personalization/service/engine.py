@@ -12,7 +12,7 @@ import gc
 import logging
 import math
 import threading
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -72,8 +72,9 @@ class Engine:
     # -- settings ----------------------------------------------------------------------------
     def saved_model_settings(self) -> ModelSettings:
         """The configured model settings, overridden by those saved in the database (if any)."""
-        saved = self.repo.engine_setting(MODEL_SETTINGS_KEY) or {}
-        known = {f.name for f in fields(ModelSettings)}
+        saved = dict(self.repo.engine_setting(MODEL_SETTINGS_KEY) or {})
+        saved.update(saved.pop("base_models", None) or {})  # nested by a version of this session
+        known = set(ModelSettings.names())  # flat names; a removed model's settings are ignored
         try:
             return replace(self.settings.model, **{k: v for k, v in saved.items() if k in known})
         except (TypeError, ConfigError) as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -221,6 +221,6 @@ class Writes:
         """Store new engine-wide model settings (validated); every process picks them up at once
         (NOTIFY). Vectors made under other learning settings are rebuilt when next used."""
         model = replace(self.engine.model_settings, **changes)  # validates
-        self.set_engine_setting(MODEL_SETTINGS_KEY, {f.name: getattr(model, f.name) for f in fields(model)})
+        self.set_engine_setting(MODEL_SETTINGS_KEY, model.to_dict())
         self.engine.invalidate()
         return self.engine.model_settings

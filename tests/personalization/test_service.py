@@ -365,3 +365,15 @@ def test_only_the_storage_layer_executes_sql():
     for path in Path(service_package.__file__).parent.glob("*.py"):
         text = path.read_text()
         assert ".execute(" not in text and "executemany(" not in text and "queries" not in text, path.name
+
+
+def test_saved_model_settings_round_trip_flat_and_read_the_older_forms(service, settings, db_url):
+    service.save_model_settings(weight_ease=0.5, ease_l2=321.0, learning_rate=0.2)
+    stored = service.engine_setting("model_settings")
+    assert stored["weight_ease"] == 0.5 and stored["ease_l2"] == 321.0 and "base_models" not in stored
+    with Service.open(settings, url=db_url, listen=False) as other:
+        assert other.model_settings.value("ease_l2") == 321.0 and other.model_settings.learning_rate == 0.2
+    # a row written nested (base_models: {...}) and one naming a model that no longer exists
+    service.set_engine_setting("model_settings", {"base_models": {"weight_ease": 0.25}, "weight_gone": 1.0})
+    with Service.open(settings, url=db_url, listen=False) as other:
+        assert other.model_settings.value("weight_ease") == 0.25
