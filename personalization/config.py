@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from personalization.errors import ConfigError
 
@@ -32,26 +33,41 @@ class ModelSettings:
     dim: int = 256
     learning_rate: float = 0.1
     strong_learning_rate: float = 0.15
-    blend_weight: float = 0.2       # the personal term's prior weight (its share of the blend)
+    blend_weight: float = 0.2  # the personal term's prior weight (its share of the blend)
     min_ratings: int = 5
-    ensemble_rate: float = 0.25     # Hedge step size of the per-user weights (0 = fixed global blend)
-    ensemble_share: float = 0.1     # pull back towards the prior each step
+    ensemble_rate: float = 0.25  # Hedge step size of the per-user weights (0 = fixed global blend)
+    ensemble_share: float = 0.1  # pull back towards the prior each step
     base_models: Mapping[str, float] = field(default_factory=dict)  # weight_<model> and parameters
 
-    def __init__(self, *, dim: int = 256, learning_rate: float = 0.1, strong_learning_rate: float = 0.15,
-                 blend_weight: float = 0.2, min_ratings: int = 5, ensemble_rate: float = 0.25,
-                 ensemble_share: float = 0.1, base_models: Mapping[str, float] | None = None,
-                 **flat: float) -> None:
+    def __init__(
+        self,
+        *,
+        dim: int = 256,
+        learning_rate: float = 0.1,
+        strong_learning_rate: float = 0.15,
+        blend_weight: float = 0.2,
+        min_ratings: int = 5,
+        ensemble_rate: float = 0.25,
+        ensemble_share: float = 0.1,
+        base_models: Mapping[str, float] | None = None,
+        **flat: float,
+    ) -> None:
         defaults = base_model_defaults()
         unknown = sorted(set(flat) - set(defaults))
         if unknown:
             raise TypeError(f"ModelSettings got unknown setting(s) {', '.join(unknown)}")
         # a saved mapping may name a model that is gone: its settings are ignored
         values = {**defaults, **{k: v for k, v in (base_models or {}).items() if k in defaults}, **flat}
-        for name, value in (("dim", dim), ("learning_rate", learning_rate),
-                            ("strong_learning_rate", strong_learning_rate), ("blend_weight", blend_weight),
-                            ("min_ratings", min_ratings), ("ensemble_rate", ensemble_rate),
-                            ("ensemble_share", ensemble_share), ("base_models", values)):
+        for name, value in (
+            ("dim", dim),
+            ("learning_rate", learning_rate),
+            ("strong_learning_rate", strong_learning_rate),
+            ("blend_weight", blend_weight),
+            ("min_ratings", min_ratings),
+            ("ensemble_rate", ensemble_rate),
+            ("ensemble_share", ensemble_share),
+            ("base_models", values),
+        ):
             object.__setattr__(self, name, value)
         self._validate()
 
@@ -82,9 +98,18 @@ class ModelSettings:
                 raise ConfigError(f"{entry.weight_field} must be >= 0, got {weight}")
 
     def __hash__(self) -> int:
-        return hash((self.dim, self.learning_rate, self.strong_learning_rate, self.blend_weight,
-                     self.min_ratings, self.ensemble_rate, self.ensemble_share,
-                     tuple(sorted(self.base_models.items()))))
+        return hash(
+            (
+                self.dim,
+                self.learning_rate,
+                self.strong_learning_rate,
+                self.blend_weight,
+                self.min_ratings,
+                self.ensemble_rate,
+                self.ensemble_share,
+                tuple(sorted(self.base_models.items())),
+            )
+        )
 
     def value(self, name: str) -> float:
         """A setting by its flat name (an engine field or a base model's)."""
@@ -117,8 +142,15 @@ class ModelSettings:
         return f"enc1-d{self.dim}-lr{self.learning_rate:g}-{self.strong_learning_rate:g}"
 
 
-_ENGINE_FIELDS = ("dim", "learning_rate", "strong_learning_rate", "blend_weight", "min_ratings",
-                  "ensemble_rate", "ensemble_share")
+_ENGINE_FIELDS = (
+    "dim",
+    "learning_rate",
+    "strong_learning_rate",
+    "blend_weight",
+    "min_ratings",
+    "ensemble_rate",
+    "ensemble_share",
+)
 
 
 def base_model_defaults() -> dict[str, float]:
@@ -151,7 +183,7 @@ class Settings:
     cache_ttl_seconds: float = 300.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         home = Path(env.get("CINESYNC_HOME") or Path.cwd() / ".cinesync").expanduser().resolve()
         model = ModelSettings(
@@ -165,7 +197,7 @@ class Settings:
             pool_max=_int(env, "CINESYNC_POOL_MAX", 4),
         )
 
-    def with_model(self, **changes) -> "Settings":
+    def with_model(self, **changes: Any) -> Settings:
         return replace(self, model=replace(self.model, **changes))
 
 

@@ -1,7 +1,15 @@
 """Errors every front-end can show as they are: each message says what to do."""
 
-__all__ = ["CineSyncError", "ConfigError", "InvalidRating", "InvalidFeedback", "UnknownFilm", "UnknownUser",
-           "ImportFormatError", "StorageError"]
+__all__ = [
+    "CineSyncError",
+    "ConfigError",
+    "InvalidRating",
+    "InvalidFeedback",
+    "UnknownFilm",
+    "UnknownUser",
+    "ImportFormatError",
+    "StorageError",
+]
 
 
 class CineSyncError(Exception):
@@ -24,15 +32,15 @@ class InvalidFeedback(CineSyncError, ValueError):
 
 class UnknownFilm(CineSyncError, LookupError):
     def __init__(self, film_id: object) -> None:
-        super().__init__(f"unknown film {film_id!r}: import the catalogue first "
-                         "(cinesync import movielens DIR) or check the id")
+        super().__init__(
+            f"unknown film {film_id!r}: import the catalogue first (cinesync import movielens DIR) or check the id"
+        )
         self.film_id = film_id
 
 
 class UnknownUser(CineSyncError, LookupError):
     def __init__(self, user_id: object) -> None:
-        super().__init__(f"unknown user {user_id!r}: nothing is stored for this user yet; "
-                         "rate a film first")
+        super().__init__(f"unknown user {user_id!r}: nothing is stored for this user yet; rate a film first")
         self.user_id = user_id
 
 

@@ -31,8 +31,8 @@ class Film:
 @dataclass
 class Catalogue:
     films: list[Film]
-    ids: np.ndarray          # int64, sorted ascending
-    matrix: np.ndarray       # float32, len(ids) x dim, unit rows
+    ids: np.ndarray  # int64, sorted ascending
+    matrix: np.ndarray  # float32, len(ids) x dim, unit rows
     encoder: ItemEncoder
     _genre_masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _genres: list[str] | None = field(default=None, repr=False)
@@ -40,8 +40,17 @@ class Catalogue:
     @classmethod
     def build(cls, films: Iterable[Film], dim: int) -> Catalogue:
         films = sorted(films, key=lambda f: f.id)
-        feats = [film_features(f.id, genres=f.genres, directors=f.directors, actors=f.actors,
-                               year=f.year, metadata=_content_metadata(f.metadata)) for f in films]
+        feats = [
+            film_features(
+                f.id,
+                genres=f.genres,
+                directors=f.directors,
+                actors=f.actors,
+                year=f.year,
+                metadata=_content_metadata(f.metadata),
+            )
+            for f in films
+        ]
         encoder = ItemEncoder(dim=dim).fit(feats)
         matrix = encoder.encode_many(feats)
         ids = np.fromiter((f.id for f in films), dtype=np.int64, count=len(films))
@@ -85,8 +94,9 @@ class Catalogue:
         key = genre.lower()
         mask = self._genre_masks.get(key)
         if mask is None:
-            mask = np.fromiter((any(g.lower() == key for g in f.genres) for f in self.films),
-                               dtype=bool, count=len(self.films))
+            mask = np.fromiter(
+                (any(g.lower() == key for g in f.genres) for f in self.films), dtype=bool, count=len(self.films)
+            )
             self._genre_masks[key] = mask
         return mask
 

@@ -31,9 +31,15 @@ class FilmFeatures:
     features: Mapping[str, tuple[str, ...]]  # field -> feature names
 
 
-def film_features(film_id: int, *, genres: Iterable[str] | None = (), directors: Iterable[str] | None = (),
-                  actors: Iterable[str] | None = (), year: int | None = None,
-                  metadata: Mapping[str, object] | None = None) -> FilmFeatures:
+def film_features(
+    film_id: int,
+    *,
+    genres: Iterable[str] | None = (),
+    directors: Iterable[str] | None = (),
+    actors: Iterable[str] | None = (),
+    year: int | None = None,
+    metadata: Mapping[str, object] | None = None,
+) -> FilmFeatures:
     """Turn a film's metadata into fielded feature names (normalised, de-duplicated)."""
 
     def clean(values: Iterable[object] | None) -> tuple[str, ...]:

@@ -34,10 +34,21 @@ from personalization.core.base_models.registry import spec
 from personalization.core.catalogue import Catalogue
 from personalization.core.ranker import Ranking, ScoredFilm, rank_of, top_k
 
-__all__ = ["PERSONAL", "UserWeights", "prior_weights", "normalise", "blend", "rank_of",
-           "hedge_update", "learn_weights", "Scorer", "ContentScores", "make_base_models"]
+__all__ = [
+    "PERSONAL",
+    "UserWeights",
+    "prior_weights",
+    "normalise",
+    "blend",
+    "rank_of",
+    "hedge_update",
+    "learn_weights",
+    "Scorer",
+    "ContentScores",
+    "make_base_models",
+]
 
-PERSONAL = "personal"   # the personal term's name among the terms
+PERSONAL = "personal"  # the personal term's name among the terms
 
 BoolArray = NDArray[np.bool_]
 
@@ -89,7 +100,7 @@ def normalise(scores: NDArray[np.floating], mask: BoolArray | None = None) -> Fl
     """Scale a term's scores so terms can be added: shift the smallest over the candidates to 0
     and divide by the range (min-max). A constant term contributes nothing."""
     x = np.asarray(scores)
-    sel = x if mask is None else x[mask]   # min/max in the scores' own dtype: the same values
+    sel = x if mask is None else x[mask]  # min/max in the scores' own dtype: the same values
     if sel.size == 0 or x.dtype.kind not in "fiub":
         x = np.asarray(scores, dtype=np.float64)
         sel = x if mask is None else x[mask]
@@ -98,13 +109,17 @@ def normalise(scores: NDArray[np.floating], mask: BoolArray | None = None) -> Fl
     lo, hi = float(sel.min()), float(sel.max())
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return np.zeros(x.shape, np.float64)
-    out = np.subtract(x, lo, dtype=np.float64)   # one float64 array, no intermediate copies
+    out = np.subtract(x, lo, dtype=np.float64)  # one float64 array, no intermediate copies
     out *= 1.0 / (hi - lo)
     return out
 
 
-def blend(terms: Mapping[str, NDArray[np.floating]], weights: UserWeights, mask: BoolArray | None = None,
-          personalised: bool = True) -> tuple[FloatArray, FloatArray, FloatArray]:
+def blend(
+    terms: Mapping[str, NDArray[np.floating]],
+    weights: UserWeights,
+    mask: BoolArray | None = None,
+    personalised: bool = True,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(final, personal part, base part), each over the same positions as the terms."""
     any_term = next(iter(terms.values()))
     base = np.zeros(len(any_term), np.float64)
@@ -125,8 +140,9 @@ def reward(rank: int) -> float:
     return 1.0 / math.log2(rank + 1.0)
 
 
-def hedge_update(weights: UserWeights, ranks: Mapping[str, int], prior: UserWeights, *,
-                 rate: float, share: float) -> UserWeights:
+def hedge_update(
+    weights: UserWeights, ranks: Mapping[str, int], prior: UserWeights, *, rate: float, share: float
+) -> UserWeights:
     """One multiplicative-weights step from the ranks each term gave the film just rated well.
 
     ``w_t <- w_t * exp(rate * (reward_t - mean reward))`` over the terms' shares, renormalised,
@@ -140,16 +156,21 @@ def hedge_update(weights: UserWeights, ranks: Mapping[str, int], prior: UserWeig
         return weights
     gains = {t: reward(ranks[t]) for t in names}
     mean = sum(gains.values()) / len(gains)
-    new = {t: shares[t] * math.exp(rate * (gains[t] - mean)) if t in gains else shares[t]
-           for t in shares}
+    new = {t: shares[t] * math.exp(rate * (gains[t] - mean)) if t in gains else shares[t] for t in shares}
     total = sum(new.values()) or 1.0
     mixed = {t: (1.0 - share) * v / total + share * prior_shares.get(t, 0.0) for t, v in new.items()}
     return UserWeights.from_term_weights(mixed)
 
 
-def learn_weights(terms: Mapping[str, NDArray[np.floating]], ids: NDArray[np.int64], target: int,
-                  mask: BoolArray, weights: UserWeights, prior: UserWeights,
-                  settings: ModelSettings) -> UserWeights:
+def learn_weights(
+    terms: Mapping[str, NDArray[np.floating]],
+    ids: NDArray[np.int64],
+    target: int,
+    mask: BoolArray,
+    weights: UserWeights,
+    prior: UserWeights,
+    settings: ModelSettings,
+) -> UserWeights:
     """One learning step of a user's weights from the terms' scores before a rating >= 4 stars
     of the film at catalogue position ``target`` (what the service and the replay both run)."""
     shares = weights.term_weights()
@@ -172,7 +193,7 @@ class ContentScores:
     gathering the results is several times cheaper. Films with the same row get the same score.
     """
 
-    max_share = 0.75   # more distinct rows than this share: nothing to gain
+    max_share = 0.75  # more distinct rows than this share: nothing to gain
 
     def __init__(self, matrix: NDArray[np.float32]):
         self.matrix = matrix
@@ -200,7 +221,7 @@ class Scorer:
         self.catalogue = catalogue
         self.base_models = dict(base_models)
         self.settings = settings
-        self._content: ContentScores | None = None     # built at the first personal score
+        self._content: ContentScores | None = None  # built at the first personal score
         self._refits: dict[str, threading.Thread] = {}
 
     @property
@@ -209,8 +230,13 @@ class Scorer:
             self._content = ContentScores(self.catalogue.matrix)
         return self._content
 
-    def terms(self, history: Mapping[int, float], vector: NDArray[np.float32] | None,
-              names: Sequence[str] | None = None, user: int | None = None) -> dict[str, NDArray[np.floating]]:
+    def terms(
+        self,
+        history: Mapping[int, float],
+        vector: NDArray[np.float32] | None,
+        names: Sequence[str] | None = None,
+        user: int | None = None,
+    ) -> dict[str, NDArray[np.floating]]:
         """Raw scores of each term over the whole catalogue (positions of ``catalogue.ids``);
         the personal term only when there is a taste vector. ``user`` lets base models keep
         running per-user scores."""
@@ -243,22 +269,40 @@ class Scorer:
     def personalised(self, n_ratings: int, vector: NDArray[np.float32] | None) -> bool:
         return n_ratings >= self.settings.min_ratings and vector is not None and bool(np.any(vector))
 
-    def rank(self, history: Mapping[int, float], vector: NDArray[np.float32] | None, weights: UserWeights, *,
-             mask: BoolArray, k: int, n_ratings: int, user: int | None = None) -> Ranking:
+    def rank(
+        self,
+        history: Mapping[int, float],
+        vector: NDArray[np.float32] | None,
+        weights: UserWeights,
+        *,
+        mask: BoolArray,
+        k: int,
+        n_ratings: int,
+        user: int | None = None,
+    ) -> Ranking:
         """The top-k films among ``mask`` (a boolean array over the catalogue)."""
         personalised = self.personalised(n_ratings, vector)
         terms = self.terms(history, vector if personalised else None, user=user)
         final, personal, base = blend(terms, weights, mask, personalised)
         cand = np.flatnonzero(mask)
         best = cand[top_k(final[cand], self.catalogue.ids[cand], k)]
-        items = [ScoredFilm(int(self.catalogue.ids[i]), float(final[i]), float(personal[i]), float(base[i]))
-                 for i in best]
+        items = [
+            ScoredFilm(int(self.catalogue.ids[i]), float(final[i]), float(personal[i]), float(base[i])) for i in best
+        ]
         mode = "personal" if personalised else "base"
         return Ranking(items, mode, weights.personal_weight if personalised else 0.0, tuple(self.base_models))
 
-    def updated_weights(self, history: Mapping[int, float], vector: NDArray[np.float32] | None, n_ratings: int,
-                        film_id: int, weights: UserWeights, *, mask: BoolArray,
-                        user: int | None = None) -> UserWeights | None:
+    def updated_weights(
+        self,
+        history: Mapping[int, float],
+        vector: NDArray[np.float32] | None,
+        n_ratings: int,
+        film_id: int,
+        weights: UserWeights,
+        *,
+        mask: BoolArray,
+        user: int | None = None,
+    ) -> UserWeights | None:
         """The user's weights after they rated ``film_id`` highly, or None when there is nothing
         to learn (too few earlier ratings, or a film outside the catalogue). ``history``,
         ``vector`` and ``mask`` describe the user *before* this rating."""
@@ -267,6 +311,4 @@ class Scorer:
             return None
         personalised = self.personalised(n_ratings, vector)
         terms = self.terms(history, vector if personalised else None, user=user)
-        return learn_weights(terms, self.catalogue.ids, pos, mask, weights, prior_weights(self.settings),
-                             self.settings)
-
+        return learn_weights(terms, self.catalogue.ids, pos, mask, weights, prior_weights(self.settings), self.settings)

@@ -22,8 +22,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-__all__ = ["RatedFilm", "FeatureScore", "PreferenceProfile", "CommunityStats", "analyse",
-           "SHRINKAGE", "STYLE_BAND", "TOP_N", "STAR_STEPS"]
+__all__ = [
+    "RatedFilm",
+    "FeatureScore",
+    "PreferenceProfile",
+    "CommunityStats",
+    "analyse",
+    "SHRINKAGE",
+    "STYLE_BAND",
+    "TOP_N",
+    "STAR_STEPS",
+]
 
 SHRINKAGE = 5.0
 STYLE_BAND = 0.25
@@ -47,7 +56,7 @@ class RatedFilm(NamedTuple):
 class CommunityStats:
     mean: float = 0.0
     std: float = 0.0
-    n_genres: int = 0   # distinct genres in the catalogue
+    n_genres: int = 0  # distinct genres in the catalogue
 
 
 @dataclass(frozen=True)
@@ -67,12 +76,12 @@ class PreferenceProfile:
     directors: list[FeatureScore] = field(default_factory=list)
     actors: list[FeatureScore] = field(default_factory=list)
     decades: list[FeatureScore] = field(default_factory=list)
-    style: str = "unknown"          # generous | balanced | harsh | unknown (no ratings)
-    style_delta: float = 0.0        # (mu - community mean) / community std
+    style: str = "unknown"  # generous | balanced | harsh | unknown (no ratings)
+    style_delta: float = 0.0  # (mu - community mean) / community std
     community_mean: float = 0.0
     diversity: float = 0.0
     distribution: dict[str, int] = field(default_factory=dict)
-    blend_weight: float | None = None      # filled in by the service (learned per user)
+    blend_weight: float | None = None  # filled in by the service (learned per user)
     model_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,14 +99,14 @@ def decade_of(year: int | None) -> str | None:
     return f"{int(year) // 10 * 10}s" if year else None
 
 
-def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
-            top_n: int = TOP_N) -> PreferenceProfile:
+def analyse(
+    user_id: int, films: Iterable[RatedFilm], community: CommunityStats, top_n: int = TOP_N
+) -> PreferenceProfile:
     films = list(films)
     n = len(films)
     distribution = {f"{s:g}": 0 for s in STAR_STEPS}
     if n == 0:
-        return PreferenceProfile(user_id, 0, None, community_mean=community.mean,
-                                 distribution=distribution)
+        return PreferenceProfile(user_id, 0, None, community_mean=community.mean, distribution=distribution)
     total = math.fsum(f.stars for f in films)
     mu = total / n
     # field -> feature -> [count, sum of stars]; sums of half steps are exact in float64.
@@ -110,8 +119,7 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
         star_counts[stars] += 1
         genres = set(film.genres)
         genre_counts.update(genres)
-        for name, feats in (("genres", genres), ("directors", set(film.directors)),
-                            ("actors", set(film.actors))):
+        for name, feats in (("genres", genres), ("directors", set(film.directors)), ("actors", set(film.actors))):
             table = acc[name]
             for feat in feats:
                 entry = table.get(feat)
@@ -147,10 +155,18 @@ def analyse(user_id: int, films: Iterable[RatedFilm], community: CommunityStats,
         delta = 0.0
     style = "generous" if delta > STYLE_BAND else "harsh" if delta < -STYLE_BAND else "balanced"
     return PreferenceProfile(
-        user_id=user_id, n_ratings=n, mean_rating=mu,
-        genres=ranked("genres"), directors=ranked("directors"), actors=ranked("actors"),
-        decades=ranked("decades"), style=style, style_delta=delta, community_mean=community.mean,
-        diversity=diversity(genre_counts, community.n_genres), distribution=distribution,
+        user_id=user_id,
+        n_ratings=n,
+        mean_rating=mu,
+        genres=ranked("genres"),
+        directors=ranked("directors"),
+        actors=ranked("actors"),
+        decades=ranked("decades"),
+        style=style,
+        style_delta=delta,
+        community_mean=community.mean,
+        diversity=diversity(genre_counts, community.n_genres),
+        distribution=distribution,
     )
 
 

@@ -26,9 +26,9 @@ SCORE_DECIMALS = 9
 @dataclass(frozen=True)
 class ScoredFilm:
     film_id: int
-    score: float      # what the list is sorted by, in [0, 1]
-    personal: float   # the personal term's part, scaled to [0, 1] (0 in base mode)
-    base: float       # the base models' blended part, scaled to [0, 1]
+    score: float  # what the list is sorted by, in [0, 1]
+    personal: float  # the personal term's part, scaled to [0, 1] (0 in base mode)
+    base: float  # the base models' blended part, scaled to [0, 1]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,9 @@ class Ranking:
     """The top films for one user and how they were scored."""
 
     items: list[ScoredFilm]
-    mode: str                        # "personal" (the personal term is blended in) or "base"
-    personal_weight: float           # the personal term's weight in the blend (0 in base mode)
-    base_models: tuple[str, ...]     # the base models blended, by name
+    mode: str  # "personal" (the personal term is blended in) or "base"
+    personal_weight: float  # the personal term's weight in the blend (0 in base mode)
+    base_models: tuple[str, ...]  # the base models blended, by name
 
     @property
     def label(self) -> str:
@@ -79,8 +79,9 @@ def top_k(scores: NDArray[np.floating], ids: NDArray[np.int64], k: int) -> NDArr
     return pool[order[:k]].astype(np.int64)
 
 
-def rank_of(scores: NDArray[np.floating], ids: NDArray[np.int64], target: int,
-            mask: NDArray[np.bool_] | None = None) -> int:
+def rank_of(
+    scores: NDArray[np.floating], ids: NDArray[np.int64], target: int, mask: NDArray[np.bool_] | None = None
+) -> int:
     """1-based rank of the film at position ``target`` among ``mask`` (all when None), under
     ``top_k``'s rule, in one pass instead of a sort."""
     r = rounded(scores)

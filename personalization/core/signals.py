@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 
 from personalization.errors import InvalidFeedback, InvalidRating
 
-__all__ = ["FEEDBACK_KINDS", "FEEDBACK_STRENGTH", "check_stars", "check_kind",
-           "stars_strength", "feedback_strength", "is_strong", "feedback_stars", "History"]
+__all__ = [
+    "FEEDBACK_KINDS",
+    "FEEDBACK_STRENGTH",
+    "check_stars",
+    "check_kind",
+    "stars_strength",
+    "feedback_strength",
+    "is_strong",
+    "feedback_stars",
+    "History",
+]
 
 FEEDBACK_STRENGTH = {
     "love": 1.0,

@@ -62,8 +62,18 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(films=500, users=40, learn_events=500, rates=30, recommends=20, profiles=10,
-              profile_ratings=200, ingest=2_000, cached_users=2_000, batch_ratings=20_000)
+QUICK = Sizes(
+    films=500,
+    users=40,
+    learn_events=500,
+    rates=30,
+    recommends=20,
+    profiles=10,
+    profile_ratings=200,
+    ingest=2_000,
+    cached_users=2_000,
+    batch_ratings=20_000,
+)
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -93,7 +103,7 @@ def bench_memory(sizes: Sizes, dim: int = 256) -> BenchResult:
     before = _rss_bytes()
     t0 = time.perf_counter()
     cache = VectorCache(sizes.cached_users, dim, ttl=3600.0)
-    for user in range(10**12, 10**12 + sizes.cached_users):   # snowflake-sized ids, like Discord's
+    for user in range(10**12, 10**12 + sizes.cached_users):  # snowflake-sized ids, like Discord's
         cache.put(user, vec, 42)
     seconds = time.perf_counter() - t0
     per_user = (_rss_bytes() - before) / sizes.cached_users
@@ -101,15 +111,21 @@ def bench_memory(sizes: Sizes, dim: int = 256) -> BenchResult:
     del cache
     return BenchResult(
         f"memory per cached user ({per_user / KB:.2f} KB; {total_mb:.0f} MB for 100,000 users)",
-        None, None, sizes.cached_users / seconds, "<= 1.2 KB per 256-d float32 user",
-        per_user <= 1.2 * KB)
+        None,
+        None,
+        sizes.cached_users / seconds,
+        "<= 1.2 KB per 256-d float32 user",
+        per_user <= 1.2 * KB,
+    )
 
 
 def _rss_bytes() -> int:
     import gc
+
     gc.collect()
     with open("/proc/self/statm") as fh:
         import os
+
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
@@ -122,7 +138,7 @@ def bench_learn_one(sizes: Sizes, catalogue) -> BenchResult:
     rng = np.random.default_rng(1)
     model = OnlineUserModel(UserModel(catalogue.matrix.shape[1]), lambda f: catalogue.matrix[f])
     n_users = max(1, sizes.learn_events // 50)
-    films = rng.permutation(len(catalogue))   # no repeats per user: each event is a plain step
+    films = rng.permutation(len(catalogue))  # no repeats per user: each event is a plain step
     stars = rng.integers(1, 11, sizes.learn_events) / 2
     seconds = []
     for i in range(sizes.learn_events):
@@ -141,21 +157,26 @@ def bench_rate(sizes: Sizes, svc, film_ids, rng) -> BenchResult:
         t0 = time.perf_counter()
         svc.rate(user, film, stars)
         seconds.append(time.perf_counter() - t0)
-    return _timed("rate (service, incl. commit)", seconds, "p50 < 2 ms, p99 < 10 ms",
-                  lambda p50, p99, s: p50 < 2 and p99 < 10)
+    return _timed(
+        "rate (service, incl. commit)", seconds, "p50 < 2 ms, p99 < 10 ms", lambda p50, p99, s: p50 < 2 and p99 < 10
+    )
 
 
 def bench_recommend(sizes: Sizes, svc, user_ids) -> BenchResult:
     for user in user_ids[:5]:
-        svc.recommend(user, 10)           # warm: catalogue, base model, vectors cached
+        svc.recommend(user, 10)  # warm: catalogue, base model, vectors cached
     seconds = []
     for i in range(sizes.recommends):
         user = user_ids[i % len(user_ids)]
         t0 = time.perf_counter()
         svc.recommend(user, 10)
         seconds.append(time.perf_counter() - t0)
-    return _timed(f"recommend top-10 over {len(svc.catalogue()):,} films (warm)", seconds,
-                  "p99 < 10 ms", lambda p50, p99, s: p99 < 10)
+    return _timed(
+        f"recommend top-10 over {len(svc.catalogue()):,} films (warm)",
+        seconds,
+        "p99 < 10 ms",
+        lambda p50, p99, s: p99 < 10,
+    )
 
 
 def bench_profile(sizes: Sizes, svc, film_ids, rng) -> BenchResult:
@@ -166,12 +187,11 @@ def bench_profile(sizes: Sizes, svc, film_ids, rng) -> BenchResult:
     svc.profile(user)
     seconds = []
     for _ in range(sizes.profiles):
-        svc.profiles.discard(user)        # measure the computation, not the cache
+        svc.profiles.discard(user)  # measure the computation, not the cache
         t0 = time.perf_counter()
         svc.profile(user)
         seconds.append(time.perf_counter() - t0)
-    return _timed(f"profile ({len(films):,} ratings, recomputed)", seconds, "p99 < 20 ms",
-                  lambda p50, p99, s: p99 < 20)
+    return _timed(f"profile ({len(films):,} ratings, recomputed)", seconds, "p99 < 20 ms", lambda p50, p99, s: p99 < 20)
 
 
 def bench_ingest(sizes: Sizes, svc, film_ids, rng, batch_size: int = 5_000) -> BenchResult:
@@ -188,8 +208,14 @@ def bench_ingest(sizes: Sizes, svc, film_ids, rng, batch_size: int = 5_000) -> B
     per_batch = [b - a for a, b in zip(marks, marks[1:])]
     p50, p99 = percentiles(per_batch)
     per_s = n / total
-    return BenchResult(f"ingestion, rate_many ({n:,} ratings; p50/p99 per {batch_size:,}-rating batch)",
-                       p50, p99, per_s, ">= 5,000 ratings/s", per_s >= 5_000)
+    return BenchResult(
+        f"ingestion, rate_many ({n:,} ratings; p50/p99 per {batch_size:,}-rating batch)",
+        p50,
+        p99,
+        per_s,
+        ">= 5,000 ratings/s",
+        per_s >= 5_000,
+    )
 
 
 def batch_frames(n_ratings: int, *, n_users: int | None = None, n_films: int | None = None, seed: int = 5):
@@ -210,16 +236,32 @@ def batch_frames(n_ratings: int, *, n_users: int | None = None, n_films: int | N
     cast_pool = np.array([f"Actor {i}" for i in range(max(20, n_films))])
     actors = [list(cast_pool[rng.zipf(1.3, int(c)) % len(cast_pool)]) for c in rng.integers(3, 9, n_films)]
     years = np.clip(2024 - rng.gamma(2.0, 12.0, n_films), 1930, 2024).astype(int)
-    movies = conform("movies", pl.DataFrame({
-        "film_id": np.arange(1, n_films + 1), "title": [f"Film {i}" for i in range(1, n_films + 1)],
-        "year": years, "genres": genres, "directors": directors, "actors": actors}))
+    movies = conform(
+        "movies",
+        pl.DataFrame(
+            {
+                "film_id": np.arange(1, n_films + 1),
+                "title": [f"Film {i}" for i in range(1, n_films + 1)],
+                "year": years,
+                "genres": genres,
+                "directors": directors,
+                "actors": actors,
+            }
+        ),
+    )
     popularity = rng.lognormal(0.0, 1.1, n_films)
     m = int(n_ratings * 1.3)
-    ratings = pl.DataFrame({
-        "user_id": rng.integers(1, n_users + 1, m),
-        "film_id": rng.choice(n_films, m, p=popularity / popularity.sum()) + 1,
-        "stars": rng.integers(1, 11, m) / 2,
-    }).unique(["user_id", "film_id"], keep="first", maintain_order=True).head(n_ratings)
+    ratings = (
+        pl.DataFrame(
+            {
+                "user_id": rng.integers(1, n_users + 1, m),
+                "film_id": rng.choice(n_films, m, p=popularity / popularity.sum()) + 1,
+                "stars": rng.integers(1, 11, m) / 2,
+            }
+        )
+        .unique(["user_id", "film_id"], keep="first", maintain_order=True)
+        .head(n_ratings)
+    )
     return ratings, movies
 
 
@@ -232,15 +274,23 @@ def bench_batch(sizes: Sizes) -> list[BenchResult]:
         t0 = time.perf_counter()
         result = analyse(ratings, movies)
         seconds = time.perf_counter() - t0
-        out.append(BenchResult(
-            f"batch preferences, {label} ({ratings.height:,} ratings, {result.users.height:,} users)",
-            seconds * 1000, seconds * 1000, ratings.height / seconds, "< 10 s", seconds < 10))
+        out.append(
+            BenchResult(
+                f"batch preferences, {label} ({ratings.height:,} ratings, {result.users.height:,} users)",
+                seconds * 1000,
+                seconds * 1000,
+                ratings.height / seconds,
+                "< 10 s",
+                seconds < 10,
+            )
+        )
     return out
 
 
 # -- the whole run -------------------------------------------------------------------------------
-def run_bench(sizes: Sizes = FULL, home: Path | None = None,
-              say: Callable[[str], None] = lambda _: None) -> list[BenchResult]:
+def run_bench(
+    sizes: Sizes = FULL, home: Path | None = None, say: Callable[[str], None] = lambda _: None
+) -> list[BenchResult]:
     """Run every case (the database cases in a fresh embedded PostgreSQL under ``home``)."""
     import tempfile
 
@@ -251,8 +301,9 @@ def run_bench(sizes: Sizes = FULL, home: Path | None = None,
     results = [bench_memory(sizes)]
     say(f"memory: done; loading {sizes.films:,} films into a temporary database")
     with tempfile.TemporaryDirectory(prefix="cinesync-bench-") as tmp:
-        svc = open_sandbox(Path(home or tmp), "synthetic", n_users=sizes.users, n_films=sizes.films,
-                           mean_ratings=40, seed=3)
+        svc = open_sandbox(
+            Path(home or tmp), "synthetic", n_users=sizes.users, n_films=sizes.films, mean_ratings=40, seed=3
+        )
         try:
             rng = np.random.default_rng(2)
             cat = svc.catalogue()
@@ -283,8 +334,9 @@ def format_table(results: list[BenchResult]) -> str:
     lines = ["| case | p50 ms | p99 ms | per second | target | met |", "|---|---:|---:|---:|---|---|"]
     for r in results:
         per_s = "-" if r.per_s is None else f"{r.per_s:,.0f}"
-        lines.append(f"| {r.name} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | {per_s} | {r.target} | "
-                     f"{'yes' if r.met else '**no**'} |")
+        lines.append(
+            f"| {r.name} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | {per_s} | {r.target} | {'yes' if r.met else '**no**'} |"
+        )
     return "\n".join(lines)
 
 
@@ -298,24 +350,33 @@ def versus(ours: float | None, theirs: float, *, lower_is_better: bool) -> str:
 
 def format_comparison(results: list[BenchResult]) -> str:
     """Our figures next to the seed design's claims and Metarank's documented ones."""
+
     def find(prefix: str) -> BenchResult | None:
         return next((r for r in results if r.name.startswith(prefix)), None)
 
     lines = []
     rate, rec, prof, ingest = find("rate"), find("recommend"), find("profile"), find("ingestion")
     if rate:
-        lines.append(f"- update (rate incl. commit): p99 {_ms(rate.p99_ms)} ms vs the seed's claimed < 10 ms "
-                     f"({versus(rate.p99_ms, 10, lower_is_better=True)}).")
+        lines.append(
+            f"- update (rate incl. commit): p99 {_ms(rate.p99_ms)} ms vs the seed's claimed < 10 ms "
+            f"({versus(rate.p99_ms, 10, lower_is_better=True)})."
+        )
     if rec:
-        lines.append(f"- re-rank (recommend top-10): p99 {_ms(rec.p99_ms)} ms vs the seed's 20-50 ms "
-                     f"({versus(rec.p99_ms, 20, lower_is_better=True)} than its best) and Metarank's "
-                     f"documented 10-30 ms ({versus(rec.p99_ms, 10, lower_is_better=True)} than its best).")
+        lines.append(
+            f"- re-rank (recommend top-10): p99 {_ms(rec.p99_ms)} ms vs the seed's 20-50 ms "
+            f"({versus(rec.p99_ms, 20, lower_is_better=True)} than its best) and Metarank's "
+            f"documented 10-30 ms ({versus(rec.p99_ms, 10, lower_is_better=True)} than its best)."
+        )
     if prof:
-        lines.append(f"- analysis (profile): p99 {_ms(prof.p99_ms)} ms vs the seed's 50-200 ms "
-                     f"({versus(prof.p99_ms, 50, lower_is_better=True)} than its best).")
+        lines.append(
+            f"- analysis (profile): p99 {_ms(prof.p99_ms)} ms vs the seed's 50-200 ms "
+            f"({versus(prof.p99_ms, 50, lower_is_better=True)} than its best)."
+        )
     if ingest:
-        lines.append(f"- ingestion: {ingest.per_s:,.0f} ratings/s vs Metarank's documented 1,000-3,000 "
-                     f"events/s ({versus(ingest.per_s, 3000, lower_is_better=False)} than its best).")
+        lines.append(
+            f"- ingestion: {ingest.per_s:,.0f} ratings/s vs Metarank's documented 1,000-3,000 "
+            f"events/s ({versus(ingest.per_s, 3000, lower_is_better=False)} than its best)."
+        )
     return "\n".join(lines)
 
 

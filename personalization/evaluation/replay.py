@@ -53,8 +53,21 @@ from personalization.core.ensemble import (
 from personalization.core.ranker import SCORE_DECIMALS, rank_of
 from personalization.core.user_model import OnlineUserModel, UserModel
 
-__all__ = ["Stream", "ModelResult", "ReplayReport", "load_stream", "run_replay", "fit_scorer", "model_names",
-           "BLENDS", "DEFAULT_MODELS", "BUCKETS", "K", "MIN_HISTORY", "MIN_STARS"]
+__all__ = [
+    "Stream",
+    "ModelResult",
+    "ReplayReport",
+    "load_stream",
+    "run_replay",
+    "fit_scorer",
+    "model_names",
+    "BLENDS",
+    "DEFAULT_MODELS",
+    "BUCKETS",
+    "K",
+    "MIN_HISTORY",
+    "MIN_STARS",
+]
 
 K = 10
 MIN_HISTORY = 5
@@ -67,6 +80,8 @@ def model_names() -> tuple[str, ...]:
     """What the replay can compare: the seed baseline, each term alone (every registered base
     model, then the personal term) and the three blends."""
     return ("seed", *REGISTRY, PERSONAL, *BLENDS)
+
+
 BUCKETS = ((5, 9, "5-9"), (10, 19, "10-19"), (20, 49, "20-49"), (50, None, "50+"))
 
 
@@ -104,8 +119,7 @@ def load_stream(directory: str | Path) -> Stream:
     else:
         users = films = np.zeros(0, np.int64)
         stars, ts = np.zeros(0, np.float32), np.zeros(0)
-    ratings = Ratings(users.astype(np.int64), films.astype(np.int64), stars.astype(np.float32),
-                      ts.astype(np.float64))
+    ratings = Ratings(users.astype(np.int64), films.astype(np.int64), stars.astype(np.float32), ts.astype(np.float64))
     return Stream(ratings, data.films, Path(directory).name)
 
 
@@ -129,15 +143,20 @@ class ModelResult:
     seconds: float
 
     def to_dict(self) -> dict:
-        return {"model": self.model, "hr@10": round(self.hr_at_10, 4), "ndcg@10": round(self.ndcg_at_10, 4),
-                "evaluated": self.evaluated, "seconds": round(self.seconds, 2)}
+        return {
+            "model": self.model,
+            "hr@10": round(self.hr_at_10, 4),
+            "ndcg@10": round(self.ndcg_at_10, 4),
+            "evaluated": self.evaluated,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 @dataclass
 class ReplayReport:
     protocol: dict
     results: list[ModelResult]
-    by_count: list[dict] = field(default_factory=list)   # {"model", "bucket", "hr@10", "evaluated"}
+    by_count: list[dict] = field(default_factory=list)  # {"model", "bucket", "hr@10", "evaluated"}
 
     def to_dict(self) -> dict:
         return {"protocol": self.protocol, "results": [r.to_dict() for r in self.results]}
@@ -148,20 +167,22 @@ class ReplayReport:
     def table(self) -> str:
         """The results as a Markdown table (what ``cinesync replay`` prints)."""
         lines = ["| model | HR@10 | NDCG@10 | evaluated | seconds |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {r.model} | {r.hr_at_10:.4f} | {r.ndcg_at_10:.4f} | {r.evaluated} | {r.seconds:.1f} |"
-                  for r in self.results]
+        lines += [
+            f"| {r.model} | {r.hr_at_10:.4f} | {r.ndcg_at_10:.4f} | {r.evaluated} | {r.seconds:.1f} |"
+            for r in self.results
+        ]
         return "\n".join(lines)
 
     def bucket_table(self) -> str:
         """HR@10 by how many ratings the user had before the event."""
         labels = [b[2] for b in BUCKETS]
         cells = {(d["model"], d["bucket"]): d for d in self.by_count}
-        lines = ["| model | " + " | ".join(f"HR@10 {b}" for b in labels) + " |",
-                 "|---|" + "---:|" * len(labels)]
+        lines = ["| model | " + " | ".join(f"HR@10 {b}" for b in labels) + " |", "|---|" + "---:|" * len(labels)]
         for r in self.results:
             row = [cells.get((r.model, b)) for b in labels]
-            lines.append(f"| {r.model} | " + " | ".join(
-                f"{c['hr@10']:.4f}" if c and c["evaluated"] else "-" for c in row) + " |")
+            lines.append(
+                f"| {r.model} | " + " | ".join(f"{c['hr@10']:.4f}" if c and c["evaluated"] else "-" for c in row) + " |"
+            )
         counts = [cells.get((self.results[0].model, b)) if self.results else None for b in labels]
         lines.append("| (events) | " + " | ".join(str(c["evaluated"]) if c else "0" for c in counts) + " |")
         return "\n".join(lines)
@@ -183,10 +204,18 @@ def _terms_for(model: str, prior: UserWeights) -> set[str]:
     return set()
 
 
-def run_replay(stream: Stream, *, models: Sequence[str] = DEFAULT_MODELS, every: int = 1,
-               settings: ModelSettings | None = None, progress: bool = False,
-               max_events: int | None = None, evaluate_from: int = 0,
-               record: list | None = None, record_top: int = 100) -> ReplayReport:
+def run_replay(
+    stream: Stream,
+    *,
+    models: Sequence[str] = DEFAULT_MODELS,
+    every: int = 1,
+    settings: ModelSettings | None = None,
+    progress: bool = False,
+    max_events: int | None = None,
+    evaluate_from: int = 0,
+    record: list | None = None,
+    record_top: int = 100,
+) -> ReplayReport:
     """Replay ``stream`` through ``models`` (see the module docstring for the protocol).
 
     ``evaluate_from``: learn from every event but evaluate only events at or after this index
@@ -212,8 +241,7 @@ def run_replay(stream: Stream, *, models: Sequence[str] = DEFAULT_MODELS, every:
 
 
 class _Replay:
-    def __init__(self, stream: Stream, models: list[str], every: int, settings: ModelSettings,
-                 evaluate_from: int):
+    def __init__(self, stream: Stream, models: list[str], every: int, settings: ModelSettings, evaluate_from: int):
         self.stream, self.models, self.every, self.settings = stream, models, every, settings
         self.evaluate_from = evaluate_from
         self.catalogue = Catalogue.build(stream.films, settings.dim)
@@ -226,8 +254,9 @@ class _Replay:
         self.seed = None
         if "seed" in models:
             from personalization.evaluation.seed import Seed
+
             self.seed = Seed(stream.films, settings.dim)
-        self.seconds: defaultdict[str, float] = defaultdict(float)      # per term and per model
+        self.seconds: defaultdict[str, float] = defaultdict(float)  # per term and per model
         self.hits: defaultdict[str, float] = defaultdict(float)
         self.gains: defaultdict[str, float] = defaultdict(float)
         self.bucket_hits: defaultdict[tuple[str, int], float] = defaultdict(float)
@@ -245,7 +274,7 @@ class _Replay:
             raise ValueError(f"ratings name films missing from the film list, e.g. {missing}")
         ids = cat.ids
         history: dict[int, dict[int, float]] = defaultdict(dict)
-        hist_pos: dict[int, _Positions] = defaultdict(_Positions)   # each user's rated films
+        hist_pos: dict[int, _Positions] = defaultdict(_Positions)  # each user's rated films
         weights: dict[int, UserWeights] = {}
         learn = "cinesync" in self.models and self.settings.ensemble_rate > 0
         blended = [t for t in self.term_names if t == PERSONAL or self.prior.base_weights.get(t, 0) > 0]
@@ -262,7 +291,7 @@ class _Replay:
                 evaluate = i >= self.evaluate_from and eligible % self.every == 0
                 eligible += 1
             if evaluate or (is_eligible and learn):
-                mask = np.ones(len(ids), bool)   # the candidates: films not rated before
+                mask = np.ones(len(ids), bool)  # the candidates: films not rated before
                 mask[hist_pos[u].view()] = False
                 vector = self.users.vector(u)
                 terms = self._terms(u, hist, vector, n_before)
@@ -281,7 +310,7 @@ class _Replay:
             if f in hist:
                 del hist[f]
             hist[f] = s
-            if len(hist) > n_before:   # a new film (a re-rated one is there already)
+            if len(hist) > n_before:  # a new film (a re-rated one is there already)
                 hist_pos[u].add(p)
             if bar is not None and i % 1000 == 999:
                 bar.update(1000)
@@ -310,7 +339,7 @@ class _Replay:
             elif model in terms:
                 scores = terms[model]
             elif model == PERSONAL or model in REGISTRY:
-                scores = np.zeros(len(ids))   # the term had nothing to say (e.g. no taste vector)
+                scores = np.zeros(len(ids))  # the term had nothing to say (e.g. no taste vector)
             elif model == "collaborative":
                 scores = blend(terms, UserWeights(0.0, self.prior.base_weights), mask, False)[0]
             elif model == "blend":
@@ -347,19 +376,33 @@ class _Replay:
         for model in self.models:
             secs = self.seconds[model] + sum(self.seconds["term:" + t] for t in _terms_for(model, self.prior))
             n = evaluated
-            results.append(ModelResult(model, self.hits[model] / n if n else 0.0,
-                                       self.gains[model] / n if n else 0.0, n, secs))
+            results.append(
+                ModelResult(model, self.hits[model] / n if n else 0.0, self.gains[model] / n if n else 0.0, n, secs)
+            )
         by_count = []
         for model in self.models:
             for b, (_, _, label) in enumerate(BUCKETS):
                 n = self.bucket_n[(model, b)]
-                by_count.append({"model": model, "bucket": label,
-                                 "hr@10": self.bucket_hits[(model, b)] / n if n else 0.0, "evaluated": n})
+                by_count.append(
+                    {
+                        "model": model,
+                        "bucket": label,
+                        "hr@10": self.bucket_hits[(model, b)] / n if n else 0.0,
+                        "evaluated": n,
+                    }
+                )
         protocol = {
-            "dataset": self.stream.name, "events": len(self.stream), "films": len(self.catalogue),
-            "users": int(len(np.unique(self.stream.ratings.users))), "k": K,
-            "min_history": MIN_HISTORY, "min_stars": MIN_STARS, "eligible": eligible,
-            "evaluated": evaluated, "every": self.every, "evaluate_from": self.evaluate_from,
+            "dataset": self.stream.name,
+            "events": len(self.stream),
+            "films": len(self.catalogue),
+            "users": int(len(np.unique(self.stream.ratings.users))),
+            "k": K,
+            "min_history": MIN_HISTORY,
+            "min_stars": MIN_STARS,
+            "eligible": eligible,
+            "evaluated": evaluated,
+            "every": self.every,
+            "evaluate_from": self.evaluate_from,
             "order": "timestamp, ties in file order",
             "ties": f"scores rounded to {SCORE_DECIMALS} decimals, then the lower film id",
             "candidates": "all films the user has not rated before the event",
@@ -400,7 +443,7 @@ class _RefitAhead:
     def __init__(self, ratings: Ratings, models: Mapping[str, BaseModel]):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.users = np.asarray(ratings.users, np.int64)     # as RatingLog stores them
+        self.users = np.asarray(ratings.users, np.int64)  # as RatingLog stores them
         self.films = np.asarray(ratings.films, np.int64)
         self.stars = np.asarray(ratings.stars, np.float32)
         ahead = {name: m for name, m in models.items() if isinstance(m, RefitModel)}
@@ -430,8 +473,11 @@ class _RefitAhead:
         self._schedule(name, model)
 
     def _is_prefix(self, log: RatingLog, n: int) -> bool:
-        return (np.array_equal(log.films[:n], self.films[:n]) and np.array_equal(log.users[:n], self.users[:n])
-                and np.array_equal(log.stars[:n], self.stars[:n]))
+        return (
+            np.array_equal(log.films[:n], self.films[:n])
+            and np.array_equal(log.users[:n], self.users[:n])
+            and np.array_equal(log.stars[:n], self.stars[:n])
+        )
 
     def close(self) -> None:
         if self.pool is not None:
@@ -445,10 +491,10 @@ class Snapshot:
 
     user: int
     n_before: int
-    ids: np.ndarray                 # film ids of the shortlist (target first)
-    scores: dict                    # term -> raw scores on the shortlist
-    ranks: dict                     # term -> exact rank of the target among all candidates
-    stats: dict                     # term -> (min, max, mean, std) over all candidates
+    ids: np.ndarray  # film ids of the shortlist (target first)
+    scores: dict  # term -> raw scores on the shortlist
+    ranks: dict  # term -> exact rank of the target among all candidates
+    stats: dict  # term -> (min, max, mean, std) over all candidates
 
 
 def _snapshot(u, p, n_before, terms, mask, ids, top) -> Snapshot:
@@ -477,4 +523,5 @@ def _progress(total: int, enabled: bool):
     if not enabled:
         return None
     from tqdm import tqdm
+
     return tqdm(total=total, unit="event", desc="replay", mininterval=0.5)

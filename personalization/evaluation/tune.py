@@ -38,8 +38,7 @@ from personalization.core.ensemble import PERSONAL, UserWeights
 from personalization.core.ranker import rank_of
 from personalization.evaluation.replay import Snapshot, Stream, run_replay
 
-__all__ = ["TuneResult", "tune", "structure_grid", "weight_grids", "search_space", "LEARNING_GRID",
-           "blend_hr"]
+__all__ = ["TuneResult", "tune", "structure_grid", "weight_grids", "search_space", "LEARNING_GRID", "blend_hr"]
 
 # The engine's own structure settings; each base model's come from its registry entry.
 ENGINE_GRID: dict[str, Sequence[float]] = {
@@ -47,8 +46,10 @@ ENGINE_GRID: dict[str, Sequence[float]] = {
     "strong_learning_rate": (0.1, 0.15, 0.3),
 }
 PERSONAL_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6)
-LEARNING_GRID: dict[str, Sequence[float]] = {"ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0),
-                                             "ensemble_share": (0.005, 0.02, 0.1)}
+LEARNING_GRID: dict[str, Sequence[float]] = {
+    "ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0),
+    "ensemble_share": (0.005, 0.02, 0.1),
+}
 
 
 def structure_grid() -> dict[str, Sequence[float]]:
@@ -74,7 +75,7 @@ class TuneResult:
     chosen: ModelSettings
     defaults: ModelSettings
     trials: list[dict] = field(default_factory=list)  # stage, parameter, value, hr@10, ndcg@10, chosen
-    report: dict = field(default_factory=dict)         # replay on the held-out part: chosen vs defaults
+    report: dict = field(default_factory=dict)  # replay on the held-out part: chosen vs defaults
     split_index: int = 0
     seconds: float = 0.0
 
@@ -86,27 +87,42 @@ class TuneResult:
     def table(self) -> str:
         lines = ["| stage | parameter | value | HR@10 | NDCG@10 | chosen |", "|---|---|---|---:|---:|:---:|"]
         for t in self.trials:
-            lines.append(f"| {t['stage']} | {t['parameter']} | {t['value']} | {t['hr@10']:.4f} | "
-                         f"{t['ndcg@10']:.4f} | {'yes' if t['chosen'] else ''} |")
+            lines.append(
+                f"| {t['stage']} | {t['parameter']} | {t['value']} | {t['hr@10']:.4f} | "
+                f"{t['ndcg@10']:.4f} | {'yes' if t['chosen'] else ''} |"
+            )
         return "\n".join(lines)
 
     def write(self, directory: Path) -> dict[str, Path]:
         """tuning.csv, tuning.md, tuning.png, tuned_settings.json under ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        paths = {"csv": directory / "tuning.csv", "md": directory / "tuning.md",
-                 "png": directory / "tuning.png", "json": directory / "tuned_settings.json"}
+        paths = {
+            "csv": directory / "tuning.csv",
+            "md": directory / "tuning.md",
+            "png": directory / "tuning.png",
+            "json": directory / "tuned_settings.json",
+        }
         with open(paths["csv"], "w", newline="") as fh:
             w = csv.DictWriter(fh, ["stage", "parameter", "value", "hr@10", "ndcg@10", "chosen"])
             w.writeheader()
             w.writerows(self.trials)
-        md = [f"Tuned on events 0-{self.split_index - 1}, reported on events {self.split_index}- "
-              f"({self.seconds:.0f} s).", "", self.table(), ""]
+        md = [
+            f"Tuned on events 0-{self.split_index - 1}, reported on events {self.split_index}- ({self.seconds:.0f} s).",
+            "",
+            self.table(),
+            "",
+        ]
         if self.report:
-            md += ["Held-out part (learned from everything, scored only after the cut):", "",
-                   "| settings | HR@10 | NDCG@10 | evaluated |", "|---|---:|---:|---:|"]
-            md += [f"| {k} | {v['hr@10']:.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |"
-                   for k, v in self.report.items()]
+            md += [
+                "Held-out part (learned from everything, scored only after the cut):",
+                "",
+                "| settings | HR@10 | NDCG@10 | evaluated |",
+                "|---|---:|---:|---:|",
+            ]
+            md += [
+                f"| {k} | {v['hr@10']:.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |" for k, v in self.report.items()
+            ]
             md.append("")
         md += ["Chosen (changed from the defaults):", "", "```json", json.dumps(self.changes(), indent=2), "```"]
         paths["md"].write_text("\n".join(md) + "\n", encoding="utf-8")
@@ -127,7 +143,7 @@ def blend_hr(snapshots: Sequence[Snapshot], weights: UserWeights, k: int = 10) -
             if a > 0 and t in s.scores:
                 lo, hi = s.stats[t][0], s.stats[t][1]
                 f += a * ((s.scores[t] - lo) / (hi - lo) if hi > lo else 0.0)
-        rank = rank_of(f, s.ids, 0)   # the engine's tie rule, on the shortlist
+        rank = rank_of(f, s.ids, 0)  # the engine's tie rule, on the shortlist
         if rank <= k:
             hits += 1
             gains += 1.0 / np.log2(rank + 1)
@@ -148,12 +164,21 @@ def _with(settings: ModelSettings, **changes: float) -> ModelSettings:
 
 def _term_weights(settings: ModelSettings) -> dict[str, float]:
     from personalization.core.ensemble import prior_weights
+
     return prior_weights(settings).term_weights()
 
 
-def tune(stream: Stream, *, split: float = 0.5, every: int = 5, settings: ModelSettings | None = None,
-         structure: dict[str, Sequence] | None = None, learning: dict[str, Sequence] | None = None,
-         progress: Callable[[str], None] | None = None, min_gain: float = 0.0) -> TuneResult:
+def tune(
+    stream: Stream,
+    *,
+    split: float = 0.5,
+    every: int = 5,
+    settings: ModelSettings | None = None,
+    structure: dict[str, Sequence] | None = None,
+    learning: dict[str, Sequence] | None = None,
+    progress: Callable[[str], None] | None = None,
+    min_gain: float = 0.0,
+) -> TuneResult:
     """Search the settings on the first ``split`` of the stream; report on the rest.
 
     A value replaces the current one only if it gains more than ``min_gain`` (relative HR@10):
@@ -231,8 +256,9 @@ def _winner(rows: Sequence[Any], current: float, min_gain: float) -> Any:
     return best
 
 
-def _search_weights(rec: list, settings: ModelSettings, trials: list | None = None,
-                    passes: int = 2) -> tuple[ModelSettings, float, float]:
+def _search_weights(
+    rec: list, settings: ModelSettings, trials: list | None = None, passes: int = 2
+) -> tuple[ModelSettings, float, float]:
     """Coordinate search over the blend's weights on recorded snapshots."""
     shares = _term_weights(settings)
     grids = weight_grids()
@@ -272,12 +298,19 @@ def _rescale(shares: dict[str, float], personal: float) -> dict[str, float]:
 
 
 def _trial(stage, parameter, value, hr, nd, chosen) -> dict:
-    return {"stage": stage, "parameter": parameter, "value": value, "hr@10": round(float(hr), 4),
-            "ndcg@10": round(float(nd), 4), "chosen": bool(chosen)}
+    return {
+        "stage": stage,
+        "parameter": parameter,
+        "value": value,
+        "hr@10": round(float(hr), 4),
+        "ndcg@10": round(float(nd), 4),
+        "chosen": bool(chosen),
+    }
 
 
 def _plot(trials: list[dict], path: Path) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -287,22 +320,24 @@ def _plot(trials: list[dict], path: Path) -> None:
         groups.setdefault(f"{t['stage']}: {t['parameter']}", []).append(t)
     n = max(1, len(groups))
     cols = 3
-    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(12, 2.6 * ((n + cols - 1) // cols)),
-                             squeeze=False)
+    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(12, 2.6 * ((n + cols - 1) // cols)), squeeze=False)
     for ax, (name, ts) in zip(axes.ravel(), groups.items()):
         # the weight stage may revisit a parameter: keep its last pass
         seen: dict = {}
         for t in ts:
             seen[str(t["value"])] = t
         ts = list(seen.values())
-        ax.bar([str(t["value"]) for t in ts], [t["hr@10"] for t in ts],
-               color=["tab:orange" if t["chosen"] else "tab:blue" for t in ts])
+        ax.bar(
+            [str(t["value"]) for t in ts],
+            [t["hr@10"] for t in ts],
+            color=["tab:orange" if t["chosen"] else "tab:blue" for t in ts],
+        )
         ax.set_title(name, fontsize=9)
         ax.set_ylabel("HR@10", fontsize=8)
         ax.tick_params(labelsize=7)
         lo = min(t["hr@10"] for t in ts)
         ax.set_ylim(max(0.0, lo * 0.9), max(t["hr@10"] for t in ts) * 1.02 + 1e-9)
-    for ax in axes.ravel()[len(groups):]:
+    for ax in axes.ravel()[len(groups) :]:
         ax.axis("off")
     fig.suptitle("cinesync tune: HR@10 on the tuning part (orange = chosen)", fontsize=10)
     fig.tight_layout()

@@ -11,7 +11,7 @@ from personalization.data import synthetic
 from personalization.evaluation.seed import Seed, seed_direction
 
 DATA = synthetic.generate(n_users=60, n_films=150, mean_ratings=25, seed=2)
-CANDS = np.arange(1, 152, dtype=np.int64)   # film 151 is unknown to every model
+CANDS = np.arange(1, 152, dtype=np.int64)  # film 151 is unknown to every model
 FACTORIES = {
     "popularity": Popularity,
     "trending": lambda: Trending(half_life=100),
@@ -34,9 +34,9 @@ def test_contract_shapes_determinism_and_no_mutation(model):
     a = model.score(history, cands)
     b = FACTORIES[model.name]().fit(DATA.ratings).score(history, cands)
     assert a.shape == (len(CANDS),) and np.all(np.isfinite(a))
-    assert np.allclose(a, b)                       # same data, same scores
+    assert np.allclose(a, b)  # same data, same scores
     assert history == before and np.array_equal(cands, CANDS)
-    assert a[-1] <= a[:-1].min()                   # an unknown film never outranks a known one
+    assert a[-1] <= a[:-1].min()  # an unknown film never outranks a known one
 
 
 def test_learn_one_is_taken_into_account(model):
@@ -45,7 +45,7 @@ def test_learn_one_is_taken_into_account(model):
     for u in range(1000, 1030):  # 30 new people rate film 151 (new) after the same film
         model.learn_one(u, int(DATA.ratings.films[0]), 5.0)
         model.learn_one(u, 151, 5.0)
-    model.refit()   # a no-op for the fully online models
+    model.refit()  # a no-op for the fully online models
     after = model.score(history, CANDS)
     assert after[-1] > before[-1]
 
@@ -118,7 +118,7 @@ def test_trending_forgets():
 
 
 def test_seed_keeps_the_original_sign_behaviour():
-    assert seed_direction(kind="like")[0] == -1.0       # like pushed away (original bug)
+    assert seed_direction(kind="like")[0] == -1.0  # like pushed away (original bug)
     assert seed_direction(kind="dislike")[0] == -1.0
     assert seed_direction(4.0, kind="negative")[0] == 1.0
     assert seed_direction(5.0) == (1.0, 0.15) and seed_direction(1.0) == (-1.0, 0.15)
@@ -140,15 +140,15 @@ def test_seed_first_embedding_pulls_towards_every_rating():
     m, with_hated = embedding(hated)
     _, with_other = embedding(8)
     v = m.vectors[hated - 1]
-    assert float(with_hated @ v) > float(with_other @ v)   # the half-star film pulled it closer
+    assert float(with_hated @ v) > float(with_other @ v)  # the half-star film pulled it closer
 
 
 def test_popularity_scores_do_not_depend_on_a_remembered_lookup():
     m = Popularity().fit(DATA.ratings)
     first = m.score({}, CANDS)
-    assert first[-1] == 0.0                                  # nobody rated film 151: 0
-    m.learn_one(5, 151, 5.0)                                 # the index grows: looked up again
-    again = m.score({}, CANDS.copy())                        # equal values, another array
+    assert first[-1] == 0.0  # nobody rated film 151: 0
+    m.learn_one(5, 151, 5.0)  # the index grows: looked up again
+    again = m.score({}, CANDS.copy())  # equal values, another array
     assert again[-1] > 1.0 and np.array_equal(again[:-1], first[:-1])
     fresh = Popularity().fit(DATA.ratings)
     fresh.learn_one(5, 151, 5.0)
@@ -191,7 +191,7 @@ def test_spd_inverse_matches_numpy_and_scipy():
     assert np.array_equal(inverse, inverse.T)
     assert np.allclose(inverse @ gram, np.eye(60), atol=1e-9)
     skew = gram.copy()
-    skew[0, 1] += 1.0                                       # not symmetric: the general inverse
+    skew[0, 1] += 1.0  # not symmetric: the general inverse
     assert np.allclose(spd_inverse(skew.copy()), np.linalg.inv(skew), rtol=1e-9, atol=1e-12)
-    indefinite = np.diag([1.0, -2.0, 3.0])                  # symmetric, not positive definite
+    indefinite = np.diag([1.0, -2.0, 3.0])  # symmetric, not positive definite
     assert np.allclose(spd_inverse(indefinite.copy()), np.linalg.inv(indefinite))

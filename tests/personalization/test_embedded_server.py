@@ -23,8 +23,9 @@ CINESYNC = str(Path(sys.executable).with_name("cinesync"))
 
 def cinesync(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CINESYNC_DATABASE_URL"}
-    return subprocess.run([CINESYNC, *args], capture_output=True, text=True, timeout=180,
-                          env={**env, "CINESYNC_HOME": str(home)})
+    return subprocess.run(
+        [CINESYNC, *args], capture_output=True, text=True, timeout=180, env={**env, "CINESYNC_HOME": str(home)}
+    )
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def home():
     path = Path(tempfile.mkdtemp(prefix="cinesync-shared-"))
     yield path
     from personalization.storage.db import stop_embedded
+
     try:
         stop_embedded(path)
     finally:

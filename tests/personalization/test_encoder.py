@@ -17,8 +17,9 @@ print(v.tobytes().hex())
 def test_same_vector_in_every_process_whatever_the_hash_seed():
     outs = set()
     for seed in ("1", "2", "random"):
-        out = subprocess.run([sys.executable, "-c", SCRIPT], env={"PYTHONHASHSEED": seed},
-                             capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", SCRIPT], env={"PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout.strip()
         outs.add(out)
     assert len(outs) == 1
 

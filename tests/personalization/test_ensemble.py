@@ -52,16 +52,26 @@ def test_blend_without_personal_weight_is_the_base_blend():
 
 
 def test_prior_weights_come_from_the_settings():
-    w = prior_weights(ModelSettings(weight_ease=1.0, weight_itemknn=1.0, weight_sequence=0.0,
-                                    weight_popularity=0.0, weight_als=0.0, weight_trending=0.0,
-                                    blend_weight=0.1))
+    w = prior_weights(
+        ModelSettings(
+            weight_ease=1.0,
+            weight_itemknn=1.0,
+            weight_sequence=0.0,
+            weight_popularity=0.0,
+            weight_als=0.0,
+            weight_trending=0.0,
+            blend_weight=0.1,
+        )
+    )
     assert w.personal_weight == 0.1 and w.base_weights == {"itemknn": 0.5, "ease": 0.5}
 
 
 def test_a_user_who_loves_only_one_genre_gets_that_genre():
     data = synthetic.generate(n_users=150, n_films=500, mean_ratings=40, seed=11)
-    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]),
-                  tuple(f["actors"])) for f in data.films]
+    films = [
+        Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]), tuple(f["actors"]))
+        for f in data.films
+    ]
     settings = ModelSettings()
     scorer = fit_scorer(Stream(data.ratings, films), settings)
     cat = scorer.catalogue
@@ -91,11 +101,12 @@ def test_the_service_learns_and_stores_each_users_weights(demo_service):
         svc.rate(user, f, 3.0)
     assert svc.profile(user).model_weights == pytest.approx(prior.model_weights, abs=1e-4)
     for f in films[5:10]:
-        svc.rate(user, f, 5.0)           # rated well after 5 ratings: every term is credited
+        svc.rate(user, f, 5.0)  # rated well after 5 ratings: every term is credited
     svc.feedback(user, films[10], "love")
     with svc.db.pool.connection() as conn:
         blend_weight, weights = conn.execute(
-            "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s", (user,)).fetchone()
+            "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s", (user,)
+        ).fetchone()
     profile = svc.profile(user)
     assert profile.blend_weight == pytest.approx(blend_weight, abs=1e-6)
     assert profile.model_weights == pytest.approx(weights, abs=1e-4)
@@ -110,12 +121,12 @@ def test_content_scores_gather_equals_the_full_product_within_float32():
 
     rng = np.random.default_rng(2)
     rows = rng.standard_normal((40, 32)).astype(np.float32)
-    matrix = rows[rng.integers(0, 40, 500)]                 # 500 films, 40 distinct content rows
+    matrix = rows[rng.integers(0, 40, 500)]  # 500 films, 40 distinct content rows
     content = ContentScores(matrix)
     assert content.unique is not None and len(content.unique) == 40
     v = rng.standard_normal(32).astype(np.float32)
     assert np.allclose(content(v), matrix @ v, rtol=1e-5, atol=1e-5)
     same = np.flatnonzero((matrix == matrix[0]).all(axis=1))
-    assert len(set(content(v)[same].tolist())) == 1          # one row, one score
+    assert len(set(content(v)[same].tolist())) == 1  # one row, one score
     distinct = ContentScores(rng.standard_normal((50, 8)).astype(np.float32))
-    assert distinct.unique is None                           # nothing to gain: the plain product
+    assert distinct.unique is None  # nothing to gain: the plain product

@@ -22,8 +22,9 @@ CLI = sys.modules["personalization.cli.main"]
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**clean, **env},
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**clean, **env}, timeout=120
+    )
 
 
 def test_importing_the_package_and_its_modules_changes_no_environment_variable():
@@ -88,6 +89,7 @@ def plugins(monkeypatch):
         monkeypatch.setattr(main, "commands", dict(core))
         monkeypatch.setattr(main, "_plugins_loaded", False)
         monkeypatch.setattr(CLI, "entry_points", lambda group: [e for e in eps if e.group == group])
+
     return use
 
 
@@ -101,8 +103,10 @@ def test_core_commands_are_registered_without_entry_points(plugins):
 
 
 def test_a_broken_plugin_says_why_in_help_and_when_called(plugins):
-    plugins(EntryPoint(name="bot", value="no_such_front_end.cli:bot_command", group="cinesync.cli"),
-            EntryPoint(name="dashboard", value="dashboards.cli:dashboard_command", group="cinesync.cli"))
+    plugins(
+        EntryPoint(name="bot", value="no_such_front_end.cli:bot_command", group="cinesync.cli"),
+        EntryPoint(name="dashboard", value="dashboards.cli:dashboard_command", group="cinesync.cli"),
+    )
     runner = CliRunner()
     listing = runner.invoke(main, ["--help"]).output
     bot_line = next(line for line in listing.splitlines() if line.strip().startswith("bot "))

@@ -66,9 +66,17 @@ def test_diversity_is_normalised_entropy():
 def test_ten_thousand_ratings():
     rng = np.random.default_rng(0)
     genres = [f"G{i}" for i in range(18)]
-    films = [RatedFilm(i, float(rng.integers(1, 11)) / 2, (genres[i % 18], genres[(i * 7) % 18]),
-                       (f"D{i % 300}",), (f"A{i % 900}", f"A{(i * 3) % 900}"), 1920 + i % 100)
-             for i in range(10_000)]
+    films = [
+        RatedFilm(
+            i,
+            float(rng.integers(1, 11)) / 2,
+            (genres[i % 18], genres[(i * 7) % 18]),
+            (f"D{i % 300}",),
+            (f"A{i % 900}", f"A{(i * 3) % 900}"),
+            1920 + i % 100,
+        )
+        for i in range(10_000)
+    ]
     p = analyse(1, films, COMMUNITY)
     assert p.n_ratings == 10_000 and sum(p.distribution.values()) == 10_000
     assert len(p.genres) <= 10 and len(p.actors) <= 10
@@ -79,5 +87,6 @@ def test_ten_thousand_ratings():
 
 def test_round_trip_through_dict():
     from personalization.core.preferences import PreferenceProfile
+
     p = analyse(1, [RatedFilm(i, 5.0 - i % 3, ("Drama", "War"), ("D",), ("A",), 1990) for i in range(9)], COMMUNITY)
     assert PreferenceProfile.from_dict(p.to_dict()) == p

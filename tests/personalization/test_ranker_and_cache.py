@@ -13,18 +13,18 @@ def test_ties_break_towards_the_lower_id():
 
 def test_ties_are_decided_on_rounded_scores():
     ids = np.array([4, 3, 2, 1])
-    scores = np.array([0.5, 0.7, 0.7 + 1e-12, 0.7 - 1e-12])   # equal to 9 decimals: by id
+    scores = np.array([0.5, 0.7, 0.7 + 1e-12, 0.7 - 1e-12])  # equal to 9 decimals: by id
     assert ids[top_k(scores, ids, 3)].tolist() == [1, 2, 3]
     assert [rank_of(scores, ids, i) for i in range(4)] == [4, 3, 2, 1]
-    apart = np.array([0.5, 0.7, 0.7 + 1e-6, 0.1])              # a real difference still counts
+    apart = np.array([0.5, 0.7, 0.7 + 1e-6, 0.1])  # a real difference still counts
     assert ids[top_k(apart, ids, 2)].tolist() == [2, 3]
 
 
 def test_an_optimisation_that_agrees_within_the_precision_gives_the_same_lists():
     rng = np.random.default_rng(1)
     ids = np.arange(1, 3001, dtype=np.int64)
-    scores = np.round(rng.random(3000), 4)                     # plenty of exact ties
-    noisy = scores + rng.uniform(-1e-13, 1e-13, 3000)          # another summation order
+    scores = np.round(rng.random(3000), 4)  # plenty of exact ties
+    noisy = scores + rng.uniform(-1e-13, 1e-13, 3000)  # another summation order
     assert np.array_equal(top_k(scores, ids, 50), top_k(noisy, ids, 50))
     mask = rng.random(3000) > 0.3
     for target in rng.choice(np.flatnonzero(mask), 20):

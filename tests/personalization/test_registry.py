@@ -32,16 +32,21 @@ class Toy(BaseModel):
         pass
 
     def score(self, history: Mapping[int, float], candidates: np.ndarray, user: int | None = None) -> np.ndarray:
-        return (np.asarray(candidates, np.float64) // self.size)
+        return np.asarray(candidates, np.float64) // self.size
 
 
-TOY = ModelSpec("toy", Toy, weight=0.05, summary="a toy",
-                params=(Param("toy_size", "size", 2, int, minimum=1, grid=(1, 2, 4), help="bucket size"),))
+TOY = ModelSpec(
+    "toy",
+    Toy,
+    weight=0.05,
+    summary="a toy",
+    params=(Param("toy_size", "size", 2, int, minimum=1, grid=(1, 2, 4), help="bucket size"),),
+)
 
 
 @pytest.fixture
 def toy() -> Iterator[None]:
-    register(TOY)     # the one registry line
+    register(TOY)  # the one registry line
     yield
     unregister("toy")
 
@@ -66,17 +71,19 @@ def test_a_registered_model_is_in_the_replay_and_the_tuner(toy, tmp_path):
     assert "toy_size" in help_text and "weight_toy" in help_text
     data = synthetic.generate(n_users=30, n_films=100, mean_ratings=20, seed=5)
     synthetic.write_movielens(data, tmp_path)
-    out = CliRunner().invoke(replay_command, [str(tmp_path), "--json", "--every", "4", "--no-progress",
-                                              "--max-events", "400", "--models", "toy,cinesync"])
+    out = CliRunner().invoke(
+        replay_command,
+        [str(tmp_path), "--json", "--every", "4", "--no-progress", "--max-events", "400", "--models", "toy,cinesync"],
+    )
     assert out.exit_code == 0, out.output
     assert '"model": "toy"' in out.output
 
 
 def test_unregistered_models_and_names_are_refused(toy):
     with pytest.raises(ValueError):
-        register(TOY)                                          # twice
+        register(TOY)  # twice
     with pytest.raises(ValueError):
-        register(ModelSpec("personal", Toy, weight=0.0))       # the personal term's name
+        register(ModelSpec("personal", Toy, weight=0.0))  # the personal term's name
     with pytest.raises(TypeError, match="weight_magic"):
         ModelSettings(weight_magic=1.0)
 

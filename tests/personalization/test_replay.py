@@ -26,12 +26,17 @@ def _stream(rows) -> Stream:
 
 # (user, film, stars, timestamp); deliberately not in time order: the stream sorts (stably).
 HAND = [
-    (1, 6, 4.0, 7),    # eligible #0: popularity ranks 10, 11 (one good rating each), then 6 (lowest id of
-                       # the zeros) -> rank 3: hit, NDCG 1/log2(4) = 0.5
-    (1, 1, 5.0, 1), (1, 2, 5.0, 2), (1, 3, 5.0, 3), (1, 4, 5.0, 4), (1, 5, 5.0, 5),
-    (3, 10, 5.0, 6), (3, 11, 5.0, 6),   # equal timestamps: kept in this order
-    (1, 20, 4.0, 8),   # eligible #1: 10, 11, then 7 8 9 12 ... 19 (11 films) -> rank 14: miss
-    (1, 7, 3.0, 9),    # 3 stars: not eligible
+    (1, 6, 4.0, 7),  # eligible #0: popularity ranks 10, 11 (one good rating each), then 6 (lowest id of
+    # the zeros) -> rank 3: hit, NDCG 1/log2(4) = 0.5
+    (1, 1, 5.0, 1),
+    (1, 2, 5.0, 2),
+    (1, 3, 5.0, 3),
+    (1, 4, 5.0, 4),
+    (1, 5, 5.0, 5),
+    (3, 10, 5.0, 6),
+    (3, 11, 5.0, 6),  # equal timestamps: kept in this order
+    (1, 20, 4.0, 8),  # eligible #1: 10, 11, then 7 8 9 12 ... 19 (11 films) -> rank 14: miss
+    (1, 7, 3.0, 9),  # 3 stars: not eligible
     (2, 12, 5.0, 10),  # user 2 has no history: not eligible
 ]
 
@@ -73,8 +78,10 @@ class Nothing(BaseModel):
 @pytest.fixture(scope="module")
 def small_stream() -> Stream:
     data = synthetic.generate(n_users=120, n_films=400, mean_ratings=40, seed=3)
-    films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]),
-                  tuple(f["actors"])) for f in data.films]
+    films = [
+        Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]), tuple(f["actors"]))
+        for f in data.films
+    ]
     return Stream(data.ratings, films, "small")
 
 
@@ -100,8 +107,10 @@ def test_cinesync_beats_popularity_and_seed_on_a_synthetic_stream(small_stream):
 def test_json_shape_from_the_cli(tmp_path, small_stream):
     data = synthetic.generate(n_users=40, n_films=150, mean_ratings=25, seed=5)
     synthetic.write_movielens(data, tmp_path)
-    out = CliRunner().invoke(replay_command, [str(tmp_path), "--json", "--every", "4", "--no-progress",
-                                              "--models", "popularity,seed,cinesync"])
+    out = CliRunner().invoke(
+        replay_command,
+        [str(tmp_path), "--json", "--every", "4", "--no-progress", "--models", "popularity,seed,cinesync"],
+    )
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     assert set(doc) == {"protocol", "results"}
@@ -130,6 +139,5 @@ def test_unknown_model_and_unknown_film_are_refused():
 
 
 def test_report_tables_render(small_stream):
-    report = run_replay(small_stream.head(1500), models=["popularity", "cinesync"], every=5,
-                        settings=ModelSettings())
+    report = run_replay(small_stream.head(1500), models=["popularity", "cinesync"], every=5, settings=ModelSettings())
     assert "| cinesync |" in report.table() and "HR@10 50+" in report.bucket_table()

@@ -96,14 +96,22 @@ def test_rebuild_equals_online_path():
     items = {i: (lambda v: v / np.linalg.norm(v))(rng.normal(size=32)).astype(np.float32) for i in range(50)}
     rule = UserModel(dim=32)
     model = OnlineUserModel(rule, items.__getitem__)
-    events = [(int(f), float(s)) for f, s in zip(rng.permutation(50)[:30], rng.choice([-1, -.5, .5, 1], 30))]
+    events = [(int(f), float(s)) for f, s in zip(rng.permutation(50)[:30], rng.choice([-1, -0.5, 0.5, 1], 30))]
     for f, s in events:
         model.learn_one("u", f, s)
     assert np.allclose(model.vector("u"), rule.rebuild((items[f], s) for f, s in events), atol=1e-6)
 
 
-@pytest.mark.parametrize("vec,ok", [
-    (np.eye(4, dtype=np.float32)[0], True), (np.zeros(4), True), (np.ones(3), False),
-    (np.array([np.nan, 0, 0, 0]), False), (np.array([2.0, 0, 0, 0]), False), (None, False)])
+@pytest.mark.parametrize(
+    "vec,ok",
+    [
+        (np.eye(4, dtype=np.float32)[0], True),
+        (np.zeros(4), True),
+        (np.ones(3), False),
+        (np.array([np.nan, 0, 0, 0]), False),
+        (np.array([2.0, 0, 0, 0]), False),
+        (None, False),
+    ],
+)
 def test_valid_vector_check(vec, ok):
     assert is_valid_vector(vec, 4) is ok

@@ -16,8 +16,15 @@ def test_tune_writes_a_readable_result(tmp_path):
     films = [Film(f["id"], f["title"], f["year"], tuple(f["genres"])) for f in data.films]
     stream = Stream(data.ratings, films, "tiny")
     messages = []
-    result = tune(stream, split=0.6, every=2, structure={"knn_neighbours": (20, 100)},
-                  learning={"ensemble_rate": (0.0, 1.0)}, progress=messages.append, min_gain=0.0)
+    result = tune(
+        stream,
+        split=0.6,
+        every=2,
+        structure={"knn_neighbours": (20, 100)},
+        learning={"ensemble_rate": (0.0, 1.0)},
+        progress=messages.append,
+        min_gain=0.0,
+    )
     assert isinstance(result.chosen, ModelSettings)
     assert result.split_index == int(len(stream) * 0.6)
     stages = {t["stage"] for t in result.trials}

@@ -18,5 +18,21 @@ from personalization.core.base_models.registry import REGISTRY, make_base_model,
 from personalization.core.base_models.sequence import Sequence
 from personalization.core.base_models.trending import Trending
 
-__all__ = ["BaseModel", "RefitModel", "Ratings", "ModelSpec", "Param", "Popularity", "ItemKNN", "EASE",
-           "ALS", "Trending", "Sequence", "REGISTRY", "register", "unregister", "spec", "make_base_model"]
+__all__ = [
+    "BaseModel",
+    "RefitModel",
+    "Ratings",
+    "ModelSpec",
+    "Param",
+    "Popularity",
+    "ItemKNN",
+    "EASE",
+    "ALS",
+    "Trending",
+    "Sequence",
+    "REGISTRY",
+    "register",
+    "unregister",
+    "spec",
+    "make_base_model",
+]

@@ -26,17 +26,26 @@ __all__ = ["ALS", "SPEC"]
 class ALS(RefitModel[tuple[IdIndex, Any]]):
     name = "als"
 
-    def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 10.0,
-                 iterations: int = 10, low_weight: float = 1.0, max_items: int = 20000,
-                 min_count: int = 2, refit_every: int = 5000, seed: int = 7, max_history: int = 200):
-        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
-                         refit_every=refit_every)
+    def __init__(
+        self,
+        factors: int = 64,
+        regularization: float = 0.05,
+        alpha: float = 10.0,
+        iterations: int = 10,
+        low_weight: float = 1.0,
+        max_items: int = 20000,
+        min_count: int = 2,
+        refit_every: int = 5000,
+        seed: int = 7,
+        max_history: int = 200,
+    ):
+        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight, refit_every=refit_every)
         if factors < 1 or iterations < 1 or regularization < 0 or alpha < 0:
             raise ValueError("factors and iterations must be >= 1, regularization and alpha >= 0")
         self.factors, self.regularization, self.alpha = int(factors), float(regularization), float(alpha)
         self.iterations, self.seed = int(iterations), int(seed)
         self.max_history = int(max_history)  # the user's factors come from their latest ratings
-        self.fitted: tuple[IdIndex, Any] = (IdIndex(), None)     # (items, implicit's model)
+        self.fitted: tuple[IdIndex, Any] = (IdIndex(), None)  # (items, implicit's model)
         self._gather = CandidateGather()
 
     @property
@@ -49,9 +58,14 @@ class ALS(RefitModel[tuple[IdIndex, Any]]):
         items, matrix = self._item_matrix(ratings)
         if matrix is None:
             return items, None
-        model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
-                                        alpha=self.alpha, iterations=self.iterations,
-                                        random_state=self.seed, num_threads=1)
+        model = AlternatingLeastSquares(
+            factors=self.factors,
+            regularization=self.regularization,
+            alpha=self.alpha,
+            iterations=self.iterations,
+            random_state=self.seed,
+            num_threads=1,
+        )
         model.fit(matrix, show_progress=False)
         _ = model.YtY  # computed once here rather than at the first request
         return items, model
@@ -75,8 +89,7 @@ class ALS(RefitModel[tuple[IdIndex, Any]]):
         pos, w = history_weights(history, items, low_weight=self.low_weight)
         return pos[-keep:], w[-keep:]
 
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         items, model = self.fitted
         if model is None:
             return np.zeros(len(candidates), np.float64)
@@ -106,15 +119,30 @@ def _recalculate_user(model: Any, positions: IntArray, weights: NDArray[np.float
 
     data = (weights * model.alpha if model.alpha != 1.0 else weights).astype(np.float32)
     user = np.zeros((1, model.factors), dtype=model.dtype)
-    _als._least_squares(model.YtY, np.array([0, len(positions)], np.int32), positions.astype(np.int32),
-                        data, user, model.item_factors, model.regularization, num_threads=model.num_threads)
+    _als._least_squares(
+        model.YtY,
+        np.array([0, len(positions)], np.int32),
+        positions.astype(np.int32),
+        data,
+        user,
+        model.item_factors,
+        model.regularization,
+        num_threads=model.num_threads,
+    )
     return np.asarray(user[0], np.float32)
 
 
 SPEC = ModelSpec(
-    "als", ALS, weight=0.1957, summary="ALS, implicit-feedback matrix factorisation",
-    params=(Param("als_factors", "factors", 64, int, minimum=1, help="latent factors"),
-            Param("als_regularization", "regularization", 0.05, float, minimum=0.0,
-                  help="L2 regularisation of the factors"),
-            Param("als_alpha", "alpha", 10.0, float, minimum=0.0, help="confidence of a rating"),
-            REFIT_EVERY))
+    "als",
+    ALS,
+    weight=0.1957,
+    summary="ALS, implicit-feedback matrix factorisation",
+    params=(
+        Param("als_factors", "factors", 64, int, minimum=1, help="latent factors"),
+        Param(
+            "als_regularization", "regularization", 0.05, float, minimum=0.0, help="L2 regularisation of the factors"
+        ),
+        Param("als_alpha", "alpha", 10.0, float, minimum=0.0, help="confidence of a rating"),
+        REFIT_EVERY,
+    ),
+)

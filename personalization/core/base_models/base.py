@@ -78,8 +78,7 @@ class BaseModel(abc.ABC):
         """Take one more rating into account (cheap: O(1) or a log append)."""
 
     @abc.abstractmethod
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         """Scores for ``candidates`` given the user's ``{film: stars}`` history in time order.
 
         ``user`` (optional) identifies whose history it is, so a model may keep running
@@ -109,9 +108,9 @@ class Param:
     argument: str
     default: float
     kind: type[int] | type[float] = float
-    minimum: float | None = None        # inclusive
-    maximum: float | None = None        # inclusive
-    grid: tuple[float, ...] = ()        # values ``cinesync tune`` tries (empty: not tuned)
+    minimum: float | None = None  # inclusive
+    maximum: float | None = None  # inclusive
+    grid: tuple[float, ...] = ()  # values ``cinesync tune`` tries (empty: not tuned)
     help: str = ""
 
     def check(self, value: float) -> str | None:

@@ -36,10 +36,22 @@ class EASE(LinearHistoryModel[tuple[IdIndex, Weights | None]]):
 
     name = "ease"
 
-    def __init__(self, l2: float = 200.0, recency_half_life: float = 0.0, low_weight: float = 1.0,
-                 max_items: int = 3000, min_count: int = 2, refit_every: int = 5000):
-        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
-                         refit_every=refit_every, recency_half_life=recency_half_life)
+    def __init__(
+        self,
+        l2: float = 200.0,
+        recency_half_life: float = 0.0,
+        low_weight: float = 1.0,
+        max_items: int = 3000,
+        min_count: int = 2,
+        refit_every: int = 5000,
+    ):
+        super().__init__(
+            max_items=max_items,
+            min_count=min_count,
+            low_weight=low_weight,
+            refit_every=refit_every,
+            recency_half_life=recency_half_life,
+        )
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {l2}")
         self.l2 = float(l2)
@@ -67,22 +79,22 @@ class EASE(LinearHistoryModel[tuple[IdIndex, Weights | None]]):
 
     def install(self, state: tuple[IdIndex, Weights | None], fitted_on: int) -> None:
         items, b = state
-        if b is None:   # one assignment: a request in another thread never sees a mix
+        if b is None:  # one assignment: a request in another thread never sees a mix
             self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
         else:
             self.version += 1
             self.fitted = (items, b, self.version)
         self.fitted_on = fitted_on
 
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         items, b, version = self.fitted
         if len(items) == 0 or b.size == 0:
             return np.zeros(len(candidates), np.float64)
 
         def full() -> FloatArray:
-            pos, w = history_weights(history, items, recency_half_life=self.recency_half_life,
-                                     low_weight=self.low_weight)
+            pos, w = history_weights(
+                history, items, recency_half_life=self.recency_half_life, low_weight=self.low_weight
+            )
             return (w.astype(np.float64) @ b[pos]) if len(pos) else np.zeros(len(items))
 
         def row(film: int) -> Weights | None:
@@ -113,9 +125,29 @@ def spd_inverse(gram: FloatArray) -> FloatArray:
 
 
 SPEC = ModelSpec(
-    "ease", EASE, weight=0.248, summary="EASE, a closed-form linear item-item model (Steck 2019)",
-    params=(Param("ease_l2", "l2", 200.0, float, minimum=0.0, grid=(50.0, 200.0, 800.0),
-                  help="L2 regularisation of the item-item weights"),
-            Param("ease_max_items", "max_items", 3000, int, minimum=1,
-                  help="the most rated films the model covers (bounds refit time)"),
-            RECENCY_HALF_LIFE, REFIT_EVERY))
+    "ease",
+    EASE,
+    weight=0.248,
+    summary="EASE, a closed-form linear item-item model (Steck 2019)",
+    params=(
+        Param(
+            "ease_l2",
+            "l2",
+            200.0,
+            float,
+            minimum=0.0,
+            grid=(50.0, 200.0, 800.0),
+            help="L2 regularisation of the item-item weights",
+        ),
+        Param(
+            "ease_max_items",
+            "max_items",
+            3000,
+            int,
+            minimum=1,
+            help="the most rated films the model covers (bounds refit time)",
+        ),
+        RECENCY_HALF_LIFE,
+        REFIT_EVERY,
+    ),
+)

@@ -37,17 +37,29 @@ class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
 
     name = "itemknn"
 
-    def __init__(self, neighbours: int = 100, weighting: str = "cosine", recency_half_life: float = 0.0,
-                 low_weight: float = 1.0, max_items: int = 20000, min_count: int = 2,
-                 refit_every: int = 5000):
-        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
-                         refit_every=refit_every, recency_half_life=recency_half_life)
+    def __init__(
+        self,
+        neighbours: int = 100,
+        weighting: str = "cosine",
+        recency_half_life: float = 0.0,
+        low_weight: float = 1.0,
+        max_items: int = 20000,
+        min_count: int = 2,
+        refit_every: int = 5000,
+    ):
+        super().__init__(
+            max_items=max_items,
+            min_count=min_count,
+            low_weight=low_weight,
+            refit_every=refit_every,
+            recency_half_life=recency_half_life,
+        )
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be cosine, bm25 or tfidf, got {weighting!r}")
         if neighbours < 1:
             raise ValueError(f"neighbours must be >= 1, got {neighbours}")
         self.neighbours, self.weighting = int(neighbours), weighting
-        self.fitted: tuple[IdIndex, Any, int] = (IdIndex(), None, 0)   # similarity: scipy CSR
+        self.fitted: tuple[IdIndex, Any, int] = (IdIndex(), None, 0)  # similarity: scipy CSR
         self._gather = CandidateGather()
 
     @property
@@ -64,8 +76,7 @@ class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
         items, matrix = self._item_matrix(ratings)
         if matrix is None:
             return items, None
-        cls = {"cosine": nn.CosineRecommender, "bm25": nn.BM25Recommender,
-               "tfidf": nn.TFIDFRecommender}[self.weighting]
+        cls = {"cosine": nn.CosineRecommender, "bm25": nn.BM25Recommender, "tfidf": nn.TFIDFRecommender}[self.weighting]
         model = cls(K=self.neighbours, num_threads=1)
         with warnings.catch_warnings():  # implicit converts its own normalised copy to CSR
             warnings.simplefilter("ignore")
@@ -74,22 +85,22 @@ class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
 
     def install(self, state: tuple[IdIndex, Any], fitted_on: int) -> None:
         items, sim = state
-        if sim is None:   # one assignment: a request in another thread never sees a mix
+        if sim is None:  # one assignment: a request in another thread never sees a mix
             self.fitted = (items, None, self.version)
         else:
             self.version += 1
             self.fitted = (items, sim, self.version)
         self.fitted_on = fitted_on
 
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         items, sim, version = self.fitted
         if sim is None:
             return np.zeros(len(candidates), np.float64)
 
         def full() -> FloatArray:
-            pos, w = history_weights(history, items, recency_half_life=self.recency_half_life,
-                                     low_weight=self.low_weight)
+            pos, w = history_weights(
+                history, items, recency_half_life=self.recency_half_life, low_weight=self.low_weight
+            )
             return np.asarray(sim[pos].T @ w.astype(np.float64)).ravel() if len(pos) else np.zeros(len(items))
 
         def row(film: int) -> FloatArray | None:
@@ -106,7 +117,15 @@ class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
 
 
 SPEC = ModelSpec(
-    "itemknn", ItemKNN, weight=0.1176, summary="item-kNN: films liked together (cosine neighbours)",
-    params=(Param("knn_neighbours", "neighbours", 100, int, minimum=1, grid=(50, 100, 200),
-                  help="neighbours kept per film"),
-            RECENCY_HALF_LIFE, REFIT_EVERY))
+    "itemknn",
+    ItemKNN,
+    weight=0.1176,
+    summary="item-kNN: films liked together (cosine neighbours)",
+    params=(
+        Param(
+            "knn_neighbours", "neighbours", 100, int, minimum=1, grid=(50, 100, 200), help="neighbours kept per film"
+        ),
+        RECENCY_HALF_LIFE,
+        REFIT_EVERY,
+    ),
+)

@@ -24,7 +24,7 @@ class IdIndex:
         values = np.asarray(values, dtype=np.int64)
         if len(self.ids) == 0:
             return np.zeros(len(values), np.int64), np.zeros(len(values), bool)
-        pos = np.searchsorted(self.ids, values)   # >= 0 always: only the top needs clipping
+        pos = np.searchsorted(self.ids, values)  # >= 0 always: only the top needs clipping
         np.minimum(pos, len(self.ids) - 1, out=pos)
         return pos, self.ids[pos] == values
 
@@ -66,14 +66,17 @@ class CandidateGather:
         self.fill = fill
         self._items: IntArray = np.zeros(0, np.int64)
         self._candidates: IntArray | None = None
-        self._gather: IntArray = np.zeros(0, np.int64)   # candidate -> item slot (n = the fill slot)
+        self._gather: IntArray = np.zeros(0, np.int64)  # candidate -> item slot (n = the fill slot)
 
     def __call__(self, item_scores: FloatArray, items: IdIndex, candidates: IntArray) -> FloatArray:
         n = len(item_scores)
         if n == 0:
             return np.full(len(candidates), self.fill or 0.0, np.float64)
-        if (self._candidates is None or not np.array_equal(self._candidates, candidates)
-                or not np.array_equal(self._items, items.ids)):
+        if (
+            self._candidates is None
+            or not np.array_equal(self._candidates, candidates)
+            or not np.array_equal(self._items, items.ids)
+        ):
             pos, known = items.lookup(candidates)
             self._gather = np.where(known, pos, len(items.ids))
             self._items, self._candidates = items.ids.copy(), np.array(candidates, np.int64)

@@ -51,12 +51,16 @@ class Popularity(BaseModel):
         if stars >= self.min_stars:
             self.good[pos] += 1
 
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         return self._gather(self.good + 1e-3 * self.total / (1.0 + self.total), self.index, candidates)
 
 
 # Its weight never goes to 0 in the search: it orders the list for a user the other terms know
 # nothing about.
-SPEC = ModelSpec("popularity", Popularity, weight=0.01, weight_grid=(0.01, 0.03, 0.1, 0.2),
-                 summary="how many people rated a film 4 stars or more (also the cold-start order)")
+SPEC = ModelSpec(
+    "popularity",
+    Popularity,
+    weight=0.01,
+    weight_grid=(0.01, 0.03, 0.1, 0.2),
+    summary="how many people rated a film 4 stars or more (also the cold-start order)",
+)

@@ -22,8 +22,15 @@ from personalization.core.base_models.lookup import IdIndex
 
 MAX_HALF_LIVES = 20
 
-__all__ = ["RatingLog", "RefitModel", "LinearHistoryModel", "HistoryScoreCache", "select_items",
-           "user_item_matrix", "history_weights"]
+__all__ = [
+    "RatingLog",
+    "RefitModel",
+    "LinearHistoryModel",
+    "HistoryScoreCache",
+    "select_items",
+    "user_item_matrix",
+    "history_weights",
+]
 
 State = TypeVar("State")
 
@@ -82,8 +89,9 @@ def select_items(ratings: Ratings, max_items: int, min_count: int) -> IntArray:
     return np.sort(ids)
 
 
-def user_item_matrix(ratings: Ratings, items: IdIndex, low_weight: float = 1.0,
-                     low_below: float = 3.0) -> tuple[Any, IdIndex]:
+def user_item_matrix(
+    ratings: Ratings, items: IdIndex, low_weight: float = 1.0, low_below: float = 3.0
+) -> tuple[Any, IdIndex]:
     """Users x items CSR of interaction weights (1, or ``low_weight`` for stars < ``low_below``);
     a re-rated film counts once. Returns the matrix and the user index."""
     from scipy import sparse  # scipy loads only when a model is fitted (keeps the CLI quick)
@@ -100,8 +108,14 @@ def user_item_matrix(ratings: Ratings, items: IdIndex, low_weight: float = 1.0,
     return m, users
 
 
-def history_weights(history: Mapping[int, float], items: IdIndex, *, recency_half_life: float = 0.0,
-                    low_weight: float = 1.0, low_below: float = 3.0) -> tuple[IntArray, NDArray[np.float32]]:
+def history_weights(
+    history: Mapping[int, float],
+    items: IdIndex,
+    *,
+    recency_half_life: float = 0.0,
+    low_weight: float = 1.0,
+    low_below: float = 3.0,
+) -> tuple[IntArray, NDArray[np.float32]]:
     """The user's current history as (item positions, weights). ``history`` is in time order
     (dicts keep insertion order); with a half-life h > 0 the j-th most recent rating weighs
     ``0.5 ** (j / h)``, so what the user just watched steers the list most."""
@@ -145,7 +159,7 @@ class RefitModel(BaseModel, Generic[State]):
         self.max_items, self.min_count = int(max_items), int(min_count)
         self.low_weight, self.refit_every = float(low_weight), int(refit_every)
         self.log = RatingLog()
-        self.fitted_on = 0               # the log length the installed state was computed from
+        self.fitted_on = 0  # the log length the installed state was computed from
         self._refit_lock = threading.Lock()
 
     def fit(self, ratings: Ratings) -> RefitModel[State]:
@@ -198,22 +212,34 @@ class LinearHistoryModel(RefitModel[State]):
     item-kNN): a user's scores are kept between requests and updated with the new films' rows
     (``HistoryScoreCache``) while the installed structure (``version``) stays the same."""
 
-    def __init__(self, *, max_items: int, min_count: int, low_weight: float, refit_every: int,
-                 recency_half_life: float):
-        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight,
-                         refit_every=refit_every)
+    def __init__(
+        self, *, max_items: int, min_count: int, low_weight: float, refit_every: int, recency_half_life: float
+    ):
+        super().__init__(max_items=max_items, min_count=min_count, low_weight=low_weight, refit_every=refit_every)
         if recency_half_life < 0:
             raise ValueError(f"recency_half_life must be >= 0, got {recency_half_life}")
         self.recency_half_life = float(recency_half_life)
-        self.version = 0                 # one per installed structure: running scores are per version
+        self.version = 0  # one per installed structure: running scores are per version
         self.running = HistoryScoreCache()
 
-    def _running_scores(self, user: int | None, history: Mapping[int, float], version: int,
-                        full: Callable[[], FloatArray],
-                        row: Callable[[int], NDArray[Any] | None]) -> FloatArray:
+    def _running_scores(
+        self,
+        user: int | None,
+        history: Mapping[int, float],
+        version: int,
+        full: Callable[[], FloatArray],
+        row: Callable[[int], NDArray[Any] | None],
+    ) -> FloatArray:
         """The user's item scores from ``HistoryScoreCache`` (updated, or ``full()`` recomputed)."""
-        return self.running.get(user, history, version, full, row, decay(self.recency_half_life),
-                                lambda stars: self.low_weight if stars < 3.0 else 1.0)
+        return self.running.get(
+            user,
+            history,
+            version,
+            full,
+            row,
+            decay(self.recency_half_life),
+            lambda stars: self.low_weight if stars < 3.0 else 1.0,
+        )
 
 
 class HistoryScoreCache:
@@ -226,7 +252,7 @@ class HistoryScoreCache:
     a re-rated film, another history) recomputes from scratch.
     """
 
-    max_steps = 16   # more new films than this since the last call: recompute
+    max_steps = 16  # more new films than this since the last call: recompute
 
     def __init__(self, max_users: int = 100_000):
         self.max_users = max_users
@@ -236,9 +262,16 @@ class HistoryScoreCache:
     def clear(self) -> None:
         self.entries.clear()
 
-    def get(self, user: int | None, history: Mapping[int, float], version: int,
-            full: Callable[[], FloatArray], row: Callable[[int], NDArray[Any] | None], decay: float,
-            weight_of: Callable[[float], float]) -> FloatArray:
+    def get(
+        self,
+        user: int | None,
+        history: Mapping[int, float],
+        version: int,
+        full: Callable[[], FloatArray],
+        row: Callable[[int], NDArray[Any] | None],
+        decay: float,
+        weight_of: Callable[[float], float],
+    ) -> FloatArray:
         """``full()`` computes from scratch; ``row(film)`` is one film's row (or None if the model
         does not cover it); ``weight_of(stars)`` its static weight; ``decay`` the per-step factor."""
         n = len(history)

@@ -76,8 +76,7 @@ class Sequence(BaseModel):
             self._rows[film] = row
         return row
 
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         out = np.zeros(len(candidates), np.float64)
         if not history or len(candidates) == 0:
             return out
@@ -101,5 +100,6 @@ class Sequence(BaseModel):
         return out
 
 
-SPEC = ModelSpec("sequence", Sequence, weight=0.3434,
-                 summary="what people rate next after the films this user rated last")
+SPEC = ModelSpec(
+    "sequence", Sequence, weight=0.3434, summary="what people rate next after the films this user rated last"
+)

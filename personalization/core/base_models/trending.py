@@ -38,7 +38,7 @@ class Trending(BaseModel):
         self.growth = 2.0 ** (1.0 / self.half_life)
         self.index = IdIndex()
         self.mass: FloatArray = np.zeros(0, np.float64)
-        self.weight = 1.0        # what the next rating adds (grows instead of decaying the rest)
+        self.weight = 1.0  # what the next rating adds (grows instead of decaying the rest)
         self._gather = CandidateGather()
 
     def fit(self, ratings: Ratings) -> Trending:
@@ -58,13 +58,24 @@ class Trending(BaseModel):
             self.mass /= self.weight
             self.weight = 1.0
 
-    def score(self, history: Mapping[int, float], candidates: IntArray,
-              user: int | None = None) -> FloatArray:
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         """Decayed counts scaled so the newest rating weighs 1 (unknown films: just below 0)."""
         return self._gather(self.mass / (self.weight / self.growth), self.index, candidates)
 
 
 SPEC = ModelSpec(
-    "trending", Trending, weight=0.0953, summary="popularity that fades: what people rate now",
-    params=(Param("trending_half_life", "half_life", 2000.0, float, minimum=1e-9,
-                  help="in ratings (community-wide): how fast a rating's weight halves"),))
+    "trending",
+    Trending,
+    weight=0.0953,
+    summary="popularity that fades: what people rate now",
+    params=(
+        Param(
+            "trending_half_life",
+            "half_life",
+            2000.0,
+            float,
+            minimum=1e-9,
+            help="in ratings (community-wide): how fast a rating's weight halves",
+        ),
+    ),
+)
