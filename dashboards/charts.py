@@ -178,7 +178,7 @@ def similarity_chart(frame: pd.DataFrame, label: str, title: str) -> alt.Chart:
 
 def replay_chart(
     frame: pd.DataFrame, setting: str, metric: str = "ndcg_at_10", baselines: pd.DataFrame | None = None
-) -> alt.Chart:
+) -> alt.Chart | alt.LayerChart:
     """A replay metric against the swept setting, one line per model; baselines as dashed rules."""
     title = METRIC_TITLES.get(metric, metric)
     lines = (
@@ -206,4 +206,10 @@ def replay_chart(
             y=f"{metric}:Q", color=alt.Color("model:N"), tooltip=["model:N", alt.Tooltip(f"{metric}:Q", format=".4f")]
         )
     )
-    return alt.layer(lines, rules).properties(title=f"{title} against {setting} (dashed: baselines)").interactive()
+    # LayerChart itself, not alt.layer: that may return a FacetChart (for layers sharing facet
+    # encodings, which these have none of); the spec is the same.
+    return (
+        alt.LayerChart(layer=[lines, rules])
+        .properties(title=f"{title} against {setting} (dashed: baselines)")
+        .interactive()
+    )

@@ -8,6 +8,7 @@ give empty frames with the same columns, so a page can test ``frame.empty`` and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,30 @@ def nearest(rows: Sequence, names: Mapping[int, str | None] | None = None) -> pd
     )
 
 
-def replay_results(runs: Sequence[tuple[Mapping, object]]) -> pd.DataFrame:
+class ReplayModelResult(Protocol):
+    """What ``replay_results`` reads of a ``personalization.evaluation.replay.ModelResult``
+    (structural, so this pure module needs no import of the optional replay evaluation)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def hr_at_10(self) -> float: ...
+    @property
+    def ndcg_at_10(self) -> float: ...
+    @property
+    def evaluated(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+
+
+class ReplayRun(Protocol):
+    """What ``replay_results`` reads of a ``ReplayReport``: its per-model results."""
+
+    @property
+    def results(self) -> Sequence[ReplayModelResult]: ...
+
+
+def replay_results(runs: Sequence[tuple[Mapping[str, object], ReplayRun]]) -> pd.DataFrame:
     """Flatten replay runs: each (settings used, ReplayReport) gives one row per model."""
     rows = []
     for used, report in runs:

@@ -5,8 +5,11 @@ NDCG@10 per model. The tuned model is run once per value of the swept setting; t
 not depend on it and run once, drawn as dashed reference lines.
 """
 
+from __future__ import annotations
+
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -14,10 +17,12 @@ from dashboards import charts, data, frames, ui
 from personalization.config import ConfigError, ModelSettings
 from personalization.core.base_models import REGISTRY
 
+# Why the replay evaluation could not be imported; None when it was (only then is ``replay`` used).
+REPLAY_ERROR: str | None = None
 try:
     from personalization.evaluation import replay
 except ImportError as exc:  # the replay evaluation is an optional part of the core
-    replay, REPLAY_ERROR = None, str(exc)
+    REPLAY_ERROR = str(exc)
 
 # Settings a slider can move, with their range: the engine's, and each registered base model's
 # prior weight (read from the registry, so a new model appears here by itself).
@@ -46,17 +51,21 @@ def tuned_and_baselines() -> tuple[str, list[str]]:
     return tuned, [m for m in models if m != tuned]
 
 
-def run_sweep(stream, setting: str, values: list[float], every: int, max_events: int) -> list:
+def run_sweep(
+    stream: replay.Stream, setting: str, values: list[float], every: int, max_events: int
+) -> list[tuple[dict[str, float | str | None], replay.ReplayReport]]:
     """Each value of ``setting`` replayed for the tuned model, the baselines once; with progress."""
     tuned, baselines = tuned_and_baselines()
     bar = st.progress(0.0, text="Replaying…")
-    runs, total = [], len(values) + bool(baselines)
+    runs: list[tuple[dict[str, float | str | None], replay.ReplayReport]] = []
+    total = len(values) + bool(baselines)
     if baselines:
         report = replay.run_replay(stream, models=baselines, every=every, settings=current, max_events=max_events)
         runs.append(({setting: None, "role": "baseline"}, report))
         bar.progress(1 / total, text=f"baselines done ({', '.join(baselines)})")
     for i, value in enumerate(values, 1):
-        settings = replace(current, **{setting: value})
+        change: dict[str, Any] = {setting: value}  # a flat setting name: an engine field or a base model's
+        settings = replace(current, **change)
         report = replay.run_replay(stream, models=(tuned,), every=every, settings=settings, max_events=max_events)
         runs.append(({setting: value, "role": "tuned"}, report))
         bar.progress((i + bool(baselines)) / total, text=f"{setting} = {value:g} done")
@@ -83,7 +92,7 @@ def move_slider(name: str, value: float) -> None:
 
 # -- replay ---------------------------------------------------------------------------------
 st.subheader("Replay the rating stream")
-if replay is None:
+if REPLAY_ERROR is not None:
     st.info(
         f"Replay not available: the replay evaluation could not be imported ({REPLAY_ERROR}). "
         "The settings can still be saved below.",

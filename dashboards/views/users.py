@@ -107,9 +107,11 @@ centroids = data.genre_centroids(key)
 if not steps or not centroids:
     st.info("No signals yet: the taste vector has not moved.")
 else:
-    favourites = [f.name for f in profile.genres[:5]] or list(centroids)[:5]
+    favourite_genres = [f.name for f in profile.genres[:5]] or list(centroids)[:5]
     # One picker per user: each user starts on their own favourites.
-    chosen = st.multiselect("Genres to follow", list(centroids), default=favourites, key=f"trajectory_genres:{user_id}")
+    chosen = st.multiselect(
+        "Genres to follow", list(centroids), default=favourite_genres, key=f"trajectory_genres:{user_id}"
+    )
     moves = frames.taste_trajectory(steps, centroids, chosen)
     if moves.empty:
         st.info("Pick at least one genre.")

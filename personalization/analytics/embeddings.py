@@ -67,15 +67,17 @@ def _drift_rows(user_id: int, steps: Iterable[tuple[object, int, float, np.ndarr
     return rows
 
 
-_DRIFT_SCHEMA = {
-    "user_id": pl.Int64,
-    "step": pl.Int64,
-    "at": pl.Datetime("us", "UTC"),
-    "film_id": pl.Int64,
-    "strength": pl.Float64,
-    "cos_previous": pl.Float64,
-    "cos_final": pl.Float64,
-}
+_DRIFT_SCHEMA = pl.Schema(
+    {
+        "user_id": pl.Int64(),
+        "step": pl.Int64(),
+        "at": pl.Datetime("us", "UTC"),
+        "film_id": pl.Int64(),
+        "strength": pl.Float64(),
+        "cos_previous": pl.Float64(),
+        "cos_final": pl.Float64(),
+    }
+)
 
 
 def trajectory_drift(user_id: int, trajectory) -> pl.DataFrame:
@@ -157,7 +159,8 @@ def pca_2d(
     axes = vt[:2]
     axes = axes * np.where(axes.sum(axis=1, keepdims=True) < 0, -1.0, 1.0)  # a fixed orientation
     variance = s**2
-    explained = tuple(float(v) for v in variance[:2] / variance.sum()) if variance.sum() else (0.0, 0.0)
+    total = float(variance.sum())
+    explained = (float(variance[0]) / total, float(variance[1]) / total) if total else (0.0, 0.0)
     film_xy = (matrix[pick] - centre) @ axes.T
     kinds = ["film"] * len(pick)
     ids = [int(catalogue.ids[i]) for i in pick]

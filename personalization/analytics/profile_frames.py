@@ -29,25 +29,30 @@ __all__ = [
 
 STAR_KEYS = tuple(f"{s:g}" for s in STAR_STEPS)  # the distribution keys: "0.5", "1", ..., "5"
 
-USER_SCHEMA = {
-    "user_id": pl.Int64,
-    "n_ratings": pl.Int64,
-    "mean_rating": pl.Float64,
-    "style": pl.String,
-    "style_delta": pl.Float64,
-    "community_mean": pl.Float64,
-    "diversity": pl.Float64,
-}
-FEATURE_SCHEMA = {
-    "user_id": pl.Int64,
-    "field": pl.String,
-    "rank": pl.Int64,
-    "name": pl.String,
-    "n": pl.Int64,
-    "mean": pl.Float64,
-    "significance": pl.Float64,
-}
-DISTRIBUTION_SCHEMA = {"user_id": pl.Int64, "stars": pl.String, "count": pl.Int64}
+# pl.Schema (not a plain dict): ``DataFrame.cast`` takes it as the whole frame's schema.
+USER_SCHEMA = pl.Schema(
+    {
+        "user_id": pl.Int64,
+        "n_ratings": pl.Int64,
+        "mean_rating": pl.Float64,
+        "style": pl.String,
+        "style_delta": pl.Float64,
+        "community_mean": pl.Float64,
+        "diversity": pl.Float64,
+    }
+)
+FEATURE_SCHEMA = pl.Schema(
+    {
+        "user_id": pl.Int64,
+        "field": pl.String,
+        "rank": pl.Int64,
+        "name": pl.String,
+        "n": pl.Int64,
+        "mean": pl.Float64,
+        "significance": pl.Float64,
+    }
+)
+DISTRIBUTION_SCHEMA = pl.Schema({"user_id": pl.Int64, "stars": pl.String, "count": pl.Int64})
 _KEYS = {"users": ["user_id"], "features": ["user_id", "field", "rank"], "distribution": ["user_id", "stars"]}
 
 

@@ -81,22 +81,42 @@ def conform(name: str, frame: pl.DataFrame | None) -> pl.DataFrame:
     return frame.select(cols)
 
 
-@dataclass
+@dataclass(init=False)
 class Tables:
-    """One frame per engine table. Sources without a table (MovieLens files) leave it empty."""
+    """One frame per engine table. Sources without a table (MovieLens files) leave it empty.
+
+    Every argument may be None (or an empty frame): each attribute is then an empty frame with
+    its table's schema, so an attribute is never None.
+    """
 
     movies: pl.DataFrame
     ratings: pl.DataFrame
-    users: pl.DataFrame | None = None
-    feedback: pl.DataFrame | None = None
-    user_embeddings: pl.DataFrame | None = None
-    user_preferences: pl.DataFrame | None = None
-    user_model_weights: pl.DataFrame | None = None
-    engine_settings: pl.DataFrame | None = None
+    users: pl.DataFrame
+    feedback: pl.DataFrame
+    user_embeddings: pl.DataFrame
+    user_preferences: pl.DataFrame
+    user_model_weights: pl.DataFrame
+    engine_settings: pl.DataFrame
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            setattr(self, f.name, conform(f.name, getattr(self, f.name)))
+    def __init__(
+        self,
+        movies: pl.DataFrame | None,
+        ratings: pl.DataFrame | None,
+        users: pl.DataFrame | None = None,
+        feedback: pl.DataFrame | None = None,
+        user_embeddings: pl.DataFrame | None = None,
+        user_preferences: pl.DataFrame | None = None,
+        user_model_weights: pl.DataFrame | None = None,
+        engine_settings: pl.DataFrame | None = None,
+    ) -> None:
+        self.movies = conform("movies", movies)
+        self.ratings = conform("ratings", ratings)
+        self.users = conform("users", users)
+        self.feedback = conform("feedback", feedback)
+        self.user_embeddings = conform("user_embeddings", user_embeddings)
+        self.user_preferences = conform("user_preferences", user_preferences)
+        self.user_model_weights = conform("user_model_weights", user_model_weights)
+        self.engine_settings = conform("engine_settings", engine_settings)
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -187,7 +187,10 @@ def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60, se
     bias = rng.normal(0.0, 0.35, n_users)
     counts = np.clip(rng.lognormal(np.log(mean_ratings), 0.7, n_users).astype(int), 8, n_films // 2)
 
-    users, items, stars, times = [], [], [], []
+    user_parts: list[np.ndarray] = []
+    item_parts: list[np.ndarray] = []
+    star_parts: list[np.ndarray] = []
+    time_parts: list[np.ndarray] = []
     for u in range(n_users):
         affinity = film_genres @ tastes[u] / film_genres.sum(1)
         affinity = affinity + 0.15 * np.isin(film_director, director_love[u])
@@ -198,12 +201,12 @@ def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60, se
         s = np.clip(np.round(latent * 2) / 2, 0.5, 5.0)
         start = rng.uniform(0, 300)
         t = np.sort(start + rng.exponential(40.0 / counts[u] * 10, len(chosen)).cumsum() / 10)
-        users.append(np.full(len(chosen), u + 1))
-        items.append(chosen + 1)
-        stars.append(s)
-        times.append(t)
-    users, items = np.concatenate(users), np.concatenate(items)
-    stars, times = np.concatenate(stars).astype(np.float32), np.concatenate(times)
+        user_parts.append(np.full(len(chosen), u + 1))
+        item_parts.append(chosen + 1)
+        star_parts.append(s)
+        time_parts.append(t)
+    users, items = np.concatenate(user_parts), np.concatenate(item_parts)
+    stars, times = np.concatenate(star_parts).astype(np.float32), np.concatenate(time_parts)
     epoch = 1_600_000_000.0
     ts = np.round(epoch + times * 86400.0)
     order = np.lexsort((items, users, ts))
@@ -213,6 +216,9 @@ def generate(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60, se
 
 def write_movielens(data: SyntheticData, directory: Path) -> Path:
     """Write the data in the ml-latest layout (movies.csv, ratings.csv, credits.csv)."""
+    timestamps = data.ratings.timestamps
+    if timestamps is None:  # checked before writing anything: no half-written folder
+        raise ValueError("write_movielens needs the ratings' timestamps (ratings.csv has a timestamp column)")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / "movies.csv", "w", newline="", encoding="utf-8") as fh:
@@ -232,6 +238,6 @@ def write_movielens(data: SyntheticData, directory: Path) -> Path:
     with open(directory / "ratings.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["userId", "movieId", "rating", "timestamp"])
-        for u, f, s, t in zip(r.users.tolist(), r.films.tolist(), r.stars.tolist(), r.timestamps.tolist()):
+        for u, f, s, t in zip(r.users.tolist(), r.films.tolist(), r.stars.tolist(), timestamps.tolist()):
             w.writerow([u, f, f"{s:g}", int(t)])
     return directory
