@@ -15,29 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from personalization.core.base_models import Ratings
+from personalization.data.importers import ML100K_GENRES
 
 __all__ = ["GENRES", "SyntheticData", "generate", "write_movielens"]
 
-GENRES = (
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Film-Noir",
-    "Horror",
-    "Musical",
-    "Mystery",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-    "War",
-    "Western",
-)
+GENRES = ML100K_GENRES[1:]  # MovieLens's genres, without its 'unknown'
 _ADJ = (
     "Silent",
     "Crimson",
