@@ -8,11 +8,8 @@ inside its body: ``cinesync --help`` loads neither numpy nor psycopg.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -20,48 +17,16 @@ from typing import Any
 import click
 
 from personalization.cli.analytics import export_command
+from personalization.cli.context import Context, echo_json, first_line, pass_ctx, plural
+from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
+from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.serve import serve_command
-from personalization.config import Settings
 from personalization.errors import CineSyncError
 from personalization.evaluation.bench import bench_command
 
 log = logging.getLogger("cinesync")
 PLUGIN_GROUP = "cinesync.cli"
-
-
-class Context:
-    """Settings built once from the environment; the service opened on first use."""
-
-    def __init__(self) -> None:
-        self.settings = Settings.from_env()
-
-    @contextmanager
-    def service(self, **kwargs: Any) -> Iterator[Any]:
-        from personalization.service import Service
-
-        svc = Service.open(self.settings, listen=False, **kwargs)
-        try:
-            yield svc
-        finally:
-            svc.close()
-
-
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 rating``, ``2 ratings``, ``0 ratings``."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class CineSyncGroup(click.Group):
@@ -85,7 +50,7 @@ class CineSyncGroup(click.Group):
                 raise
             # The server went away (`db stop`, a restart) or refused a statement: one line, not
             # a traceback. Each verb is one transaction, so nothing is half-written.
-            click.echo(f"error: the database failed: {_first_line(exc)}", err=True)
+            click.echo(f"error: the database failed: {first_line(exc)}", err=True)
             sys.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -116,7 +81,7 @@ class CineSyncGroup(click.Group):
 
 
 def _broken_plugin(name: str, target: str, exc: BaseException) -> click.Command:
-    reason = f"{type(exc).__name__}: {_first_line(exc)}"
+    reason = f"{type(exc).__name__}: {first_line(exc)}"
 
     def fail(**_: Any) -> None:
         raise CineSyncError(
@@ -164,156 +129,10 @@ main.add_command(serve_command)
 
 
 # -- db ----------------------------------------------------------------------------------------
-@main.group()
-def db() -> None:
-    """Manage the database: migrations, status, connection URL, the embedded server."""
+main.add_command(db)
+main.add_command(import_)
 
 
-@db.command("migrate")
-@pass_ctx
-def db_migrate(ctx: Context) -> None:
-    """Apply pending sql/V*.sql migrations (safe to run twice, or twice at once)."""
-    from personalization.storage import migrate, open_database
-
-    with open_database(ctx.settings) as database:
-        applied = migrate(database.pool)
-    if applied:
-        for m in applied:
-            click.echo(f"applied V{m.version:03d} {m.name}")
-    else:
-        click.echo("database is up to date")
-
-
-@db.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_ctx
-def db_status(ctx: Context, as_json: bool) -> None:
-    """Show migrations, row counts and model versions."""
-    from dataclasses import asdict
-
-    from personalization.storage import migration_status
-
-    with ctx.service() as svc:
-        migrations = migration_status(svc.db.pool)
-        status = svc.status()
-    if as_json:
-        _echo_json(
-            {
-                "migrations": [{"version": m.version, "name": m.name, "applied": ok} for m, ok in migrations],
-                **asdict(status),
-            }
-        )
-        return
-    click.echo(f"database   {status.database}")
-    for m, ok in migrations:
-        click.echo(f"  V{m.version:03d} {m.name:<30} {'applied' if ok else 'PENDING'}")
-    click.echo(
-        f"films {status.films}  users {status.users}  ratings {status.ratings}  "
-        f"feedback {status.feedback}  personalised users {status.personalised_users}"
-    )
-    click.echo(f"model versions stored {status.model_versions or '-'}; current {status.current_model_version}")
-
-
-@db.command("url")
-@pass_ctx
-def db_url(ctx: Context) -> None:
-    """Print the database URL (starts the embedded server if it is the one in use; it keeps
-    running until `cinesync db stop`)."""
-    from personalization.storage.db import embedded_url, redact
-
-    url = ctx.settings.database_url or embedded_url(ctx.settings.home)
-    click.echo(redact(url))
-
-
-@db.command("stop")
-@pass_ctx
-def db_stop(ctx: Context) -> None:
-    """Stop the embedded PostgreSQL. It keeps running after other commands end (the dashboard,
-    a bot or a psql session may use it): this is the way to stop it. Connected clients (counted
-    first, and named in a warning) lose their connection."""
-    from personalization.storage.db import embedded_clients, stop_embedded
-
-    if ctx.settings.database_url:
-        click.echo("CINESYNC_DATABASE_URL is set: that server is not ours to stop")
-        return
-    clients = embedded_clients(ctx.settings.home)
-    if clients:
-        names = ", ".join(sorted(set(clients)))
-        click.echo(f"warning: {plural(len(clients), 'client')} connected ({names}) will be disconnected", err=True)
-    click.echo("stopped" if stop_embedded(ctx.settings.home) else "not running")
-
-
-# -- import ------------------------------------------------------------------------------------
-@main.group("import")
-def import_() -> None:
-    """Load films and ratings from files."""
-
-
-@import_.command("movielens")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@pass_ctx
-def import_movielens(ctx: Context, directory: Path) -> None:
-    """Import a MovieLens folder: ml-100k (u.item, u.data) or ml-latest (movies.csv,
-    ratings.csv), plus an optional credits.csv (movieId,role,person; role director or actor).
-    Re-importing the same files adds nothing twice."""
-    from personalization.data.importers import read_movielens
-
-    data = read_movielens(directory)
-    with ctx.service() as svc:
-        n_films = svc.import_films(data.films)
-        result = _apply_ratings(svc, data.ratings, films=n_films)
-    click.echo(
-        f"{data.layout}: {plural(n_films, 'film')}, {plural(len(data.ratings), 'rating')} read, {result.summary()}"
-    )
-
-
-@import_.command("ratings")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@pass_ctx
-def import_ratings(ctx: Context, file: Path) -> None:
-    """Append ratings from a CSV with header userId,movieId,rating,timestamp through the normal
-    rating path (embeddings learn from each one). The whole file is checked first."""
-    from personalization.data.importers import read_ratings_csv
-
-    events = read_ratings_csv(file)
-    with ctx.service() as svc:
-        cat = svc.catalogue()
-        unknown = sorted({e[1] for e in events} - set(cat.ids.tolist()))
-        if unknown:
-            raise CineSyncError(
-                f"{file}: {len(unknown)} unknown film id(s), e.g. {unknown[:5]}; import the catalogue first"
-            )
-        result = _apply_ratings(svc, events)
-    click.echo(f"{plural(len(events), 'rating')} read, {result.summary()}")
-
-
-def _apply_ratings(svc: Any, events: list[Any], *, films: int | None = None) -> Any:
-    """``svc.rate_many`` with a progress bar. If the database fails part-way (a `db stop`, a
-    restart), say what was stored: each batch is one transaction, and an import skips what is
-    already stored, so running the same command again completes it."""
-    import psycopg
-    from tqdm import tqdm
-
-    stored = 0
-
-    def done(n: int) -> None:
-        nonlocal stored
-        stored += n
-        bar.update(n)
-
-    with tqdm(total=len(events), unit="rating", desc="ratings", disable=None) as bar:
-        try:
-            return svc.rate_many(events, progress=done)
-        except psycopg.Error as exc:
-            films_part = f"the {plural(films, 'film')} and " if films else ""
-            raise CineSyncError(
-                f"the database failed during the import ({_first_line(exc)}): {films_part}"
-                f"{stored} of {plural(len(events), 'rating')} were stored; run the same command "
-                "again to complete it (what is stored already is skipped)"
-            ) from exc
-
-
-# -- verbs ---------------------------------------------------------------------------------------
 @main.command()
 @click.argument("user", type=int)
 @click.argument("film", type=int)
@@ -360,7 +179,7 @@ def recommend(ctx: Context, user: int, count: int, genre: str | None, decade: in
     with ctx.service() as svc:
         recs = svc.recommend(user, count, genre=genre, decade=decade)
     if as_json:
-        _echo_json(recs.to_dict())
+        echo_json(recs.to_dict())
         return
     click.echo(format_recommendations(recs))
 
@@ -402,7 +221,7 @@ def profile(ctx: Context, user: int, as_json: bool) -> None:
         signals = _n_signals(svc, user)
         min_ratings = svc.model_settings.min_ratings
     if as_json:
-        _echo_json(p.to_dict())
+        echo_json(p.to_dict())
         return
     click.echo(format_profile(p, n_signals=signals, min_ratings=min_ratings))
 
@@ -480,7 +299,7 @@ def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -
     data = read_movielens(source)
     with ctx.service() as svc:
         svc.import_films(data.films)
-        applied = _apply_ratings(svc, data.ratings, films=len(data.films)).applied
+        applied = apply_ratings(svc, data.ratings, films=len(data.films)).applied
         status = svc.status()
         click.echo(
             f"{plural(status.films, 'film')}, {plural(status.users, 'user')}, "
