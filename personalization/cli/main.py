@@ -16,14 +16,17 @@ from typing import Any
 
 import click
 
+from personalization import __version__
 from personalization.cli.analytics import export_command
 from personalization.cli.context import Context, echo_json, first_line, pass_ctx, plural
 from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
 from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.serve import serve_command
+from personalization.cli.settings import settings_command
 from personalization.errors import CineSyncError
 from personalization.evaluation.bench import bench_command
+from personalization.optional import MissingExtra, extra_for, install_hint
 
 log = logging.getLogger("cinesync")
 PLUGIN_GROUP = "cinesync.cli"
@@ -42,6 +45,12 @@ class CineSyncGroup(click.Group):
             return super().invoke(ctx)
         except CineSyncError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except ModuleNotFoundError as exc:
+            extra = extra_for(exc.name)  # a command's lazy import of an optional package
+            if extra is None:
+                raise
+            click.echo(f"error: {MissingExtra(exc.name or '', extra)}", err=True)
             sys.exit(2)
         except Exception as exc:
             import psycopg  # here, not at the top: `cinesync --help` stays light
@@ -82,8 +91,12 @@ class CineSyncGroup(click.Group):
 
 def _broken_plugin(name: str, target: str, exc: BaseException) -> click.Command:
     reason = f"{type(exc).__name__}: {first_line(exc)}"
+    if isinstance(exc, MissingExtra):  # not broken, just not installed: say which extra brings it
+        reason = f"needs the [{exc.extra}] extra: {install_hint(exc.extra)}"
 
     def fail(**_: Any) -> None:
+        if isinstance(exc, MissingExtra):
+            raise CineSyncError(f"`cinesync {name}` {reason}")
         raise CineSyncError(
             f"the `{name}` command could not be loaded ({target}): {reason}. "
             "Reinstall the project (pip install -e .) or run with -v for details"
@@ -99,6 +112,7 @@ def _broken_plugin(name: str, target: str, exc: BaseException) -> click.Command:
 
 
 @click.group(cls=CineSyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="cinesync", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log what the engine does.")
 def main(verbose: bool) -> None:
     """CineSync Personalization: learn each person's movie taste from their ratings, online.
@@ -126,6 +140,7 @@ main.add_command(tune_command)
 main.add_command(bench_command)
 main.add_command(export_command)
 main.add_command(serve_command)
+main.add_command(settings_command)
 
 
 # -- db ----------------------------------------------------------------------------------------

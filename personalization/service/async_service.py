@@ -21,6 +21,7 @@ from personalization.core.ensemble import Scorer
 from personalization.service.browse import NearUser, SimilarFilm, TasteStep
 from personalization.service.facade import Service
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
+from personalization.service.settings import SettingsVersion
 from personalization.storage.rows import Fan, Overview, UserSummary, Vector
 
 __all__ = ["AsyncService"]
@@ -48,8 +49,14 @@ class AsyncService:
     async def invalidate(self) -> None:
         await to_thread(self.sync.invalidate)
 
-    async def save_model_settings(self, **changes: Any) -> ModelSettings:
-        return await to_thread(self.sync.save_model_settings, **changes)
+    async def save_model_settings(self, *, source: str = "service", **changes: Any) -> ModelSettings:
+        return await to_thread(self.sync.save_model_settings, source=source, **changes)
+
+    async def settings_history(self, limit: int = 50) -> list[SettingsVersion]:
+        return await to_thread(self.sync.settings_history, limit)
+
+    async def rollback_model_settings(self, version: int, *, source: str = "service") -> SettingsVersion:
+        return await to_thread(self.sync.rollback_model_settings, version, source=source)
 
     async def engine_setting(self, key: str, default: Any = None) -> Any:
         return await to_thread(self.sync.engine_setting, key, default)
@@ -115,6 +122,17 @@ class AsyncService:
         self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
     ) -> Recommendations:
         return await to_thread(self.sync.recommend, user_id, k, genre=genre, decade=decade)
+
+    async def what_if(
+        self,
+        user_id: Any,
+        ratings: Mapping[Any, Any],
+        k: int = 10,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+    ) -> Recommendations:
+        return await to_thread(self.sync.what_if, user_id, ratings, k, genre=genre, decade=decade)
 
     async def profile(self, user_id: Any) -> preferences.PreferenceProfile:
         return await to_thread(self.sync.profile, user_id)

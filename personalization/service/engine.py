@@ -28,6 +28,7 @@ from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.invalidation import Invalidation
 from personalization.storage.repository import Repository, Session
 from personalization.storage.rows import EmbeddingRow, FilmRow, StoredWeights, Vector
+from personalization.storage.settings_store import SettingsStore
 
 __all__ = ["Engine", "MODEL_SETTINGS_KEY", "film_of"]
 
@@ -71,8 +72,9 @@ class Engine:
 
     # -- settings ----------------------------------------------------------------------------
     def saved_model_settings(self) -> ModelSettings:
-        """The configured model settings, overridden by those saved in the database (if any)."""
-        saved = dict(self.repo.engine_setting(MODEL_SETTINGS_KEY) or {})
+        """The configured model settings, overridden by the newest version saved in the database
+        (``service.settings``; if any)."""
+        saved = dict(SettingsStore(self.repo.pool).current(MODEL_SETTINGS_KEY) or {})
         saved.update(saved.pop("base_models", None) or {})  # nested by a version of this session
         known = set(ModelSettings.names())  # flat names; a removed model's settings are ignored
         try:

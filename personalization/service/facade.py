@@ -29,6 +29,7 @@ from personalization.service.engine import Engine
 from personalization.service.invalidation import Invalidation
 from personalization.service.reads import Reads
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
+from personalization.service.settings import SettingsVersion
 from personalization.service.writes import Writes
 from personalization.storage.db import Database, open_database
 from personalization.storage.migrations import migrate
@@ -126,8 +127,18 @@ class Service:
         re-read the saved model settings."""
         self.engine.invalidate()
 
-    def save_model_settings(self, **changes: Any) -> ModelSettings:
-        return self.writes.save_model_settings(**changes)
+    def save_model_settings(self, *, source: str = "service", **changes: Any) -> ModelSettings:
+        """Store new engine-wide model settings as a new version (``source``: where from, e.g.
+        "dashboard"); every process uses them at once."""
+        return self.writes.save_model_settings(source=source, **changes)
+
+    def settings_history(self, limit: int = 50) -> list[SettingsVersion]:
+        """The stored versions of the model settings, newest first (when, from where, what changed)."""
+        return self.writes.settings.history(limit)
+
+    def rollback_model_settings(self, version: int, *, source: str = "service") -> SettingsVersion:
+        """Install an older version's model settings again, as a new version."""
+        return self.writes.settings.rollback(version, source=source)
 
     def engine_setting(self, key: str, default: Any = None) -> Any:
         value = self.repo.engine_setting(key)
@@ -204,6 +215,19 @@ class Service:
         """Top-k films (k from 1 to 100) for a user, each saying how its score was made; an
         unknown genre, or a decade with no film, is a CineSyncError."""
         return self.reads.recommend(user_id, k, genre=genre, decade=decade)
+
+    def what_if(
+        self,
+        user_id: Any,
+        ratings: Mapping[Any, Any],
+        k: int = 10,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+    ) -> Recommendations:
+        """``recommend`` as if the user had also rated ``ratings`` ({film: stars}), computed in
+        memory: nothing is stored, no cache or other process sees it."""
+        return self.reads.what_if(user_id, ratings, k, genre=genre, decade=decade)
 
     def profile(self, user_id: Any) -> preferences.PreferenceProfile:
         """The user's taste profile (computed from their ratings, stored in user_preferences)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -13,8 +13,8 @@ from personalization.core.catalogue import Catalogue
 from personalization.core.ensemble import UserWeights
 from personalization.errors import CineSyncError, UnknownUser
 from personalization.service import explain
-from personalization.service.engine import Engine
-from personalization.service.results import Recommendation, Recommendations, check_user_id
+from personalization.service.engine import Engine, strength_of
+from personalization.service.results import Recommendation, Recommendations, check_film_id, check_user_id
 from personalization.storage.repository import Repository
 from personalization.storage.rows import Vector
 
@@ -116,6 +116,55 @@ class Reads:
             mask[cat.positions(list(history.seen))] = False
         # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
         # blended with this user's learned weights.
+        ranking = engine.scorer().rank(
+            history.taste, vector, weights, mask=mask, k=k, n_ratings=history.n_signals, user=user_id
+        )
+        why = explain.reasons(cat, ranking.items, history.taste, personalised=ranking.mode == "personal")
+        items = []
+        for scored, reason in zip(ranking.items, why):
+            film = cat.get(scored.film_id)
+            assert film is not None  # ranked from this catalogue
+            items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.label, reason))
+        return Recommendations(
+            user_id, ranking.mode, items, history.n_signals, ranking.personal_weight, engine.model_settings.min_ratings
+        )
+
+    def what_if(
+        self,
+        user_id: Any,
+        ratings: Mapping[Any, Any],
+        k: int = 10,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+    ) -> Recommendations:
+        """``recommend`` as if the user had also rated ``ratings`` ({film: stars}, newest last):
+        the taste vector is replayed in memory from the stored signals plus these, the blend
+        weights are the stored ones. Reads only: nothing is written, no cache is touched."""
+        user_id, k = check_user_id(user_id), check_k(k)
+        extra = {check_film_id(f): signals.check_stars(s) for f, s in ratings.items()}
+        engine = self.engine
+        for film_id in extra:
+            engine.film_vector(film_id)  # an unknown film is refused here
+        cat = engine.catalogue()
+        mask = filter_mask(cat, genre, decade)
+        with self.repo.session() as session:
+            stored = session.effective_signals(user_id)
+            rows = session.history(user_id)
+            weights = engine.user_weights(session.model_weights(user_id))
+        events = []
+        for signal in stored:
+            pos = cat.position(signal.film_id)
+            if pos is not None and signal.film_id not in extra:
+                events.append((cat.matrix[pos], strength_of(signal.stars, signal.kind)))
+        for film_id, stars in extra.items():
+            events.append((cat.matrix[cat.position(film_id)], strength_of(stars, None)))
+        vector = engine.rule.rebuild(events)
+        history = signals.History.from_rows(
+            [r for r in rows if r[0] not in extra] + [(f, s, None) for f, s in extra.items()]
+        )
+        if history.seen:
+            mask[cat.positions(list(history.seen))] = False
         ranking = engine.scorer().rank(
             history.taste, vector, weights, mask=mask, k=k, n_ratings=history.n_signals, user=user_id
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,8 +24,10 @@ from personalization.core.catalogue import Film
 from personalization.core.user_model import is_valid_vector
 from personalization.service.engine import MODEL_SETTINGS_KEY, Engine, strength_of
 from personalization.service.results import FeedbackResult, RateResult, check_film_id, check_timestamp, check_user_id
+from personalization.service.settings import SettingsAdmin
 from personalization.storage.repository import Repository, Session
 from personalization.storage.rows import EmbeddingRow, PreviousSignal, Vector
+from personalization.storage.settings_store import SettingsStore
 
 __all__ = ["Signal", "Applied", "Writes", "as_datetime"]
 
@@ -72,6 +74,7 @@ class Writes:
 
     def __init__(self, engine: Engine, repo: Repository):
         self.engine, self.repo = engine, repo
+        self.settings = SettingsAdmin(engine, SettingsStore(repo.pool))  # versioned model settings
 
     def rate(self, user_id: Any, film_id: Any, stars: Any, *, at: datetime | float | None = None) -> RateResult:
         user_id, film_id = check_user_id(user_id), check_film_id(film_id)
@@ -214,13 +217,15 @@ class Writes:
         self.engine.invalidate()
         return len(rows)
 
-    def set_engine_setting(self, key: str, value: Any) -> None:
+    def set_engine_setting(self, key: str, value: Any, *, source: str = "service") -> None:
+        if key == MODEL_SETTINGS_KEY:  # versioned, like every change of the model settings
+            self.settings.record_raw(value, source=source)
+            return
         self.repo.set_engine_setting(key, value, self.engine.note("bulk"))
 
-    def save_model_settings(self, **changes: Any) -> ModelSettings:
-        """Store new engine-wide model settings (validated); every process picks them up at once
-        (NOTIFY). Vectors made under other learning settings are rebuilt when next used."""
-        model = replace(self.engine.model_settings, **changes)  # validates
-        self.set_engine_setting(MODEL_SETTINGS_KEY, model.to_dict())
-        self.engine.invalidate()
+    def save_model_settings(self, *, source: str = "service", **changes: Any) -> ModelSettings:
+        """Store new engine-wide model settings (validated) as a new version (``service.settings``);
+        every process picks them up at once (NOTIFY). Vectors made under other learning settings
+        are rebuilt when next used."""
+        self.settings.save(changes, source=source)
         return self.engine.model_settings
