@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 $(BIN)/cinesync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,api]'
+	$(BIN)/pip install -q -e '.[all,test]'
 	@touch $@
 
 venv: $(BIN)/cinesync

@@ -15,6 +15,10 @@ Importing this package is cheap: the submodules (and Polars/DuckDB) load when fi
 
 import importlib
 
+from personalization.optional import require_extra
+
+require_extra("analytics")  # checked without importing: Polars and DuckDB still load when used
+
 __all__ = [
     "loaders",
     "tables",

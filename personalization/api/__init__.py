@@ -3,8 +3,12 @@
 Nothing in the core imports this package: the engine runs without FastAPI installed.
 """
 
-from personalization.api.access import ApiSettings
-from personalization.api.app import create_app
-from personalization.api.errors import ApiError
+from personalization.optional import require_extra
+
+require_extra("api")  # before the submodules import FastAPI
+
+from personalization.api.access import ApiSettings  # noqa: E402
+from personalization.api.app import create_app  # noqa: E402
+from personalization.api.errors import ApiError  # noqa: E402
 
 __all__ = ["create_app", "ApiSettings", "ApiError"]

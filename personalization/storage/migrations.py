@@ -1,5 +1,9 @@
 """Versioned migrations: ``sql/V{n}__{reason}.sql`` applied in order, recorded, safe to re-run.
 
+The top-level ``sql/`` folder is the source; a built wheel (``pip install .``) carries a copy as
+``personalization/storage/sql/`` (see setup.py), found with importlib.resources. An editable
+install or a plain checkout has no such copy and reads the checkout's ``sql/``.
+
 All pending files are applied in one transaction under an advisory lock, so a second
 ``cinesync db migrate`` running at the same time waits and then finds nothing left to do.
 """
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,24 @@ from psycopg_pool import ConnectionPool
 
 from personalization.storage import queries as q
 
-__all__ = ["Migration", "discover", "migrate", "migration_status", "SQL_DIR"]
+__all__ = ["Migration", "discover", "migrate", "migration_status", "migrations_dir", "SQL_DIR"]
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+_CHECKOUT_SQL = Path(__file__).resolve().parents[2] / "sql"
+
+
+def migrations_dir() -> Path:
+    """Where the migrations are: inside the installed package, else the checkout's ``sql/``."""
+    packaged = resources.files("personalization.storage") / "sql"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged.resolve()
+    if _CHECKOUT_SQL.is_dir():
+        return _CHECKOUT_SQL
+    raise FileNotFoundError(
+        f"no migrations found (neither {packaged} nor {_CHECKOUT_SQL}): reinstall cinesync-personalization"
+    )
+
+
+SQL_DIR = migrations_dir()
 _NAME = re.compile(r"^V(\d+)__([A-Za-z0-9_]+)\.sql$")
 
 
@@ -35,6 +55,8 @@ def discover(directory: Path = SQL_DIR) -> list[Migration]:
         if not m:
             raise ValueError(f"{path.name}: migration files are named V<number>__<reason>.sql")
         found.append(Migration(int(m.group(1)), m.group(2), path))
+    if not found:  # never report "up to date" on a database that got no schema
+        raise ValueError(f"no migrations in {directory}: reinstall cinesync-personalization")
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
