@@ -20,20 +20,134 @@ def import_() -> None:
 
 @import_.command("movielens")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--keep-movielens-ids",
+    is_flag=True,
+    help="With links.csv: keep the movieIds as film ids (a database built before links were read) "
+    "instead of the IMDb numbers.",
+)
 @pass_ctx
-def import_movielens(ctx: Context, directory: Path) -> None:
+def import_movielens(ctx: Context, directory: Path, keep_movielens_ids: bool) -> None:
     """Import a MovieLens folder: ml-100k (u.item, u.data) or ml-latest (movies.csv,
-    ratings.csv), plus an optional credits.csv (movieId,role,person; role director or actor).
-    Re-importing the same files adds nothing twice."""
+    ratings.csv), plus an optional credits.csv (movieId,role,person; role director or actor)
+    and links.csv (movieId,imdbId,tmdbId). With links, a film's id is the number of its IMDb id
+    (tt0114709 -> 114709), as in `cinesync import imdb`, so both meet on the same films; a film
+    already imported from IMDb keeps IMDb's title and credits. Re-importing adds nothing twice."""
     from personalization.data.importers import read_movielens
+    from personalization.data.links import renumber
 
     data = read_movielens(directory)
+    films, ratings = data.films, data.ratings
     with ctx.service() as svc:
-        n_films = svc.import_films(data.films)
-        result = apply_ratings(svc, data.ratings, films=n_films)
+        imdb = [str(f.metadata["imdb_id"]) for f in films if f.metadata.get("imdb_id")]
+        known = svc.film_ids_by_external_id("imdb", imdb) if imdb else {}
+        if imdb:
+            films, ratings = renumber(films, ratings, known, keep_ids=keep_movielens_ids)
+        described = {f.id for f in films if f.metadata.get("imdb_id") in known}
+        n_films = svc.import_films([f for f in films if f.id not in described])
+        svc.store_external_ids(films)
+        result = apply_ratings(svc, ratings, films=n_films)
+    links = f" ({plural(len(described), 'film')} already in the catalogue by IMDb id)" if described else ""
     click.echo(
-        f"{data.layout}: {plural(n_films, 'film')}, {plural(len(data.ratings), 'rating')} read, {result.summary()}"
+        f"{data.layout}: {plural(len(films), 'film')}{links}, {plural(len(ratings), 'rating')} read, {result.summary()}"
     )
+
+
+@import_.command("imdb")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--types",
+    default="movie,tvMovie",
+    show_default=True,
+    help="titleType values to keep, comma-separated (e.g. movie,tvMovie,tvMiniSeries,video).",
+)
+@click.option(
+    "--min-votes",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Keep titles with at least this many IMDb votes (title.ratings.tsv.gz); 1000 keeps ~40,000 films.",
+)
+@click.option(
+    "--actors",
+    type=click.IntRange(min=0, max=50),
+    default=5,
+    show_default=True,
+    help="The first N billed actors and actresses (by ordering) kept per film.",
+)
+@click.option("--adult", is_flag=True, help="Keep titles marked isAdult.")
+@pass_ctx
+def import_imdb(ctx: Context, directory: Path, types: str, min_votes: int, actors: int, adult: bool) -> None:
+    """Build the catalogue from IMDb's dataset files in DIRECTORY: title.basics.tsv.gz (required),
+    title.ratings.tsv.gz, title.crew.tsv.gz, title.principals.tsv.gz and name.basics.tsv.gz, as
+    downloaded (gzip, tab-separated, \\N for null). Keeps title, year, runtime, genres, directors
+    and the first billed actors by name; a film's id is the number of its IMDb id (tt0111161 ->
+    111161) and the IMDb id is kept as its external id. Every line is checked before anything
+    is written; re-importing updates the films in place."""
+    from tqdm import tqdm
+
+    from personalization.data.imdb import ImdbOptions, read_imdb
+
+    kept_types = tuple(t.strip() for t in types.split(",") if t.strip())
+    if not kept_types:
+        raise CineSyncError("--types: name at least one titleType, e.g. movie")
+    options = ImdbOptions(types=kept_types, min_votes=min_votes, actors=actors, adult=adult)
+    with tqdm(total=5, unit="file", desc="reading", disable=None) as bar:
+
+        def step(name: str) -> None:
+            bar.set_description(f"reading {name}")
+            bar.update(1)
+
+        catalogue = read_imdb(directory, options, progress=step)
+    n = written = 0
+    with ctx.service() as svc, tqdm(total=len(catalogue), unit="film", desc="films", disable=None) as bar:
+        known = svc.film_ids_by_external_id("imdb", catalogue.frame["tconst"].to_list())
+        for batch in catalogue.films(known):
+            n += svc.import_films(batch)
+            written += svc.store_external_ids(batch)
+            bar.update(len(batch))
+    click.echo(f"imdb: {plural(n, 'film')} imported ({', '.join(kept_types)}), {plural(written, 'IMDb id')} linked")
+
+
+def _import_history(ctx: Context, user: int, file: Path, expected: str, dry_run: bool) -> None:
+    from personalization.data.letterboxd import import_history, read_history
+    from personalization.service.results import check_user_id
+
+    user_id = check_user_id(user)
+    source, _ = read_history(file)
+    if source != expected:
+        other = "letterboxd" if expected == "imdb" else "imdb-ratings"
+        raise CineSyncError(
+            f"{file}: this is a{'n IMDb' if source == 'imdb' else ' Letterboxd'} export; use `cinesync import {other}`"
+        )
+    with ctx.service() as svc:
+        report = import_history(svc, user_id, file, dry_run=dry_run)
+    click.echo(report.summary(examples=20) + (" (dry run: nothing stored)" if dry_run else ""))
+
+
+@import_.command("letterboxd")
+@click.argument("user", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would match; store nothing.")
+@pass_ctx
+def import_letterboxd(ctx: Context, user: int, file: Path, dry_run: bool) -> None:
+    """Rate as USER (an engine user id, e.g. a Discord id) the films of a Letterboxd export:
+    ratings.csv (Date, Name, Year, Letterboxd URI, Rating 0.5-5) or the export's zip. Films are
+    matched by normalised title and year; prints matched / ambiguous / not found. Ratings keep
+    their dates; re-importing changes nothing."""
+    _import_history(ctx, user, file, "letterboxd", dry_run)
+
+
+@import_.command("imdb-ratings")
+@click.argument("user", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would match; store nothing.")
+@pass_ctx
+def import_imdb_ratings(ctx: Context, user: int, file: Path, dry_run: bool) -> None:
+    """Rate as USER the films of an IMDb ratings export (Const, Your Rating 1-10, Date Rated,
+    Title, ..., Year; 7/10 becomes 3.5 stars). Films are matched by IMDb id, else by normalised
+    title and year; prints matched / ambiguous / not found. Ratings keep their dates."""
+    _import_history(ctx, user, file, "imdb", dry_run)
 
 
 @import_.command("ratings")

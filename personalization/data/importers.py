@@ -158,6 +158,11 @@ def read_movielens(directory: Path) -> MovieLensData:
     credits = directory / "credits.csv"
     if credits.exists():
         films = _merge_credits(films, credits)
+    links = directory / "links.csv"
+    if links.exists():  # the films' IMDb and TMDb ids, kept in metadata (personalization.data.links)
+        from personalization.data.links import with_links
+
+        films = with_links(films, links)
     known = {f.id for f in films}
     unknown = sorted({e[1] for e in ratings} - known)
     if unknown:

@@ -102,6 +102,15 @@ class AsyncService:
     async def set_user_name(self, user_id: Any, name: str) -> None:
         await to_thread(self.sync.set_user_name, user_id, name)
 
+    async def store_external_ids(self, films: Iterable[Film]) -> int:
+        return await to_thread(self.sync.store_external_ids, films)
+
+    async def film_ids_by_external_id(self, source: str, values: Iterable[str]) -> dict[str, int]:
+        return await to_thread(self.sync.film_ids_by_external_id, source, values)
+
+    async def external_ids(self, film_id: Any) -> dict[str, str]:
+        return await to_thread(self.sync.external_ids, film_id)
+
     async def forget(self, user_id: Any) -> int:
         return await to_thread(self.sync.forget, user_id)
 

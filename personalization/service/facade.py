@@ -28,10 +28,18 @@ from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.engine import Engine
 from personalization.service.invalidation import Invalidation
 from personalization.service.reads import Reads
-from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
+from personalization.service.results import (
+    FeedbackResult,
+    IngestResult,
+    RateResult,
+    Recommendations,
+    Status,
+    check_film_id,
+)
 from personalization.service.settings import SettingsVersion
 from personalization.service.writes import Writes
 from personalization.storage.db import Database, open_database
+from personalization.storage.external_ids import ExternalIds, rows_from_metadata
 from personalization.storage.migrations import migrate
 from personalization.storage.notify import Listener
 from personalization.storage.repository import Repository
@@ -48,6 +56,7 @@ class Service:
     def __init__(self, db: Database, settings: Settings, *, listen: bool = True):
         self.db, self.settings = db, settings
         self.repo = Repository(db.pool)
+        self.external = ExternalIds(db.pool)
         self.engine = Engine(self.repo, settings, token=f"{os.getpid()}-{id(self)}")
         self.writes = Writes(self.engine, self.repo)
         self.reads = Reads(self.engine, self.repo, self.writes.rebuild_user)
@@ -188,6 +197,21 @@ class Service:
 
     def set_user_name(self, user_id: Any, name: str) -> None:
         self.writes.set_user_name(user_id, name)
+
+    # -- links to other catalogues (IMDb, TMDb, MovieLens) ----------------------------------------
+    def store_external_ids(self, films: Iterable[Film]) -> int:
+        """Store the ids in the films' metadata (``imdb_id``, ``tmdb_id``, ``movielens_id``) in
+        the lookup table (one film per id); import the films first. Returns how many ids."""
+        return self.external.store(rows_from_metadata((f.id, f.metadata) for f in films))
+
+    def film_ids_by_external_id(self, source: str, values: Iterable[str]) -> dict[str, int]:
+        """``{id in that catalogue: film id}`` for the ids the database knows
+        (source ``imdb``, ``tmdb`` or ``movielens``)."""
+        return self.external.films_for(source, values)
+
+    def external_ids(self, film_id: Any) -> dict[str, str]:
+        """A film's ids in other catalogues: ``{"imdb": "tt0111161", "tmdb": "278"}``."""
+        return self.external.of_film(check_film_id(film_id))
 
     def forget(self, user_id: Any) -> int:
         """Delete everything stored about a user; returns how many rows went."""
