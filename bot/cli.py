@@ -103,8 +103,11 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
 
     for name in ("cinesync.bot", "discord"):  # connection and sync news, through cinesync's handler
         logging.getLogger(name).setLevel(logging.INFO)
+    from personalization.observability import start_from_env
+
     service = Service.open(Settings.from_env())
     service.warm_up()  # fit the models while the bot logs in, not in the first person's request
+    start_from_env()  # /metrics and /healthz when CINESYNC_METRICS_PORT is set
     try:
         bot = build_bot(AsyncService(service), shards=shards, sync_guild=sync_guild, sync=not no_sync)
 

@@ -11,8 +11,11 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards import data, ui
+from personalization.logging_setup import configure_logging
 
 VIEWS = Path(__file__).parent / "views"
+
+configure_logging()  # this Streamlit process's own entry point (CINESYNC_LOG_FORMAT=json for JSON lines)
 
 st.set_page_config(page_title="CineSync preferences", page_icon=":material/movie:", layout="wide")
 

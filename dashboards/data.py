@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from personalization import observability
 from personalization.config import Settings
 from personalization.errors import UnknownFilm, UnknownUser
 from personalization.service import Fan, Overview, Service, UserSummary
@@ -70,6 +71,7 @@ def _service(key: str) -> Service:
     # A short pool timeout: a page says "cannot open the database" in seconds, not after 30 s.
     svc = Service.open(replace(Settings.from_env(), pool_timeout=DATABASE_TIMEOUT))
     svc.warm_up()
+    observability.start_from_env()  # /metrics and /healthz when CINESYNC_METRICS_PORT is set (once)
     # Close before the embedded PostgreSQL's own exit hook stops the server (atexit runs last
     # registered first), so the cache listener does not see its server vanish.
     atexit.register(svc.close)

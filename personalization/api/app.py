@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from personalization import observability
 from personalization.api import views
 from personalization.api.access import WRITE, ApiSettings
 from personalization.api.errors import ApiError
@@ -371,6 +372,7 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
         summary="Prometheus metrics (requests and latencies per route)",
     )
     def get_metrics() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        # the routes' figures, then the engine's (events, verb latencies, caches, pool, model)
+        return Response(generate_latest(metrics.registry) + observability.render(), media_type=CONTENT_TYPE_LATEST)
 
     return app

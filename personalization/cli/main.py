@@ -125,13 +125,12 @@ def main(verbose: bool) -> None:
 
     Start with `cinesync demo`, or `cinesync import movielens DIR`.
     """
+    from personalization.logging_setup import configure_logging
     from personalization.storage.db import install_sigterm_handler
     from personalization.threads import configure_threads
 
     configure_threads()
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(logging.INFO if verbose else logging.WARNING)  # CINESYNC_LOG_FORMAT=json for JSON lines
     install_sigterm_handler()
 
 

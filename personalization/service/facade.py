@@ -22,6 +22,7 @@ from personalization.core.base_models import Ratings
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import Scorer
 from personalization.core.user_model import UserModel
+from personalization.observability import observed, watch
 from personalization.service import ingest
 from personalization.service.browse import Browse, NearUser, SimilarFilm, TasteStep
 from personalization.service.cache import TTLCache, VectorCache
@@ -62,6 +63,7 @@ class Service:
         self.reads = Reads(self.engine, self.repo, self.writes.rebuild_user)
         self.browse = Browse(self.engine, self.repo, db.url, lambda user: self.reads.history(user)[1])
         self._listener = Listener(db.url, self._on_notify).start() if listen else None
+        watch(self)  # its caches, pool and model, when metrics are scraped
 
     # -- life cycle ------------------------------------------------------------------------------
     @classmethod
@@ -169,10 +171,12 @@ class Service:
         return self.engine.community()
 
     # -- writes ----------------------------------------------------------------------------------
+    @observed("rate", event="rating")
     def rate(self, user_id: Any, film_id: Any, stars: Any, *, at: datetime | float | None = None) -> RateResult:
         """Record a rating (0.5-5 in half steps); re-rating a film replaces its earlier effect."""
         return self.writes.rate(user_id, film_id, stars, at=at)
 
+    @observed("feedback", event=lambda result: result.kind)
     def feedback(
         self,
         user_id: Any,
@@ -233,6 +237,7 @@ class Service:
     def blend_weight(self, user_id: Any) -> float:
         return self.reads.blend_weight(user_id)
 
+    @observed("recommend")
     def recommend(
         self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
     ) -> Recommendations:
@@ -240,6 +245,7 @@ class Service:
         unknown genre, or a decade with no film, is a CineSyncError."""
         return self.reads.recommend(user_id, k, genre=genre, decade=decade)
 
+    @observed("what_if")
     def what_if(
         self,
         user_id: Any,
