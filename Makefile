@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CINESYNC_HOME ?= $(CURDIR)/.cinesync
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: venv demo lint test bench replay clean stop
+.PHONY: venv demo lint test test-pg lab bench replay clean stop
 
 $(BIN)/cinesync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ lint: venv
 
 test: venv lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests  # tests/notebooks executes each notebook once
+	@$(MAKE) --no-print-directory test-pg
+
+# The storage and service tests again, on Debian's own PostgreSQL (apt-get install postgresql) in
+# a throwaway cluster (tests/conftest.py, --pg-bindir): "any PostgreSQL by URL" is tested.
+PG_BINDIR ?= $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
+PG_TESTS  := tests/personalization/storage tests/personalization/service \
+             tests/personalization/test_service.py tests/personalization/test_smoke_service.py
+test-pg: venv
+	@if [ -z "$(PG_BINDIR)" ]; then \
+	    echo "test-pg skipped: no PostgreSQL under /usr/lib/postgresql (apt-get install postgresql)"; \
+	else \
+	    $(BIN)/python -m pytest -n 2 -m "not slow" --pg-bindir $(PG_BINDIR) $(PG_TESTS); \
+	fi
 
 bench: venv
 	$(BIN)/cinesync bench

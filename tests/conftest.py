@@ -1,9 +1,21 @@
 """Shared fixtures: a real PostgreSQL for every test.
 
-One embedded PostgreSQL (pgserver) per test worker, or the server named by
-CINESYNC_TEST_DATABASE_URL. Each test gets its own fresh database cloned from a template
-(``CREATE DATABASE ... TEMPLATE``), either empty-but-migrated (``db_url``) or with a small
-synthetic demo data set loaded (``demo_db_url``).
+The server, one per test worker, is in order of preference:
+
+* the one named by CINESYNC_TEST_DATABASE_URL (an admin URL: tests create databases);
+* a throwaway cluster made with the ``initdb`` and ``pg_ctl`` in ``--pg-bindir DIR`` (or
+  CINESYNC_TEST_PG_BINDIR), e.g. Debian's PostgreSQL 15 in /usr/lib/postgresql/15/bin: initdb'd
+  in a temporary folder (as the ``postgres`` user when run as root), listening on a unix socket
+  only, stopped and removed at the end. ``make test`` runs the storage and service tests this way
+  (``make test-pg``) so that "any PostgreSQL by URL" is a tested promise;
+* otherwise the embedded PostgreSQL (pgserver). Its starts are serialised machine-wide
+  (``storage.db.start_embedded``), so the first run on a fresh machine, where pgserver (as root)
+  first creates its ``pgserver`` system user, is as safe as any later one: nothing here relies on
+  a user that an earlier run created (tests/personalization/storage/test_first_start.py).
+
+Each test gets its own fresh database cloned from a template (``CREATE DATABASE ... TEMPLATE``),
+either empty-but-migrated (``db_url``) or with a small synthetic demo data set loaded
+(``demo_db_url``).
 """
 
 from __future__ import annotations
@@ -11,6 +23,8 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -31,11 +45,72 @@ DEMO_TEMPLATE = "cinesync_demo_template"
 DEMO_SIZE = {"n_users": 60, "n_films": 400, "mean_ratings": 30, "seed": 11}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pg-bindir",
+        default=os.environ.get("CINESYNC_TEST_PG_BINDIR"),
+        metavar="DIR",
+        help="Run the tests on a throwaway PostgreSQL cluster made with DIR/initdb and DIR/pg_ctl "
+        "(e.g. /usr/lib/postgresql/15/bin) instead of the embedded server.",
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def throwaway_cluster(bindir: Path) -> Iterator[str]:
+    """A private PostgreSQL cluster from ``bindir``'s initdb and pg_ctl: unix socket only, trust
+    auth, no fsync (it is thrown away). Yields its admin URL; stops and removes it afterwards."""
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    for tool in ("initdb", "pg_ctl"):
+        if not (bindir / tool).is_file():
+            raise pytest.UsageError(f"--pg-bindir {bindir}: no {tool} there (apt-get install postgresql?)")
+    work = Path(tempfile.mkdtemp(prefix="cinesync-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: Debian's package made this user
+        entry = pwd.getpwnam("postgres")
+        os.chown(work, entry.pw_uid, entry.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = work / "data", _free_port()
+
+    def run(*args: str | Path) -> None:
+        done = subprocess.run([*as_user, *map(str, args)], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+
+    try:
+        run(bindir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+        options = f"-k {work} -p {port} -c listen_addresses= -c fsync=off -c max_connections=200"
+        run(bindir / "pg_ctl", "-D", data, "-o", options, "-l", work / "server.log", "-w", "start")
+        try:
+            yield f"postgresql://postgres@/postgres?host={work}&port={port}"
+        finally:
+            run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory) -> str:
+def pg_admin_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url = os.environ.get("CINESYNC_TEST_DATABASE_URL")
     if url:
-        return url
+        yield url
+        return
+    bindir = request.config.getoption("--pg-bindir")
+    if bindir:
+        with throwaway_cluster(Path(bindir)) as url:
+            yield url
+        return
     import shutil
     import tempfile
 
@@ -82,6 +157,8 @@ def empty_template(pg_admin_url) -> str:
 def demo_template(pg_admin_url, empty_template, tmp_path_factory) -> str:
     from personalization.data.importers import read_movielens
     from personalization.data.synthetic import generate, write_movielens
+    from personalization.storage.models import ModelStore
+    from personalization.training import train
 
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DEMO_TEMPLATE}" WITH (FORCE)')
@@ -93,6 +170,8 @@ def demo_template(pg_admin_url, empty_template, tmp_path_factory) -> str:
     ) as svc:
         svc.import_films(data.films)
         svc.rate_many(data.ratings)
+        # as `make demo` does: the collaborative models are trained and published once
+        train(ModelStore(svc.db.pool), svc.model_settings, origin="tests")
     return DEMO_TEMPLATE
 
 

@@ -80,7 +80,9 @@ def embedded_url(home: Path, cleanup_mode: str | None = None) -> str:
 # Machine-wide, because what races is machine-wide: as root, pgserver creates a `pgserver` system
 # user on the first start, and two processes doing that at once (two test workers, a bot and a
 # dashboard on a new container) fail with "initdb: could not look up effective user ID".
-START_LOCK = Path(tempfile.gettempdir()) / "cinesync-pgserver-start.lock"
+# /tmp itself, not tempfile.gettempdir(): TMPDIR differs between processes (the notebook tests
+# give each kernel its own), and a lock in two places serialises nothing.
+START_LOCK = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / "cinesync-pgserver-start.lock"
 
 
 def start_embedded(datadir: Path, cleanup_mode: str | None = None) -> PostgresServer:
