@@ -154,20 +154,39 @@ def import_imdb_ratings(ctx: Context, user: int, file: Path, dry_run: bool) -> N
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_ctx
 def import_ratings(ctx: Context, file: Path) -> None:
-    """Append ratings from a CSV with header userId,movieId,rating,timestamp through the normal
-    rating path (embeddings learn from each one). The whole file is checked first."""
-    from personalization.data.importers import read_ratings_csv
+    """Append ratings from a MovieLens ratings file: a CSV with header userId,movieId,rating,timestamp
+    (ratings.csv) or u.data's tab-separated lines. Streamed through a staging table, so any size
+    fits in flat memory: every row is checked and every film must be in the catalogue before the
+    first write; then each user's vector learns from their ratings as if rated one by one."""
+    import psycopg
+    from tqdm import tqdm
 
-    events = read_ratings_csv(file)
+    bars: dict[str, Any] = {}
+    learned = [0, 0]  # ratings applied so far, of how many
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "learn":
+            learned[:] = [learned[0] + done, total]
+        if phase not in bars:
+            for bar in bars.values():
+                bar.close()
+            unit, desc = ("B", "checking") if phase == "read" else ("rating", "learning")
+            bars[phase] = tqdm(total=total, unit=unit, unit_scale=phase == "read", desc=desc, disable=None)
+        bars[phase].update(done)
+
     with ctx.service() as svc:
-        cat = svc.catalogue()
-        unknown = sorted({e[1] for e in events} - set(cat.ids.tolist()))
-        if unknown:
+        try:
+            n, result = svc.import_ratings(file, progress=progress)
+        except psycopg.Error as exc:
             raise CineSyncError(
-                f"{file}: {len(unknown)} unknown film id(s), e.g. {unknown[:5]}; import the catalogue first"
-            )
-        result = apply_ratings(svc, events)
-    click.echo(f"{plural(len(events), 'rating')} read, {result.summary()}")
+                f"the database failed during the import ({first_line(exc)}): {learned[0]} of "
+                f"{plural(learned[1], 'rating')} were stored; run the same command again to complete it "
+                "(what is stored already is skipped)"
+            ) from exc
+        finally:
+            for bar in bars.values():
+                bar.close()
+    click.echo(f"{plural(n, 'rating')} read, {result.summary()}")
 
 
 def apply_ratings(svc: Any, events: list[Any], *, films: int | None = None) -> Any:

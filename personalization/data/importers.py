@@ -9,16 +9,27 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from personalization.core.catalogue import Film
 from personalization.core.signals import check_stars
 from personalization.errors import CineSyncError, ImportFormatError, InvalidRating
-from personalization.service.results import MAX_FILM_ID, MAX_USER_ID, check_timestamp
+from personalization.service.results import MAX_FILM_ID, MAX_TIMESTAMP, MAX_USER_ID, MIN_TIMESTAMP, check_timestamp
 
-__all__ = ["MovieLensData", "read_movielens", "read_ratings_csv", "detect_layout", "ML100K_GENRES"]
+__all__ = [
+    "MovieLensData",
+    "RatingChunk",
+    "read_movielens",
+    "read_ratings_csv",
+    "iter_rating_chunks",
+    "ratings_file_layout",
+    "detect_layout",
+    "ML100K_GENRES",
+]
 
 ML100K_GENRES = (
     "unknown",
@@ -121,11 +132,13 @@ def _check_newline(path: Path, text: str) -> None:
 
 def read_ratings_csv(path: Path) -> list[RatingEvent]:
     """``userId,movieId,rating,timestamp`` with that header; ordered by timestamp."""
-    path = Path(path)
-    events = [
-        _rating_event(row, where)
-        for where, row in _csv_rows(path, ("userId", "movieId", "rating", "timestamp"), check_width=False)
-    ]
+    return _events_of(iter_rating_chunks(path, "csv"))
+
+
+def _events_of(chunks: Iterable[RatingChunk]) -> list[RatingEvent]:
+    events: list[RatingEvent] = []
+    for c in chunks:
+        events.extend(zip(c.users.tolist(), c.films.tolist(), c.stars.tolist(), c.timestamps.tolist()))
     return _sorted(events)
 
 
@@ -205,14 +218,7 @@ def _read_100k_items(path: Path) -> Iterable[Film]:
 
 
 def _read_100k_ratings(path: Path) -> list[RatingEvent]:
-    text = _read_text(path, "latin-1")
-    _check_newline(path, text)
-    events = [
-        _rating_event(line.split("\t"), f"{path}:{n}")
-        for n, line in enumerate(text.splitlines(), start=1)
-        if line.strip()
-    ]
-    return _sorted(events)
+    return _events_of(iter_rating_chunks(path, "tsv"))
 
 
 def _read_latest_movies(path: Path) -> Iterable[Film]:
@@ -251,3 +257,115 @@ def _merge_credits(films: list[Film], path: Path) -> list[Film]:
         )
         for f in films
     ]
+
+
+# -- streaming: a ratings file of any size, a block at a time ------------------------------------
+@dataclass(frozen=True)
+class RatingChunk:
+    """Checked ratings from one block of a file, in file order (not sorted)."""
+
+    users: np.ndarray  # int64
+    films: np.ndarray  # int64
+    stars: np.ndarray  # float64, half steps from 0.5 to 5
+    timestamps: np.ndarray  # float64 unix seconds
+    nbytes: int  # bytes of the file this block covers (for a progress bar)
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+
+_HEADER = ("userId", "movieId", "rating", "timestamp")
+_BOM = b"\xef\xbb\xbf"
+BLOCK_BYTES = 16 << 20  # what one block reads: about 700,000 ratings.csv lines
+
+
+def ratings_file_layout(path: Path) -> str:
+    """``csv`` (ratings.csv: a userId,movieId,rating,timestamp header) or ``tsv`` (u.data)."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline().removeprefix(_BOM)
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read it ({exc.strerror})") from None
+    return "tsv" if b"\t" in first and not first.startswith(b"userId") else "csv"
+
+
+def iter_rating_chunks(path: Path, layout: str = "csv", *, block_bytes: int | None = None) -> Iterator[RatingChunk]:
+    """The file's ratings a block at a time (memory stays flat for any file size), each row
+    checked exactly as ``read_ratings_csv`` does: a bad row raises ``ImportFormatError`` naming
+    the file and line. ``layout``: ``csv`` (with its header) or ``tsv`` (u.data, no header)."""
+    path = Path(path)
+    sep, encoding = ("," if layout == "csv" else "\t"), ("utf-8" if layout == "csv" else "latin-1")
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read it ({exc.strerror})") from None
+    with fh:
+        fh.seek(0, io.SEEK_END)
+        if fh.tell():
+            fh.seek(-1, io.SEEK_END)
+            if fh.read(1) != b"\n":  # a file cut mid-line: the last record may be partial
+                raise ImportFormatError(f"{path}: does not end with a newline; the file looks truncated")
+        fh.seek(0)
+        line = 1
+        if layout == "csv":
+            head = fh.readline()
+            found = next(csv.reader([_decode(head.removeprefix(_BOM), path, encoding)]), None)
+            if found is None or [h.strip() for h in found[:4]] != list(_HEADER):
+                raise ImportFormatError(f"{path}:1: expected the header {','.join(_HEADER)}")
+            line = 2
+        rest = b""
+        while block := fh.read(block_bytes or BLOCK_BYTES):
+            data = rest + block
+            cut = data.rfind(b"\n") + 1
+            body, rest = data[:cut], data[cut:]
+            if body:
+                chunk = _parse_block(body, path, line, sep, encoding)
+                line += body.count(b"\n")
+                yield chunk
+
+
+def _decode(data: bytes, path: Path, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"{path}: not valid {encoding} text ({exc.reason})") from None
+
+
+def _parse_block(body: bytes, path: Path, first_line: int, sep: str, encoding: str) -> RatingChunk:
+    """Polars parses and numpy checks the block; any doubt (a parse error, a value out of range,
+    a blank line) re-reads it line by line, which names the first bad line or accepts it."""
+    import polars as pl
+
+    schema = {"u": pl.Int64, "f": pl.Int64, "s": pl.Float64, "t": pl.Float64}
+    try:
+        df = pl.read_csv(body, has_header=False, separator=sep, schema=schema, raise_if_empty=False)
+    except Exception:  # any parse failure: the line-by-line reader says which line and why
+        df = None
+    if df is not None and df.height == body.count(b"\n") and df.null_count().sum_horizontal().item() == 0:
+        u, f, s, t = (df[c].to_numpy() for c in "ufst")
+        good = (
+            (u >= 0).all()
+            and ((f >= 0) & (f <= MAX_FILM_ID)).all()
+            and ((s >= 0.5) & (s <= 5.0) & (s * 2 == np.round(s * 2))).all()
+            and ((t >= MIN_TIMESTAMP) & (t < MAX_TIMESTAMP)).all()
+        )
+        if good:
+            return RatingChunk(u, f, s, t, len(body))
+    events: list[RatingEvent] = []
+    text = _decode(body, path, encoding)
+    rows: Iterable[list[str]] = (
+        csv.reader(io.StringIO(text))
+        if sep == ","
+        else (ln.split("\t") if ln.strip() else [] for ln in text.split("\n")[:-1])
+    )
+    for n, row in enumerate(rows, start=first_line):
+        if row:
+            events.append(_rating_event(row, f"{path}:{n}"))
+    columns = list(zip(*events)) or [(), (), (), ()]
+    return RatingChunk(
+        np.array(columns[0], np.int64),
+        np.array(columns[1], np.int64),
+        np.array(columns[2], np.float64),
+        np.array(columns[3], np.float64),
+        len(body),
+    )

@@ -11,6 +11,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from personalization.config import ModelSettings
@@ -95,6 +96,11 @@ class AsyncService:
         self, events: Iterable[Sequence[Any]], *, batch_size: int = 5000, progress: Callable[[int], Any] | None = None
     ) -> IngestResult:
         return await to_thread(self.sync.rate_many, events, batch_size=batch_size, progress=progress)
+
+    async def import_ratings(
+        self, path: Path, *, progress: Callable[[str, int, int], Any] | None = None
+    ) -> tuple[int, IngestResult]:
+        return await to_thread(self.sync.import_ratings, path, progress=progress)
 
     async def import_films(self, films: Iterable[Film]) -> int:
         return await to_thread(self.sync.import_films, films)

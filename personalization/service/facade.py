@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from personalization.config import ModelSettings, Settings
@@ -86,8 +87,9 @@ class Service:
             raise
 
     def warm_up(self, *, background: bool = True) -> threading.Thread | None:
-        """Load the catalogue and fit the scorer's models now (seconds on 100,000 ratings), so
-        the first request does not pay for it. Front-ends call this right after ``open``."""
+        """Load the catalogue and the published collaborative models now (``cinesync train``
+        publishes them; nothing is fitted here), so the first request does not pay for it.
+        Front-ends call this right after ``open``."""
 
         def work() -> None:
             try:
@@ -194,6 +196,14 @@ class Service:
     ) -> IngestResult:
         """Apply many (user, film, stars, time) ratings, oldest first (see ``ingest.rate_many``)."""
         return ingest.rate_many(self.engine, self.repo, events, batch_size=batch_size, progress=progress)
+
+    def import_ratings(
+        self, path: Path, *, progress: Callable[[str, int, int], Any] | None = None
+    ) -> tuple[int, IngestResult]:
+        """Import a ratings file of any size (ratings.csv or u.data) through a staging table:
+        every row checked first, then applied like ``rate_many``; returns the number of ratings
+        read and what was done with them (see ``ingest.import_file``)."""
+        return ingest.import_file(self.engine, self.repo, path, progress=progress)
 
     def import_films(self, films: Iterable[Film]) -> int:
         """Insert or update films (metadata merges; re-importing does not duplicate)."""

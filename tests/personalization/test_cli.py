@@ -134,27 +134,31 @@ def test_an_import_cut_off_by_the_database_says_what_was_stored(run, tmp_path, m
     """`db stop` during an import: one line saying what was stored, and re-running completes it."""
     import psycopg
 
-    from personalization.service import Service
+    from personalization.service import ingest
 
     run("demo", "--users", 10, "--films", 50)
     f = tmp_path / "new.csv"
+
+    real = ingest._apply
+    monkeypatch.setattr(ingest, "CHUNK", 5)  # one transaction per user (5 users of 8 ratings)
+    calls = []
+
+    def cut_off(*args):
+        calls.append(1)
+        if len(calls) == 4:  # three users' transactions committed, then the server goes
+            raise psycopg.OperationalError("terminating connection due to administrator command")
+        return real(*args)
+
+    monkeypatch.setattr(ingest, "_apply", cut_off)
     f.write_text(
-        "userId,movieId,rating,timestamp\n"
-        + "".join(f"{6000 + i},{1 + i % 50},4,{1700000000 + i}\n" for i in range(40))
+        "userId,movieId,rating,timestamp\n" + "".join(f"{6000 + i % 5},{1 + i},4,{1700000000 + i}\n" for i in range(40))
     )
-    real = Service.rate_many
-
-    def cut_off(self, events, *, progress=None, **kwargs):
-        real(self, events[:25], progress=progress, **kwargs)  # one batch committed, then the server goes
-        raise psycopg.OperationalError("terminating connection due to administrator command")
-
-    monkeypatch.setattr(Service, "rate_many", cut_off)
     r = CliRunner().invoke(main, ["import", "ratings", str(f)])
-    _refused(r, "25 of 40 ratings were stored", "run the same command again")
+    _refused(r, "24 of 40 ratings were stored", "run the same command again")
     assert len(r.output.strip().splitlines()) == 1
-    monkeypatch.setattr(Service, "rate_many", real)
+    monkeypatch.setattr(ingest, "_apply", real)
     r = run("import", "ratings", f)
-    assert r.exit_code == 0 and "15 new or changed, 25 unchanged" in r.output
+    assert r.exit_code == 0 and "16 new or changed, 24 unchanged" in r.output
 
 
 def test_a_database_error_elsewhere_is_one_line(run, monkeypatch):

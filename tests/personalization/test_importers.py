@@ -268,3 +268,134 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path):
 def test_an_implausible_year_stays_in_the_title():
     assert split_title("Passage (1820)") == ("Passage (1820)", None)
     assert split_title("Heat (1995)") == ("Heat", 1995)
+
+
+# -- issue 10: bulk ingestion is the one-at-a-time path, set-wise ------------------------------
+def _stream(offset, n_users=25, per_user=16, n_films=12):
+    """Interleaved users' ratings, oldest first, with films rated again later in the stream."""
+    import random
+
+    rng = random.Random(5)
+    events = []
+    for i in range(n_users * per_user):
+        u = offset + i % n_users
+        events.append((u, rng.randint(1, n_films), rng.choice([0.5, 1, 2, 2.5, 3, 3.5, 4, 5]), 1_000_000 + 10 * i))
+    return events
+
+
+def _prior_state(service, offset):
+    """Users who were here before the import: ratings newer than the file's (kept: skipped as
+    older), identical to the file's (unchanged), older (replaced), and feedback."""
+    events = _stream(offset)
+    u0, f0, s0, t0 = events[0]
+    service.rate(u0, f0, s0, at=t0)  # identical to the file's row: unchanged
+    u1, f1, _, _ = events[1]
+    service.rate(u1, f1, 1.0, at=9_000_000)  # newer than the whole file: its rows for f1 are older
+    u2, f2, _, _ = events[2]
+    service.rate(u2, f2, 5.0, at=500)  # older than the file: replaced
+    service.feedback(offset + 3, 7, "love", at=1_000_500)  # feedback on a film of the stream
+
+
+def _one_by_one(service, events, offset):
+    """The reference: ``rate`` one event at a time, skipping what an import skips."""
+    with psycopg.connect(service.db.url) as conn:
+        rows = conn.execute(
+            "SELECT user_id, movie_id, stars, extract(epoch FROM rated_at)::float8 FROM ratings WHERE user_id >= %s",
+            (offset,),
+        ).fetchall()
+    stored = {(u, f): (s, t) for u, f, s, t in rows if u < offset + 1000}
+    applied = unchanged = older = 0
+    for u, f, s, t in events:
+        old = stored.get((u, f))
+        if old is not None and old == (s, t):
+            unchanged += 1
+        elif old is not None and old[1] > t:
+            older += 1
+        else:
+            service.rate(u, f, s, at=t)
+            applied += 1
+    return applied, unchanged, older
+
+
+def _state(db_url, offset):
+    with psycopg.connect(db_url) as conn:
+        emb = conn.execute(
+            "SELECT user_id - %s, embedding, n_ratings, n_feedback, last_event_at FROM user_embeddings"
+            " WHERE user_id BETWEEN %s AND %s ORDER BY 1",
+            (offset, offset, offset + 999),
+        ).fetchall()
+        ratings = conn.execute(
+            "SELECT user_id - %s, movie_id, stars, rated_at FROM ratings WHERE user_id BETWEEN %s AND %s ORDER BY 1, 2",
+            (offset, offset, offset + 999),
+        ).fetchall()
+    return emb, ratings
+
+
+def _same(a, b):
+    import numpy as np
+
+    (emb_a, ratings_a), (emb_b, ratings_b) = a, b
+    assert ratings_a == ratings_b
+    assert [r[:1] + r[2:] for r in emb_a] == [r[:1] + r[2:] for r in emb_b]  # counters, last event
+    for ra, rb in zip(emb_a, emb_b):
+        assert np.allclose(np.array(ra[1]), np.array(rb[1]), atol=1e-6), ra[0]
+
+
+def test_rate_many_and_a_file_import_equal_rating_one_at_a_time(
+    service, small_catalogue, db_url, tmp_path, monkeypatch
+):
+    """Vectors, counters and ratings: the reference (``rate`` per event, users 1000+), rate_many
+    in batches smaller than a user's history (2000+), and a file streamed in blocks of a few
+    rows through the staging table in chunks of a few users (3000+), each over prior state."""
+    from personalization.data import importers
+    from personalization.service import ingest
+    from personalization.storage import bulk
+
+    for offset in (1000, 2000, 3000):
+        _prior_state(service, offset)
+    reference = _one_by_one(service, _stream(1000), 1000)
+    result = service.rate_many(_stream(2000), batch_size=37)
+    assert (result.applied, result.unchanged, result.skipped_older) == reference
+    assert reference[1] == 1 and reference[2] >= 1  # the stream does hit both skips
+
+    monkeypatch.setattr(importers, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(bulk, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(ingest, "CHUNK", 40)
+    path = tmp_path / "ratings.csv"
+    path.write_text("userId,movieId,rating,timestamp\n" + "".join(f"{u},{f},{s},{t}\n" for u, f, s, t in _stream(3000)))
+    read, result = service.import_ratings(path)
+    assert read == len(_stream(3000)) and (result.applied, result.unchanged, result.skipped_older) == reference
+    _same(_state(db_url, 1000), _state(db_url, 2000))
+    _same(_state(db_url, 1000), _state(db_url, 3000))
+
+
+def test_a_file_import_refuses_unknown_films_and_bad_rows_before_writing(service, small_catalogue, tmp_path, db_url):
+    from personalization.errors import CineSyncError
+
+    good = "".join(f"{u},{1 + u % 12},4,{1_000_000 + u}\n" for u in range(3000))
+    for bad, message in [("7,99,4,5\n", "1 unknown film id"), ("7,1,4,1e20\n", "ratings.csv:3002: timestamp")]:
+        path = tmp_path / "ratings.csv"
+        path.write_text("userId,movieId,rating,timestamp\n" + good + bad)
+        with pytest.raises(CineSyncError, match=message):
+            service.import_ratings(path)
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM users)").fetchone() == (0,)
+
+
+def test_streamed_blocks_equal_the_whole_file_in_both_layouts(tmp_path):
+    from personalization.data.importers import iter_rating_chunks
+
+    events = _stream(1)
+    csv_path, tsv_path = tmp_path / "ratings.csv", tmp_path / "u.data"
+    csv_path.write_bytes(
+        b"\xef\xbb\xbfuserId,movieId,rating,timestamp\n"
+        + "".join(f"{u},{f},{s},{t}\n" for u, f, s, t in events).encode()
+    )
+    tsv_path.write_text("".join(f"{u}\t{f}\t{s}\t{t}\n" for u, f, s, t in events))
+    for path, layout in [(csv_path, "csv"), (tsv_path, "tsv")]:
+        chunks = list(iter_rating_chunks(path, layout, block_bytes=100))
+        assert len(chunks) > 10 and sum(c.nbytes for c in chunks) <= path.stat().st_size
+        rows = [
+            r for c in chunks for r in zip(c.users.tolist(), c.films.tolist(), c.stars.tolist(), c.timestamps.tolist())
+        ]
+        assert rows == [(u, f, float(s), float(t)) for u, f, s, t in events]
