@@ -68,10 +68,12 @@ def is_strong(strength: float) -> bool:
 
 
 def feedback_stars(kind: str) -> float | None:
-    """The star rating with the same strength as this feedback (love 5, like 4, dislike 2,
-    hate 1), which is how the collaborative models read it; None for not_interested, which
-    says "do not show me this" rather than how good the film is."""
-    if check_kind(kind) == "not_interested":
+    """How the collaborative models read this feedback: love as 5 stars, like as 4 (the stars of
+    equal strength). None for dislike, hate and not_interested: those models read every film in a
+    history as interest (a 1-star rating still predicts what else people rate), so a hated film
+    fed to them would promote films like it. The taste vector carries the negative signal instead
+    (it moves away from the film's content), and the film is never recommended again."""
+    if FEEDBACK_STRENGTH[check_kind(kind)] <= 0:
         return None
     return 3.0 + 2.0 * FEEDBACK_STRENGTH[kind]
 

@@ -377,3 +377,27 @@ def test_saved_model_settings_round_trip_flat_and_read_the_older_forms(service, 
     service.set_engine_setting("model_settings", {"base_models": {"weight_ease": 0.25}, "weight_gone": 1.0})
     with Service.open(settings, url=db_url, listen=False) as other:
         assert other.model_settings.value("weight_ease") == 0.25
+
+
+def test_hate_pushes_films_like_it_down_and_love_pulls_them_up(demo_service):
+    """Found by a new user: hate fed to the collaborative models as 1 star acted like love."""
+    start = [r.film.id for r in demo_service.recommend(880_000, 6).items]
+    users = {"hate": 880_001, "love": 880_002, "not_interested": 880_003}
+    for user in users.values():
+        for film in start[1:]:
+            demo_service.rate(user, film, 4)
+    target = demo_service.recommend(880_001, 1).items[0].film.id
+    for kind, user in users.items():
+        demo_service.feedback(user, target, kind)
+    cat = demo_service.catalogue()
+
+    def closeness(user: int) -> float:
+        picks = [r.film.id for r in demo_service.recommend(user, 10).items]
+        return float(np.mean([cat.vector(f) @ cat.vector(target) for f in picks]))
+
+    assert closeness(users["hate"]) < closeness(users["love"])
+    # The collaborative part reads every film in a history as interest: a hated film must not be
+    # in it, so the hater's base scores are those of a member who only hid the film.
+    hated = {r.film.id: r.base for r in demo_service.recommend(users["hate"], 50).items}
+    hidden = {r.film.id: r.base for r in demo_service.recommend(users["not_interested"], 100).items}
+    assert all(abs(base - hidden[film]) < 1e-9 for film, base in hated.items() if film in hidden)
