@@ -182,14 +182,26 @@ class Settings:
     cache_size: int = 10_000
     cache_ttl_seconds: float = 300.0
 
+    def __post_init__(self) -> None:
+        if self.pool_max < 1:
+            raise ConfigError(f"CINESYNC_POOL_MAX must be at least 1 connection, got {self.pool_max}")
+        if not 0 <= self.pool_min <= self.pool_max:
+            raise ConfigError(f"pool_min must be from 0 to pool_max ({self.pool_max}), got {self.pool_min}")
+        if not self.pool_timeout > 0:
+            raise ConfigError(f"pool_timeout must be a number of seconds > 0, got {self.pool_timeout}")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         home = Path(env.get("CINESYNC_HOME") or Path.cwd() / ".cinesync").expanduser().resolve()
-        model = ModelSettings(
-            dim=_int(env, "CINESYNC_DIM", 256),
-            blend_weight=_float(env, "CINESYNC_BLEND_WEIGHT", ModelSettings.blend_weight),
-        )
+        try:
+            model = ModelSettings(
+                dim=_int(env, "CINESYNC_DIM", 256),
+                blend_weight=_float(env, "CINESYNC_BLEND_WEIGHT", ModelSettings.blend_weight),
+            )
+        except ConfigError as exc:  # "dim must be ..." -> "CINESYNC_DIM: dim must be ..."
+            variable = {"dim": "CINESYNC_DIM", "blend_weight": "CINESYNC_BLEND_WEIGHT"}.get(str(exc).split()[0])
+            raise ConfigError(f"{variable}: {exc}" if variable else str(exc)) from None
         return cls(
             home=home,
             database_url=env.get("CINESYNC_DATABASE_URL") or None,

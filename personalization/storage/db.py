@@ -64,7 +64,13 @@ def embedded_url(home: Path, cleanup_mode: str | None = None) -> str:
     datadir = (Path(home) / "pgdata").resolve()
     server = _servers.get(datadir)
     if server is None:
-        datadir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            datadir.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the home folder {datadir.parent} ({exc.strerror}): set CINESYNC_HOME "
+                "to a folder you can write, or CINESYNC_DATABASE_URL to use another PostgreSQL"
+            ) from None
         try:
             server = start_embedded(datadir, cleanup_mode)
         except Exception as exc:  # pgserver raises plain exceptions with pg_ctl's output

@@ -70,7 +70,28 @@ def test_a_configuration_error_is_one_line_and_exit_code_2(tmp_path, monkeypatch
     assert r.output.strip().splitlines() == ["error: CINESYNC_DIM must be an integer, got 'abc'"]
     monkeypatch.setenv("CINESYNC_DIM", "4")
     r = CliRunner().invoke(main, ["db", "status"], catch_exceptions=False)
-    assert r.exit_code == 2 and r.output.strip().splitlines() == ["error: dim must be between 8 and 4096, got 4"]
+    assert r.exit_code == 2
+    assert r.output.strip().splitlines() == ["error: CINESYNC_DIM: dim must be between 8 and 4096, got 4"]
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("CINESYNC_POOL_MAX", "0", "error: CINESYNC_POOL_MAX must be at least 1 connection, got 0"),
+        ("CINESYNC_POOL_MAX", "-1", "error: CINESYNC_POOL_MAX must be at least 1 connection, got -1"),
+        ("CINESYNC_BLEND_WEIGHT", "2", "error: CINESYNC_BLEND_WEIGHT: blend_weight must be in [0, 1], got 2.0"),
+        ("CINESYNC_HOME", "/proc/nope", "error: cannot create the home folder /proc/nope (No such file"),
+    ],
+)
+def test_settings_a_new_user_got_wrong_are_one_line_naming_the_variable(
+    variable, value, message, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path))
+    monkeypatch.delenv("CINESYNC_DATABASE_URL", raising=False)
+    monkeypatch.setenv(variable, value)
+    r = CliRunner().invoke(main, ["db", "status"], catch_exceptions=False)
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.output.strip().splitlines()[-1].startswith(message)
 
 
 def test_config_error_is_a_cinesync_error():
