@@ -21,11 +21,13 @@ import numpy as np
 from personalization.config import ModelSettings
 from personalization.core import signals
 from personalization.core.catalogue import Film
+from personalization.core.ensemble import Scorer
 from personalization.core.user_model import is_valid_vector
 from personalization.service.engine import MODEL_SETTINGS_KEY, Engine, strength_of
 from personalization.service.results import FeedbackResult, RateResult, check_film_id, check_timestamp, check_user_id
 from personalization.service.settings import SettingsAdmin
 from personalization.storage.repository import Repository, Session
+from personalization.storage.retry import retry_transaction
 from personalization.storage.rows import EmbeddingRow, PreviousSignal, Vector
 from personalization.storage.settings_store import SettingsStore
 
@@ -112,12 +114,28 @@ class Writes:
         """Apply one event in one transaction; then update this process's caches."""
         engine = self.engine
         item = engine.film_vector(signal.film_id)  # an unknown film fails before any write
+        # Fitted before the transaction: a fit reads every rating on a second pooled connection,
+        # and threads holding one connection each while waiting for another starve the pool.
+        learns = signal.strength >= POSITIVE and engine.model_settings.ensemble_rate > 0
+        scorer = engine.scorer() if learns else None
+        # A deadlock or serialization failure rolled the whole transaction back: run it again.
+        row, previous, n_signals = retry_transaction(lambda: self._apply_once(user_id, signal, item, scorer))
+        # Committed: now update what this process keeps in memory.
+        engine.vectors.put(user_id, row.embedding, row.n_ratings)
+        engine.profiles.discard(user_id)
+        return Applied(row, previous, n_signals)
+
+    def _apply_once(
+        self, user_id: int, signal: Signal, item: Vector, scorer: Scorer | None
+    ) -> tuple[EmbeddingRow, PreviousSignal, int]:
+        """``apply``'s transaction, from the lock to the commit."""
+        engine = self.engine
         with self.repo.transaction() as session:
             row = session.lock_user(user_id, engine.rule.zero(), engine.model_settings.version)
             previous = session.previous_signal(user_id, signal.film_id)
             first = previous.stars is None and not previous.had_feedback
-            if first and signal.strength >= POSITIVE:
-                self._learn_weights(session, user_id, signal.film_id, row)
+            if first and scorer is not None:
+                self._learn_weights(session, scorer, user_id, signal.film_id, row)
             if signal.stars is not None:
                 when = session.upsert_rating(user_id, signal.film_id, signal.stars, signal.at)
                 if previous.stars is None:
@@ -133,21 +151,15 @@ class Writes:
             row.model_version, row.dim = engine.model_settings.version, engine.rule.dim
             session.store_embedding(user_id, row, when, engine.note(user_id=user_id))
             n_signals = session.count_signals(user_id)
-        # Committed: now update what this process keeps in memory.
-        engine.vectors.put(user_id, row.embedding, row.n_ratings)
-        engine.profiles.discard(user_id)
-        return Applied(row, previous, n_signals)
+        return row, previous, n_signals
 
-    def _learn_weights(self, session: Session, user_id: int, film_id: int, row: EmbeddingRow) -> None:
+    def _learn_weights(self, session: Session, scorer: Scorer, user_id: int, film_id: int, row: EmbeddingRow) -> None:
         """Before a liked film is written: credit the terms that ranked it well for this user,
         and store their new weights."""
         engine = self.engine
-        if engine.model_settings.ensemble_rate <= 0:
-            return
         history = signals.History.from_rows(session.history(user_id))
         if history.n_signals < engine.model_settings.min_ratings or film_id in history.seen:
             return  # too little to learn from, or not a candidate: nothing to credit
-        scorer = engine.scorer()
         cat = scorer.catalogue
         mask = np.ones(len(cat), dtype=bool)
         mask[cat.positions(list(history.seen))] = False
@@ -188,11 +200,13 @@ class Writes:
         """Delete everything stored about a user; returns how many rows went."""
         user_id = check_user_id(user_id)
         with self.repo.transaction() as session:
+            session.lock_existing_user(user_id)  # the writers' lock, in their order
             n = session.count_user_rows(user_id)
             session.delete_user(user_id)
             session.notify(self.engine.note(user_id=user_id))
         self.engine.forget_user(user_id)
-        self.engine.drop_scorer()  # so did the blend's models (refitted without them at next use)
+        # The published collaborative models still count their old ratings (in sums over many
+        # users) until the next `cinesync train` fits them without.
         return n
 
     def import_films(self, films: Iterable[Film]) -> int:

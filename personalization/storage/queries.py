@@ -51,6 +51,13 @@ VALUES (%s, %s, %s, %s) ON CONFLICT (user_id) DO NOTHING"""
 ENSURE_EMBEDDINGS = """
 INSERT INTO user_embeddings (user_id, embedding, dim, model_version)
 SELECT u, %s, %s, %s FROM unnest(%s::bigint[]) AS u ON CONFLICT (user_id) DO NOTHING"""
+# Taken first by every transaction that writes for a user (an event, a bulk batch, forget): one
+# lock that exists before the user's rows do, so a forget racing the user's first event cannot
+# deadlock with it. Two-key form (its own key space); users sharing a key only wait for each other.
+USER_LOCK = "SELECT pg_advisory_xact_lock(727274002, (%s::bigint %% 2147483647)::int)"
+USER_LOCKS = """
+SELECT count(pg_advisory_xact_lock(727274002, k)) FROM (
+    SELECT DISTINCT (u %% 2147483647)::int AS k FROM unnest(%s::bigint[]) AS u ORDER BY k) AS keys"""
 # The row lock that serialises every write for one user (two processes lose nothing).
 # Read with a binary cursor: the embedding arrives as a numpy array (storage.vectors).
 LOCK_EMBEDDING = """

@@ -16,11 +16,13 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import psycopg
 from psycopg import Connection
 from psycopg.rows import TupleRow, args_row
 from psycopg_pool import ConnectionPool
 
 from personalization.storage import queries as q
+from personalization.storage.retry import ConcurrentChange
 from personalization.storage.rows import (
     CommunitySums,
     DayCount,
@@ -86,20 +88,25 @@ class Session:
     def lock_user(self, user_id: int, zero: Vector, version: str) -> EmbeddingRow:
         """Lock the user's embedding row until the transaction ends, creating the user (with the
         ``zero`` vector) on first sight. Every write for one user goes through this lock."""
+        self.conn.execute(q.USER_LOCK, (user_id,))
         with self.conn.cursor(binary=True, row_factory=args_row(EmbeddingRow)) as cur:
             row = cur.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
             if row is None:
-                self.conn.execute(q.ENSURE_USER, (user_id,))
-                self.conn.execute(q.ENSURE_EMBEDDING, (user_id, zero, len(zero), version))
+                try:
+                    self.conn.execute(q.ENSURE_USER, (user_id,))
+                    self.conn.execute(q.ENSURE_EMBEDDING, (user_id, zero, len(zero), version))
+                except psycopg.errors.ForeignKeyViolation as exc:  # the user was deleted in between
+                    raise ConcurrentChange(f"user {user_id} was forgotten while being created") from exc
                 row = cur.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
-        if row is None:
-            raise RuntimeError(f"user {user_id}'s embedding row vanished under its lock")
+        if row is None:  # forgotten by another transaction between our statements: run again
+            raise ConcurrentChange(f"user {user_id}'s embedding row vanished under its lock")
         row.embedding = as_vector(row.embedding)
         return row
 
     def lock_users(self, user_ids: Sequence[int], zero: Vector, version: str) -> dict[int, EmbeddingRow]:
         """``lock_user`` for many users at once (in id order, so two bulk writers cannot deadlock)."""
         ids = sorted(set(user_ids))
+        self.conn.execute(q.USER_LOCKS, (ids,))
         self.conn.execute(q.ENSURE_USERS, (ids,))
         self.conn.execute(q.ENSURE_EMBEDDINGS, (zero, len(zero), version, ids))
         out = {}
@@ -207,6 +214,13 @@ class Session:
 
     def count_user_rows(self, user_id: int) -> int:
         return int(_one(self.conn.execute(q.COUNT_USER_ROWS, {"u": user_id}).fetchone()))
+
+    def lock_existing_user(self, user_id: int) -> None:
+        """Take the writers' locks (``lock_user``'s, in its order) and create nothing. ``forget``
+        takes them first: deleting the user row while a writer holds the embedding row and waits
+        for the user row is a deadlock."""
+        self.conn.execute(q.USER_LOCK, (user_id,))
+        self.conn.execute(q.LOCK_EMBEDDING, (user_id,)).fetchall()
 
     def delete_user(self, user_id: int) -> None:
         """Delete the user; the schema's ON DELETE CASCADE removes everything stored about them."""
