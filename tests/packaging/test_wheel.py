@@ -22,30 +22,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tomllib
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+from packaging_helpers import EXTRAS, ROOT, project_files
 from psycopg.conninfo import make_conninfo
-
-ROOT = Path(__file__).resolve().parents[2]
-DOCKERFILE = ROOT / "deploy" / "Dockerfile"
-# The Dockerfile's two install steps (tests/packaging/test_deploy.py checks it still holds them).
-WHEEL_BUILD = "pip wheel --no-deps --wheel-dir /wheels ."
-WHEEL_INSTALL = 'pip install "$(ls /wheels/cinesync_personalization-*.whl)[bot,dashboard,api]"'
-EXTRAS = "bot,dashboard,api"
-
-
-def project_files() -> list[Path]:
-    """What a build needs: pyproject's packages, sql/ and the build files (no caches, no venv)."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    patterns = config["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = {p.rstrip("*").split(".")[0] for p in patterns}
-    return [ROOT / name for name in sorted(packages)] + [
-        ROOT / name for name in ("sql", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
-    ]
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
