@@ -13,6 +13,7 @@ import discord
 
 from personalization.core.catalogue import Film
 from personalization.core.preferences import FeatureScore, PreferenceProfile
+from personalization.data.links import film_urls
 from personalization.service import RateResult, Recommendations, Status
 
 from . import limits
@@ -21,6 +22,8 @@ from .limits import fit_lines, shorten
 __all__ = [
     "plural",
     "film_label",
+    "film_links",
+    "import_report_text",
     "stars_text",
     "star_choice_name",
     "decade_name",
@@ -124,6 +127,16 @@ def error_text(message: str) -> str:
     return shorten(f"⚠️ {message}", limits.MESSAGE)
 
 
+def film_links(film: Film) -> str:
+    """ "[IMDb](url) · [TMDb](url)" for the catalogues the film is linked to, else ""."""
+    return " · ".join(f"[{name}]({url})" for name, url in film_urls(film.metadata).items())
+
+
+def import_report_text(summary: str, n_signals: int, min_ratings: int) -> str:
+    """The private reply to /import_history: the match report, then the progress."""
+    return shorten_message(f"**Imported your history**\n{summary}\n{progress_text(n_signals, min_ratings)}.")
+
+
 def _genres(film: Film) -> str:
     return ", ".join(film.genres) if film.genres else "no genre listed"
 
@@ -169,6 +182,8 @@ def recommendations_embed(
         if mark:
             name = f"{name} {FEEDBACK_LABELS[mark][1]}"
         value = [f"{_genres(rec.film)} · match {rec.score:.0%}", f"*{rec.reason}*"]
+        if links := film_links(rec.film):
+            value.append(links)
         embed.add_field(name=shorten(name, limits.FIELD_NAME), value=fit_lines(value, limits.FIELD_VALUE), inline=False)
     weight = f"personal blend {recs.blend_weight:.0%} · " if personal else ""
     base_model = recs.items[0].base_model if recs.items else "popularity"
@@ -190,12 +205,15 @@ def quick_card_embed(
         lines.append("Directed by " + ", ".join(film.directors[:3]))
     if film.actors:
         lines.append("With " + ", ".join(film.actors[:4]))
+    if links := film_links(film):
+        lines.append(links)
     lines.append("")
     lines.append("Seen it? Pick the stars (half stars in the menu), or **Skip**.")
     embed = discord.Embed(
         title=shorten(film_label(film, limits.EMBED_TITLE), limits.EMBED_TITLE),
         description=fit_lines(lines, limits.EMBED_DESCRIPTION),
         colour=BRAND,
+        url=film_urls(film.metadata).get("IMDb"),
     )
     footer = progress_text(n_signals, min_ratings)
     if rated_now:
@@ -217,7 +235,11 @@ def quick_done_embed(n_signals: int, min_ratings: int, rated_now: int, *, out_of
 
 
 def similar_embed(film: Film, similar: Sequence[tuple[Film, float]]) -> discord.Embed:
-    embed = discord.Embed(title=shorten(f"More like {film_label(film, 200)}", limits.EMBED_TITLE), colour=BRAND)
+    embed = discord.Embed(
+        title=shorten(f"More like {film_label(film, 200)}", limits.EMBED_TITLE),
+        colour=BRAND,
+        url=film_urls(film.metadata).get("IMDb"),
+    )
     lines = [f"**{film_label(f, 150)}** — {_genres(f)} · similarity {sim:.0%}" for f, sim in similar]
     embed.description = fit_lines(lines or ["Nothing similar found."], limits.EMBED_DESCRIPTION)
     embed.set_footer(text="Similar in genres, people and era (content, not ratings).")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from .admin import Admin
+from .history import History
 from .profile import Profile
 from .rating import Rating
 from .recommendations import Picks
 
-__all__ = ["COGS", "Admin", "Profile", "Rating", "Picks"]
+__all__ = ["COGS", "Admin", "History", "Profile", "Rating", "Picks"]
 
-COGS = (Rating, Picks, Profile, Admin)
+COGS = (Rating, Picks, Profile, History, Admin)

@@ -22,6 +22,7 @@ from personalization import observability
 from personalization.api import views
 from personalization.api.access import WRITE, ApiSettings
 from personalization.api.errors import ApiError
+from personalization.api.history import add_history_route
 from personalization.api.schemas import MAX_BATCH, BatchBody, FeedbackBody, RatingBody, check_batch_rows, check_text
 from personalization.errors import (
     CineSyncError,
@@ -40,7 +41,10 @@ log = logging.getLogger("cinesync.api")
 MAX_USER_ID = 2**63 - 1
 MAX_FILM_ID = 2**31 - 1
 UserId = Annotated[int, Path(ge=0, le=MAX_USER_ID, description="The engine's user id (a Discord snowflake fits).")]
-FilmId = Annotated[int, Path(ge=0, le=MAX_FILM_ID, description="The engine's film id (MovieLens movieId).")]
+FilmId = Annotated[
+    int,
+    Path(ge=0, le=MAX_FILM_ID, description="The engine's film id (the number of its IMDb id, or a MovieLens movieId)."),
+]
 
 DESCRIPTION = """\
 Online movie-taste learning over HTTP: rate films, send feedback, get explained recommendations.
@@ -342,6 +346,8 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
         # One transaction for the whole batch: it is applied entirely or not at all.
         result = svc.rate_many(events, batch_size=max(1, len(events)))
         return {"received": len(events), **views.result_dict(result)}
+
+    add_history_route(app, svc, Write)
 
     def _known_film(film_id: int) -> bool:
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from personalization.data.links import film_urls
+
 __all__ = ["film_dict", "similar_dict", "result_dict", "user_data_dict", "NOT_INCLUDED_IN_DATA"]
 
 # What GET /users/{id}/data cannot show yet: the service has no verb that reads these back.
@@ -26,6 +28,7 @@ def film_dict(film, *, metadata: bool = False) -> dict[str, Any]:
     }
     if metadata:
         out["metadata"] = dict(film.metadata or {})
+        out["links"] = film_urls(film.metadata)  # IMDb and TMDb pages, from the stored ids
     return out
 
 

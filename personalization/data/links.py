@@ -17,10 +17,25 @@ from pathlib import Path
 from personalization.core.catalogue import Film
 from personalization.errors import ImportFormatError
 
-__all__ = ["read_links", "with_links", "imdb_id", "imdb_number", "renumber", "LINKS_HEADER"]
+__all__ = ["read_links", "with_links", "imdb_id", "imdb_number", "renumber", "film_urls", "LINKS_HEADER"]
 
 LINKS_HEADER = ("movieId", "imdbId", "tmdbId")
 _IMDB = re.compile(r"^(?:tt)?(\d{1,10})$")
+_TCONST = re.compile(r"^tt\d{7,10}$")
+_TMDB = re.compile(r"^\d{1,10}$")
+
+
+def film_urls(metadata: Mapping[str, object] | None) -> dict[str, str]:
+    """``{"IMDb": url, "TMDb": url}`` for the ids a film's metadata holds (well-formed ones only:
+    metadata is free-form, a link is built only from an id that looks like one)."""
+    metadata = metadata or {}
+    urls = {}
+    tconst, tmdb = str(metadata.get("imdb_id") or ""), str(metadata.get("tmdb_id") or "")
+    if _TCONST.match(tconst):
+        urls["IMDb"] = f"https://www.imdb.com/title/{tconst}/"
+    if _TMDB.match(tmdb):
+        urls["TMDb"] = f"https://www.themoviedb.org/movie/{tmdb}"
+    return urls
 
 
 def imdb_id(value: str) -> str | None:

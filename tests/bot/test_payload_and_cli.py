@@ -17,7 +17,7 @@ from bot.app import build_bot, command_payload
 from bot.cli import NO_TOKEN, bot_command
 
 NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord: lowercase letters, digits, - and _ (ASCII subset)
-OPTION_TYPES = {3: str, 4: int, 10: float}
+OPTION_TYPES = {3: str, 4: int, 10: float, 11: object}  # 11: an attachment (no choices)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,14 @@ def check_option(option: dict) -> None:
 
 def test_payload_within_discord_limits(payload):
     names = [c["name"] for c in payload]
-    assert sorted(names) == ["cinesync_status", "forget_me", "my_recommendations", "my_stats", "rate"]
+    assert sorted(names) == [
+        "cinesync_status",
+        "forget_me",
+        "import_history",
+        "my_recommendations",
+        "my_stats",
+        "rate",
+    ]
     assert len(set(names)) == len(names)
     for command in payload:
         assert command["type"] == 1
@@ -79,8 +86,10 @@ def test_payload_details(payload):
     status = by_name["cinesync_status"]
     assert int(status["default_member_permissions"]) == 32  # Manage Server
     assert status["dm_permission"] is False
-    for name in ("rate", "my_recommendations", "my_stats", "forget_me"):
+    for name in ("rate", "my_recommendations", "my_stats", "forget_me", "import_history"):
         assert by_name[name]["default_member_permissions"] is None
+    (export,) = by_name["import_history"]["options"]
+    assert (export["name"], export["type"], export["required"]) == ("export", 11, True)  # 11: an attachment
 
 
 def test_print_commands_matches_the_tree(payload):
