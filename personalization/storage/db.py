@@ -12,13 +12,16 @@ way to stop it, and says how many clients were connected (``embedded_clients``).
 from __future__ import annotations
 
 import fcntl
+import importlib
 import logging
 import os
 import signal
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -58,9 +61,6 @@ def embedded_url(home: Path, cleanup_mode: str | None = None) -> str:
     ``cleanup_mode`` None (the default) leaves the server running when this process exits,
     because other processes may be using it; `cinesync db stop` stops it. Only a throw-away
     server (tests) should pass "stop" or "delete"."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver's platformdirs, as root
     datadir = (Path(home) / "pgdata").resolve()
     server = _servers.get(datadir)
     if server is None:
@@ -91,9 +91,17 @@ def embedded_url(home: Path, cleanup_mode: str | None = None) -> str:
 START_LOCK = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / "cinesync-pgserver-start.lock"
 
 
+def _pgserver() -> ModuleType:
+    """pgserver, imported without the warning its platformdirs prints as root when
+    XDG_RUNTIME_DIR is unset (it reached the user's terminal after a command's output)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        return importlib.import_module("pgserver")
+
+
 def start_embedded(datadir: Path, cleanup_mode: str | None = None) -> PostgresServer:
     """``pgserver.get_server`` with starts serialised across processes (see ``START_LOCK``)."""
-    import pgserver
+    pgserver = _pgserver()
 
     with open(START_LOCK, "a+") as lock:
         try:
@@ -102,7 +110,8 @@ def start_embedded(datadir: Path, cleanup_mode: str | None = None) -> PostgresSe
             pass
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            return pgserver.get_server(datadir, cleanup_mode=cleanup_mode)
+            server: PostgresServer = pgserver.get_server(datadir, cleanup_mode=cleanup_mode)
+            return server
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -128,6 +137,7 @@ def embedded_clients(home: Path) -> list[str]:
 
 def _running_url(datadir: Path) -> str | None:
     """The URI of the server running on ``datadir`` (from its postmaster.pid), without joining it."""
+    _pgserver()  # first, so that its import warning is filtered
     from pgserver.utils import PostmasterInfo
 
     try:
@@ -140,13 +150,13 @@ def _running_url(datadir: Path) -> str | None:
 def stop_embedded(home: Path) -> bool:
     """Stop the embedded server if it runs; returns whether it was running. Connected clients
     are disconnected (pg_ctl's fast mode): see ``embedded_clients`` to warn about them first."""
-    import pgserver
+    pgserver = _pgserver()
 
     datadir = (Path(home) / "pgdata").resolve()
     if not (datadir / "postmaster.pid").exists():
         return False
     kwargs = {"user": "pgserver"} if os.geteuid() == 0 else {}  # as root, pgserver runs it as this user
-    pgserver.pg_ctl(["-w", "stop"], pgdata=datadir, **kwargs)  # type: ignore[attr-defined]  # made at import
+    pgserver.pg_ctl(["-w", "stop"], pgdata=datadir, **kwargs)
     (datadir / ".handle_pids.json").unlink(missing_ok=True)
     _servers.pop(datadir, None)
     return True

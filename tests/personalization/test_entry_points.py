@@ -158,3 +158,19 @@ print(sorted(m for m in ('numpy', 'psycopg', 'discord', 'streamlit', 'polars') i
     out = _python(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_no_third_party_warning_reaches_the_terminal(tmp_path):
+    """pgserver's platformdirs warns about XDG_RUNTIME_DIR at import (as root): not our user's business."""
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    env["CINESYNC_HOME"] = str(tmp_path)
+    env.pop("CINESYNC_DATABASE_URL", None)
+    r = subprocess.run(
+        [sys.executable, "-c", "from personalization.cli import main; main()", "db", "stop"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0 and r.stdout.strip() == "not running"
+    assert "Warning" not in r.stderr, r.stderr
