@@ -19,6 +19,8 @@ configure_logging()  # this Streamlit process's own entry point (CINESYNC_LOG_FO
 
 st.set_page_config(page_title="CineSync preferences", page_icon=":material/movie:", layout="wide")
 
+ui.require_sign_in()  # a password when one is set; never served publicly without one
+
 page = st.navigation(
     [
         st.Page(VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True),

@@ -63,10 +63,28 @@ def _free_port(address: str) -> int:
     help="Port to serve on (if it is taken, a free one is used).",
 )
 @click.option(
-    "--address", default="localhost", show_default=True, help="Address to listen on; 0.0.0.0 to open it to the network."
+    "--address",
+    "--host",
+    default="localhost",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 opens it to the network, which needs CINESYNC_DASHBOARD_PASSWORD.",
 )
 def dashboard_command(port: int, address: str) -> None:
-    """Serve the preference dashboard (Streamlit) on the engine's database."""
+    """Serve the preference dashboard (Streamlit) on the engine's database.
+
+    \b
+    On localhost it needs no password (set one to ask for it anyway). On any other address it
+    refuses to start unless CINESYNC_DASHBOARD_PASSWORD is set, and the pages ask for it.
+    Set CINESYNC_DASHBOARD_ADMIN_PASSWORD too to keep writing (saving a what-if as a member's
+    rating, saving or rolling back the engine's settings) to those who sign in with it.
+    """
+    from personalization.errors import CineSyncError
+
+    from .auth import refusal
+
+    problem = refusal(address)
+    if problem:
+        raise CineSyncError(problem)
     from personalization.config import Settings
     from personalization.service import Service
     from personalization.threads import configure_threads

@@ -39,8 +39,11 @@ __all__ = [
     "nearest_users",
     "genres",
     "health",
+    "what_if",
     "rate",
     "save_model_settings",
+    "settings_history",
+    "rollback_settings",
     "replay_stream",
     "movielens_sample",
 ]
@@ -184,20 +187,40 @@ def health(key: str) -> dict:
     return current
 
 
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def what_if(key: str, user_id: int, film_id: int, stars: float, k: int = 10, genre: str | None = None):
+    """The user's picks as if they had rated ``film_id`` (computed in memory, nothing stored)."""
+    return _service(key).what_if(user_id, {film_id: stars}, k, genre=genre)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def settings_history(key: str, limit: int = 50) -> list:
+    return _service(key).settings_history(limit)
+
+
 # -- writes ----------------------------------------------------------------------------------
 def rate(key: str, user_id: int, film_id: int, stars: float):
-    """Rate as that user (the "try it" box), then drop every read the rating changes."""
+    """Store a rating as that user (the what-if's confirmed "save"), then drop every read the
+    rating changes."""
     result = _service(key).rate(user_id, film_id, stars)
-    for read in (status, overview, users, profile, recommend, trajectory, film_fans, nearest_users):
+    for read in (status, overview, users, profile, recommend, what_if, trajectory, film_fans, nearest_users):
         read.clear()
     return result
 
 
 def save_model_settings(key: str, **changes):
-    """Store new engine-wide defaults; other processes pick them up through NOTIFY."""
-    saved = _service(key).save_model_settings(**changes)
+    """Store new engine-wide defaults as a new settings version; other processes pick them up
+    through NOTIFY."""
+    saved = _service(key).save_model_settings(source="dashboard: Tuning page", **changes)
     st.cache_data.clear()
     return saved
+
+
+def rollback_settings(key: str, version: int):
+    """Install an older settings version again (as a new version)."""
+    done = _service(key).rollback_model_settings(version, source="dashboard: Tuning page")
+    st.cache_data.clear()
+    return done
 
 
 @st.cache_resource(show_spinner="Writing the MovieLens sample…")

@@ -29,6 +29,8 @@ __all__ = [
     "fans",
     "nearest",
     "replay_results",
+    "settings_versions",
+    "settings_diff",
     "user_name",
     "user_label",
     "FEATURE_FIELDS",
@@ -234,3 +236,30 @@ def user_name(user_id: int, name: str | None = None) -> str:
 
 def user_label(user: Mapping) -> str:
     return f"{user_name(user['id'], user.get('name'))} (id {user['id']}, {plural(user.get('n_ratings', 0), 'rating')})"
+
+
+def _shown(value: object) -> str:
+    return "-" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def settings_versions(versions: Sequence) -> pd.DataFrame:
+    """One row per stored settings version (``Service.settings_history``), newest first."""
+    rows = [
+        {
+            "version": v.version,
+            "saved at": v.created_at,
+            "from": v.source,
+            "by": v.author,
+            "changes": ", ".join(f"{n} {_shown(a)} -> {_shown(b)}" for n, (a, b) in v.changes.items()) or "no change",
+        }
+        for v in versions
+    ]
+    return pd.DataFrame(rows, columns=["version", "saved at", "from", "by", "changes"])
+
+
+def settings_diff(in_force: Mapping[str, object], other: Mapping[str, object], label: str) -> pd.DataFrame:
+    """The settings whose value differs between those in force and ``other`` (a stored version's)."""
+    names = [n for n in in_force if n in other and in_force[n] != other[n]]
+    names += [n for n in other if n not in in_force]
+    rows = [{"setting": n, "in force": _shown(in_force.get(n)), label: _shown(other.get(n))} for n in names]
+    return pd.DataFrame(rows, columns=["setting", "in force", label])

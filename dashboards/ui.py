@@ -9,9 +9,9 @@ import streamlit as st
 
 from personalization.errors import CineSyncError, StorageError
 
-from . import data
+from . import auth, data
 
-__all__ = ["connect", "database_lost", "empty_state", "chart", "DATABASE_ERRORS"]
+__all__ = ["connect", "database_lost", "empty_state", "chart", "require_sign_in", "is_admin", "DATABASE_ERRORS"]
 
 DEMO_HINT = "Load the demo data with `cinesync demo`, or import a catalogue with `cinesync import movielens DIR`."
 # What a refused or lost connection raises: opening fails with StorageError, a request on an open
@@ -68,3 +68,32 @@ def empty_state(message: str, hint: str = DEMO_HINT) -> None:
 
 def chart(altair_chart, key: str | None = None) -> None:
     st.altair_chart(altair_chart, width="stretch", key=key)
+
+
+def require_sign_in() -> None:
+    """Stop the page unless it may be shown: never on a public address without a password (the
+    command refuses that too; this covers a hand-started Streamlit), and, when a password is set,
+    not before this browser session has signed in."""
+    problem = auth.refusal(st.get_option("server.address"))
+    if problem:
+        st.error(f"Not served: {problem}.")
+        st.stop()
+    if not any(auth.passwords()) or st.session_state.get("role"):
+        return
+    st.title("CineSync preferences")
+    with st.form("sign_in"):
+        given = st.text_input("Password", type="password", key="password")
+        if st.form_submit_button("Sign in", key="sign_in_button"):
+            role = auth.role_for(given)
+            if role is not None:
+                st.session_state["role"] = role
+                st.session_state.pop("password", None)
+                st.rerun()
+            st.error("Wrong password.")
+    st.stop()
+
+
+def is_admin() -> bool:
+    """Whether this session may write: signed in as an admin, or on a dashboard with no password
+    (localhost: the operator's own machine)."""
+    return st.session_state.get("role") == "admin" or not any(auth.passwords())

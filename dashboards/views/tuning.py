@@ -16,6 +16,7 @@ import streamlit as st
 from dashboards import charts, data, frames, ui
 from personalization.config import ConfigError, ModelSettings
 from personalization.core.base_models import REGISTRY
+from personalization.errors import CineSyncError
 
 # Why the replay evaluation could not be imported; None when it was (only then is ``replay`` used).
 REPLAY_ERROR: str | None = None
@@ -200,7 +201,12 @@ with st.form("save_settings"):
         lo, hi = TUNABLE[name]
         chosen[name] = st.slider(name.replace("_", " "), lo, hi, step=0.01, key=f"save_{name}")
         st.session_state[f"moved_{name}"] = chosen[name]  # only a submit or "Put ... in the form" moves it
-    if st.form_submit_button("Save as the engine's defaults", key="save"):
+    if st.form_submit_button(
+        "Save as the engine's defaults",
+        key="save",
+        disabled=not ui.is_admin(),
+        help=None if ui.is_admin() else "Only an admin (signed in with the admin password) can save.",
+    ):
         try:
             saved = data.save_model_settings(key, **chosen)
         except ConfigError as exc:
@@ -209,3 +215,45 @@ with st.form("save_settings"):
             st.success("Saved: " + ", ".join(f"{n} = {getattr(saved, n):g}" for n in chosen))
 in_use = data.service().model_settings
 st.dataframe([{"setting": n, "value": in_use.value(n)} for n in TUNABLE], hide_index=True, key="current_settings")
+
+# -- history ----------------------------------------------------------------------------------
+st.subheader("Settings history")
+versions = data.settings_history(key, 50)
+if not versions:
+    st.caption("Nothing saved yet: the configured defaults are in force. Each save here is a new version.")
+else:
+    st.caption(
+        "Every save (here, `cinesync settings set|apply`, a rollback) is a new version; "
+        "a rollback installs an older version's values as a new one."
+    )
+    st.dataframe(frames.settings_versions(versions), hide_index=True, key="settings_history")
+    older = list(versions[1:])
+    if older:
+        picked = st.selectbox(
+            "Compare the settings in force with version",
+            older,
+            format_func=lambda v: f"{v.version} ({v.source}, {v.created_at:%Y-%m-%d %H:%M})",
+            key="history_version",
+        )
+        label = f"version {picked.version}"
+        changes = frames.settings_diff(in_use.to_dict(), picked.value, label)
+        if changes.empty:
+            st.info(f"Version {picked.version} holds the settings in force.", icon=":material/check:")
+        else:
+            st.dataframe(changes, hide_index=True, key="history_diff")
+        if st.button(
+            f"Roll back to version {picked.version}",
+            key="rollback",
+            disabled=changes.empty or not ui.is_admin(),
+            help=None if ui.is_admin() else "Only an admin (signed in with the admin password) can roll back.",
+        ):
+            try:
+                done = data.rollback_settings(key, picked.version)
+            except CineSyncError as exc:
+                st.error(f"Not rolled back: {exc}")
+            else:
+                st.session_state["rolled_back"] = (picked.version, done.version)
+                st.rerun()
+    rolled = st.session_state.pop("rolled_back", None)
+    if rolled:
+        st.success(f"Version {rolled[0]}'s settings are in force again, saved as version {rolled[1]}.")

@@ -1,4 +1,5 @@
-"""User explorer: one person's taste profile, picks, taste history, and a box to rate as them."""
+"""User explorer: one person's taste profile, picks, taste history, and a what-if: the picks as if
+they rated a film (computed in memory; an admin may then save it as their rating)."""
 
 import streamlit as st
 
@@ -119,8 +120,12 @@ else:
         ui.chart(charts.trajectory_chart(moves), key="trajectory")
 
 
-# -- try it ---------------------------------------------------------------------------------
-st.subheader(f"Try it: rate a film as user {user_id}")
+# -- what if -------------------------------------------------------------------------------
+st.subheader(f"What if user {user_id} rated a film?")
+st.caption(
+    "The picks are computed in memory as if the member had given this rating: nothing is stored. "
+    "An admin can then save it as the member's own rating."
+)
 film_query = st.text_input("Find a film", key="try_query", placeholder="part of a title")
 candidates = data.search_films(key, film_query.strip(), 50) if film_query.strip() else []
 with st.form("try_it"):
@@ -133,21 +138,57 @@ with st.form("try_it"):
         placeholder="search for a film above" if not candidates else "pick a film",
     )
     stars = st.select_slider("Stars", [x / 2 for x in range(1, 11)], value=4.0, key="try_stars")
-    submitted = st.form_submit_button("Rate", disabled=not candidates, key="try_rate")
+    submitted = st.form_submit_button("Show the picks", disabled=not candidates, key="try_what_if")
 if submitted and chosen_film is not None:
+    st.session_state["what_if"] = {"user": user_id, "film": chosen_film.id, "stars": stars}
+
+pending = st.session_state.get("what_if")
+if pending and pending["user"] == user_id:
+    title = data.film(key, pending["film"])
+    label = title.label if title else str(pending["film"])
     try:
-        result = data.rate(key, user_id, chosen_film.id, stars)
+        imagined = data.what_if(key, user_id, pending["film"], pending["stars"], k, genre)
     except CineSyncError as exc:
-        st.error(f"Not rated: {exc}")
+        st.error(f"Cannot compute it: {exc}")
     else:
-        st.session_state["try_it_result"] = {
-            "user": user_id,
-            "film": chosen_film.id,
-            "stars": stars,
-            "before": picks["film"].tolist(),
-            "replaced": result.replaced,
-        }
-        st.rerun()  # the charts above were drawn before the rating: draw them again
+        then = frames.recommendations(imagined)
+        new = [f for f in then["film"].tolist() if f not in picks["film"].tolist()]
+        gone = [f for f in picks["film"].tolist() if f not in then["film"].tolist()]
+        st.info(
+            f"If user {user_id} rated {label} {plural(pending['stars'], 'star')}: new in the list: "
+            f"{', '.join(new) or 'none'}; dropped: {', '.join(gone) or 'none'}. Nothing was stored.",
+            icon=":material/science:",
+        )
+        if not then.empty:
+            st.dataframe(
+                then,
+                hide_index=True,
+                key="what_if_table",
+                column_order=["rank", "film", "genres", "score", "personal", "base", "reason"],
+            )
+        if ui.is_admin():
+            confirmed = st.checkbox(
+                f"Store {plural(pending['stars'], 'star')} for {label} as user {user_id}'s own rating",
+                key="confirm_save_rating",
+            )
+            if st.button("Save as this member's rating", disabled=not confirmed, type="primary", key="save_rating"):
+                try:
+                    result = data.rate(key, user_id, pending["film"], pending["stars"])
+                except CineSyncError as exc:
+                    st.error(f"Not rated: {exc}")
+                else:
+                    st.session_state["try_it_result"] = {
+                        "user": user_id,
+                        "film": pending["film"],
+                        "stars": pending["stars"],
+                        "before": picks["film"].tolist(),
+                        "replaced": result.replaced,
+                    }
+                    del st.session_state["what_if"]
+                    st.session_state.pop("confirm_save_rating", None)
+                    st.rerun()  # the charts above were drawn before the rating: draw them again
+        else:
+            st.caption("Only an admin (signed in with the admin password) can save it as the member's rating.")
 
 last = st.session_state.get("try_it_result")
 if last and last["user"] == user_id:

@@ -42,7 +42,7 @@ def test_searching_by_name_and_changing_the_list_length(demo_app, expected):
     assert len(picks) == 5
 
 
-def test_rating_as_the_user_changes_their_picks(demo_app, expected):
+def test_what_if_shows_the_picks_without_storing_and_an_admin_saves_them(demo_app, expected):
     svc, user = expected
     at = demo_app("users")
     before = next(d.value for d in at.dataframe if "reason" in d.value.columns)
@@ -51,12 +51,24 @@ def test_rating_as_the_user_changes_their_picks(demo_app, expected):
     at.text_input(key="try_query").set_value(title).run()
     film = at.selectbox(key=f"try_film:{title}").value
     at.select_slider(key="try_stars").set_value(0.5)
-    at.button(key="try_rate").click().run()
+    at.button(key="try_what_if").click().run()
+    assert not at.exception and not at.error
+    # Nothing stored: the same ratings, and the page's own picks unchanged.
+    assert film.id not in svc.history(user["id"])[1]
+    assert next(m for m in at.metric if m.label == "Ratings").value == str(user["n_ratings"])
+    imagined = [d.value for d in at.dataframe if "reason" in d.value.columns][-1]  # below the page's own picks
+    assert film.id not in imagined["film_id"].tolist()  # a film rated (even in imagination) is never picked
+    assert imagined["film_id"].tolist() == [
+        r.film.id for r in svc.what_if(user["id"], {film.id: 0.5}, len(before)).items
+    ]
+    assert "Nothing was stored" in at.info[-1].value and top in at.info[-1].value  # dropped from the list
+    # Saving needs the explicit confirmation.
+    assert at.button(key="save_rating").disabled
+    at.checkbox(key="confirm_save_rating").check().run()
+    at.button(key="save_rating").click().run()
     assert not at.exception
-    assert next(m for m in at.metric if m.label == "Ratings").value == str(user["n_ratings"] + 1)
-    after = next(d.value for d in at.dataframe if "reason" in d.value.columns)
-    assert film.id not in after["film_id"].tolist()  # rated films are never recommended
     assert svc.history(user["id"])[0][film.id] == 0.5
+    assert next(m for m in at.metric if m.label == "Ratings").value == str(user["n_ratings"] + 1)
     assert "Rated" in at.success[0].value
 
 
@@ -116,6 +128,9 @@ def test_one_rating_and_one_star_are_singular(demo_app, expected, newcomer):
     title = svc.catalogue().films[1].title
     at.text_input(key="try_query").set_value(title).run()
     at.select_slider(key="try_stars").set_value(1.0)
-    at.button(key="try_rate").click().run()
+    at.button(key="try_what_if").click().run()
+    assert "rated" in at.info[-1].value and " 1 star:" in at.info[-1].value, at.info[-1].value
+    at.checkbox(key="confirm_save_rating").check().run()
+    at.button(key="save_rating").click().run()
     assert not at.exception
     assert ": 1 star. " in at.success[0].value, at.success[0].value
