@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboards import charts, data, frames, ui
+from personalization.data.links import film_urls
 
 key = ui.connect()
 st.title("Films")
@@ -24,6 +25,8 @@ st.markdown(
     f"**Genres** {', '.join(film.genres) or '-'}  \n**Directors** {', '.join(film.directors) or '-'}  \n"
     f"**Cast** {', '.join(film.actors[:8]) or '-'}"
 )
+if links := film_urls(film.metadata):  # the film's pages elsewhere, from its stored IMDb / TMDb ids
+    st.markdown("**Links** " + " · ".join(f"[{name}]({url})" for name, url in links.items()))
 
 k = st.slider("Neighbours to show", 5, 30, 10, key="film_k")
 fans_col, similar_col = st.columns(2)
