@@ -1,6 +1,8 @@
-"""``cinesync db``: migrations, status, the connection URL and the embedded server."""
+"""``cinesync db``: migrations, status, the connection URL, the embedded server, dump and restore."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -11,7 +13,7 @@ __all__ = ["db"]
 
 @click.group()
 def db() -> None:
-    """Manage the database: migrations, status, connection URL, the embedded server."""
+    """Manage the database: migrations, status, connection URL, the embedded server, backups."""
 
 
 @db.command("migrate")
@@ -89,3 +91,51 @@ def db_stop(ctx: Context) -> None:
 
 
 # -- import ------------------------------------------------------------------------------------
+
+
+# -- backups -----------------------------------------------------------------------------------
+def _url(ctx: Context) -> str:
+    from personalization.storage.db import embedded_url
+
+    return ctx.settings.database_url or embedded_url(ctx.settings.home)
+
+
+@db.command("dump")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def db_dump(ctx: Context, file: Path) -> None:
+    """Back the whole database up into FILE (pg_dump's custom format, compressed), while every
+    other process keeps working. `cinesync db restore FILE` puts it back.
+
+    pg_dump is pgserver's (PostgreSQL 16), for a database given by URL too; CINESYNC_PG_BIN
+    names another PostgreSQL bin folder (a newer server needs its own pg_dump)."""
+    from personalization.storage.db import redact
+    from personalization.storage.ops import dump
+
+    url = _url(ctx)
+    dump(url, file)
+    click.echo(f"{redact(url)} dumped to {file} ({file.stat().st_size / 2**20:.1f} MiB)")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def db_restore(ctx: Context, file: Path, yes: bool) -> None:
+    """Replace everything in the database with FILE (written by `cinesync db dump`), in one
+    transaction: on any error nothing changes. Then apply newer migrations; processes using the
+    database drop their caches."""
+    from personalization.service.invalidation import Invalidation
+    from personalization.storage import migrate, open_database
+    from personalization.storage.db import redact
+    from personalization.storage.ops import notify, restore
+
+    url = _url(ctx)
+    if not yes:
+        click.confirm(f"Replace everything in {redact(url)} with {file}?", abort=True)
+    restore(url, file)
+    with open_database(ctx.settings, url=url) as database:
+        applied = migrate(database.pool)
+    notify(url, Invalidation("reset").format())
+    newer = f"; then applied {plural(len(applied), 'newer migration')}" if applied else ""
+    click.echo(f"{redact(url)} restored from {file}{newer}")

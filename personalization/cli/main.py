@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from personalization import __version__
-from personalization.cli.analytics import export_command
+from personalization.cli.analytics import export_command, import_parquet
 from personalization.cli.context import Context, echo_json, first_line, pass_ctx, plural
 from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
@@ -145,6 +145,7 @@ main.add_command(settings_command)
 # -- db ----------------------------------------------------------------------------------------
 main.add_command(db)
 main.add_command(import_)
+import_.add_command(import_parquet)
 
 
 @main.command()

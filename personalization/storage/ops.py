@@ -1,13 +1,15 @@
 """Operations on a whole database: the health check, pg_dump / pg_restore, and loading the rows
 of a Parquet export back (``cinesync db dump|restore``, ``cinesync import parquet``).
 
-pg_dump and pg_restore come from the embedded server's own installation (pgserver bundles
-them) or, for a database given by URL, from the system's PATH when it has them (a pg_dump must
-be at least as new as its server; pgserver's is PostgreSQL 16).
+pg_dump and pg_restore come from the embedded server's installation (pgserver bundles
+PostgreSQL 16's), for a database given by URL too: pg_dump must be at least as new as the server
+it dumps, and a system's client (Debian 12 ships 15) is often older. Without pgserver, the
+system's are used; ``CINESYNC_PG_BIN`` names another folder holding them (e.g. a newer server's).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,15 +44,22 @@ def _bundled(name: str) -> Path | None:
     return path if path.exists() else None
 
 
-def tool(name: str, *, embedded: bool) -> Path:
-    """The ``pg_dump``/``pg_restore`` to run: pgserver's for the embedded server; for a URL the
-    system's if installed, else pgserver's."""
+def tool(name: str, env: Mapping[str, str] | None = None) -> Path:
+    """The ``pg_dump``/``pg_restore`` to run: from ``CINESYNC_PG_BIN`` if set, else pgserver's,
+    else the system's."""
+    env = os.environ if env is None else env
+    folder = (env.get("CINESYNC_PG_BIN") or "").strip()
+    if folder:
+        chosen = Path(folder).expanduser() / name
+        if not chosen.exists():
+            raise StorageError(f"CINESYNC_PG_BIN is {folder}, which has no {name}: point it at PostgreSQL's bin folder")
+        return chosen
     system = shutil.which(name)
-    found = _bundled(name) if embedded else (Path(system) if system else _bundled(name))
+    found = _bundled(name) or (Path(system) if system else None)
     if found is None:
         raise StorageError(
-            f"{name} not found: install PostgreSQL's client programs (apt-get install postgresql-client) "
-            "or the embedded server's package (pip install pgserver)"
+            f"{name} not found: install PostgreSQL's client programs (apt-get install postgresql-client), "
+            "pgserver (pip install pgserver), or set CINESYNC_PG_BIN to their folder"
         )
     return found
 
@@ -63,14 +72,14 @@ def _run(command: Sequence[str], what: str) -> None:
         raise StorageError(f"{what} failed: {reason}")
 
 
-def dump(url: str, file: Path, *, embedded: bool) -> None:
+def dump(url: str, file: Path) -> None:
     """The whole database into ``file`` (pg_dump's custom format: compressed, restorable with
     ``restore``), without owners or privileges so it restores into any server."""
     file = Path(file)
     file.parent.mkdir(parents=True, exist_ok=True)
     _run(
         [
-            str(tool("pg_dump", embedded=embedded)),
+            str(tool("pg_dump")),
             "--format=custom",
             "--no-owner",
             "--no-privileges",
@@ -81,14 +90,14 @@ def dump(url: str, file: Path, *, embedded: bool) -> None:
     )
 
 
-def restore(url: str, file: Path, *, embedded: bool) -> None:
+def restore(url: str, file: Path) -> None:
     """Replace the database's tables with those in ``file`` (a ``dump``), in one transaction:
     on any error nothing changes."""
     if not Path(file).is_file():
         raise StorageError(f"{file} does not exist: give a file written by `cinesync db dump`")
     _run(
         [
-            str(tool("pg_restore", embedded=embedded)),
+            str(tool("pg_restore")),
             "--clean",
             "--if-exists",
             "--no-owner",
@@ -125,7 +134,9 @@ def load_rows(
     with pool.connection() as conn, conn.transaction():
         if replace:
             for table in oq.TABLES_CHILDREN_FIRST:
-                conn.execute(sql.SQL(oq.EMPTY_TABLE).format(table=sql.Identifier(table)))
+                exists = conn.execute(oq.TABLE_EXISTS, (table,)).fetchone()
+                if exists is not None and exists[0]:
+                    conn.execute(sql.SQL(oq.EMPTY_TABLE).format(table=sql.Identifier(table)))
         for table in oq.COPY_IN:  # parents first
             if table not in tables:
                 continue

@@ -1,8 +1,12 @@
 """The SQL of operations: the health check, and emptying the tables before a Parquet import."""
 
 PING = "SELECT 1"
-# The engine's tables, children first (so a delete never trips a foreign key).
+# The engine's tables, children first (so a delete never trips a foreign key); those of later
+# migrations are emptied only where they exist.
 TABLES_CHILDREN_FIRST = (
+    "model_arrays",
+    "model_versions",
+    "film_external_ids",
     "user_model_weights",
     "user_preferences",
     "user_embeddings",
@@ -13,6 +17,7 @@ TABLES_CHILDREN_FIRST = (
     "engine_settings",
     "settings_history",
 )
+TABLE_EXISTS = "SELECT to_regclass(%s) IS NOT NULL"
 EMPTY_TABLE = "DELETE FROM {table}"  # formatted only with names from TABLES_CHILDREN_FIRST
 COUNT_ROWS = "SELECT (SELECT count(*) FROM movies) + (SELECT count(*) FROM users) + (SELECT count(*) FROM ratings)"
 # One COPY per exported table; the columns in the order `cinesync export parquet` writes them.
