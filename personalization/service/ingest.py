@@ -30,9 +30,10 @@ from personalization.service.writes import as_datetime
 from personalization.storage.bulk import (
     RatingArrays,
     effective_signals_of_users,
+    feedback_of_users,
+    insert_ratings,
     ratings_of_users,
     staging,
-    upsert_ratings,
 )
 from personalization.storage.repository import Repository, Session, embedding_update
 from personalization.storage.rows import EmbeddingRow
@@ -167,10 +168,9 @@ def _apply(engine: Engine, repo: Repository, cat: Catalogue, chunk: RatingArrays
         repeated = pairs.is_duplicated().to_numpy()
         new_pair = ~has_old[keep] & pairs.select(pl.struct("u", "f").is_first_distinct()).to_series().to_numpy()
         rebuild = _to_rebuild(engine, session, states, ids, chunk, rows, who, has_old[keep] | repeated)
-        upsert_ratings(
-            session,
-            rows.take(np.flatnonzero(pairs.select(pl.struct("u", "f").is_last_distinct()).to_series().to_numpy())),
-        )
+        last = pairs.select(pl.struct("u", "f").is_last_distinct()).to_series().to_numpy()
+        new, replaced = np.flatnonzero(last & ~has_old[keep]), np.flatnonzero(last & has_old[keep])
+        insert_ratings(session, rows.take(new), rows.take(replaced))
         vectors = _vectors(engine, session, cat, states, ids, rows, who, rebuild)
         n_new = np.bincount(who[new_pair], minlength=len(ids))
         last_at = np.full(len(ids), -np.inf)
@@ -215,9 +215,10 @@ def _to_rebuild(
         assert when is not None
         if not rebuild[i] and engine.needs_rebuild(states[int(ids[i])], when):
             rebuild[i] = True
-    with_feedback = session.users_with_feedback_on(chunk.users.tolist(), chunk.films.tolist())
-    if with_feedback:
-        rebuild[np.isin(ids, np.fromiter(with_feedback, np.int64))] = True
+    reacted = feedback_of_users(session, ids)
+    if reacted:
+        on_chunk = {u for u, f in zip(chunk.users.tolist(), chunk.films.tolist()) if (u, f) in reacted}
+        rebuild[np.isin(ids, np.fromiter(on_chunk, np.int64, count=len(on_chunk)))] = True
     return rebuild
 
 

@@ -8,6 +8,7 @@ per rating: this is what lets an import run at the speed of PostgreSQL's COPY an
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,15 +17,25 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 from psycopg import Connection
+from psycopg.adapt import Buffer, Loader
+from psycopg.pq import Format
 from psycopg.rows import TupleRow
 
 from personalization.storage import ingest_queries as q
 from personalization.storage.repository import Repository, Session
 
-__all__ = ["RatingArrays", "Staging", "staging", "ratings_of_users", "upsert_ratings", "effective_signals_of_users"]
+__all__ = [
+    "RatingArrays",
+    "Staging",
+    "staging",
+    "ratings_of_users",
+    "insert_ratings",
+    "feedback_of_users",
+    "effective_signals_of_users",
+]
 
-BLOCK_BYTES = 8 << 20  # CSV read back from the staging table per block (about 300,000 ratings)
-_SCHEMA = {"user_id": pl.Int64, "movie_id": pl.Int64, "stars": pl.Float64, "at": pl.Float64}
+BLOCK_RATINGS = 200_000  # ratings read back from the staging table per block (whole users)
+_ARRAY_DTYPES = {1007: "i4", 1016: "i8", 1022: "f8"}  # int4[], int8[], float8[] oids
 
 
 @dataclass(frozen=True)
@@ -51,26 +62,19 @@ class RatingArrays:
             np.concatenate([p.at for p in parts]),
         )
 
-    @staticmethod
-    def of_frame(df: pl.DataFrame) -> RatingArrays:
-        return RatingArrays(
-            df["user_id"].to_numpy().astype(np.int64),
-            df["movie_id"].to_numpy().astype(np.int64),
-            df["stars"].to_numpy().astype(np.float64),
-            df["at"].to_numpy().astype(np.float64),
+    def csv(self, seq_start: int | None = None, *, dated: bool = False) -> bytes:
+        """COPY's CSV: the time as unix seconds, or (``dated``) as a UTC timestamp to the
+        microsecond; with ``seq_start``, a running number after the columns."""
+        frame = pl.DataFrame(
+            {"user_id": self.users, "movie_id": self.films, "stars": self.stars.astype(np.float32), "at": self.at}
         )
-
-    def csv(self, seq_start: int | None = None) -> bytes:
-        columns: dict[str, npt.NDArray[np.generic]] = {
-            "user_id": self.users,
-            "movie_id": self.films,
-            "stars": self.stars.astype(np.float32),
-            "at": self.at,
-        }
+        if dated:
+            micros = pl.col("at").mul(1_000_000).round().cast(pl.Int64)
+            frame = frame.with_columns(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC"))
         if seq_start is not None:
-            columns["seq"] = np.arange(seq_start, seq_start + len(self), dtype=np.int64)
+            frame = frame.with_columns(seq=np.arange(seq_start, seq_start + len(self), dtype=np.int64))
         buffer = io.BytesIO()
-        pl.DataFrame(columns).write_csv(buffer, include_header=False)
+        frame.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f%z")
         return buffer.getvalue()
 
 
@@ -91,38 +95,50 @@ class Staging:
         self.conn.commit()
         self.rows += len(ratings)
 
-    def by_user(self, block_bytes: int | None = None) -> Iterator[RatingArrays]:
-        """Every staged rating, ordered by user then time (ties in file order), in blocks that
-        never split a user's ratings."""
-        pending = bytearray()
-        held: RatingArrays | None = None
-        with self.conn.cursor() as cur, cur.copy(q.COPY_STAGING_BY_USER) as copy:
-            for data in copy:
-                pending += data
-                if len(pending) < (block_bytes or BLOCK_BYTES):
-                    continue
-                cut = pending.rfind(b"\n") + 1
-                block = _parse(bytes(pending[:cut]))
-                del pending[:cut]
-                if held is not None:
-                    block = RatingArrays.concat([held, block])
-                last = block.users[-1]
-                start = int(np.searchsorted(block.users, last))  # the last user may go on
-                held = block.take(slice(start, None))
-                if start:
-                    yield block.take(slice(0, start))
-        rest = [p for p in (held, _parse(bytes(pending)) if pending else None) if p is not None]
-        if rest:
-            yield RatingArrays.concat(rest)
-        self.conn.commit()
+    def by_user(self, block_ratings: int | None = None) -> Iterator[RatingArrays]:
+        """Every staged rating, ordered by user then time (ties in file order), in blocks of
+        about ``block_ratings`` that never split a user's ratings."""
+        target = block_ratings or BLOCK_RATINGS
+        parts: list[RatingArrays] = []
+        size = 0
+        with self.conn.transaction(), self.conn.cursor(name="ingest_by_user", binary=True) as cur:
+            for oid, dtype in _ARRAY_DTYPES.items():
+                cur.adapters.register_loader(oid, _array_loader(dtype))
+            cur.itersize = 1000
+            for user, films, stars, at in cur.execute(q.STAGING_BY_USER):
+                n = len(films)
+                parts.append(RatingArrays(np.full(n, user, np.int64), films.astype(np.int64), stars, at))
+                size += n
+                if size >= target:
+                    yield RatingArrays.concat(parts)
+                    parts, size = [], 0
+        if parts:
+            yield RatingArrays.concat(parts)
 
     def drop(self) -> None:
         self.conn.execute(q.DROP_STAGING)
         self.conn.commit()
 
 
-def _parse(data: bytes) -> RatingArrays:
-    return RatingArrays.of_frame(pl.read_csv(data, has_header=False, new_columns=list(_SCHEMA), schema=_SCHEMA))
+def _array_loader(dtype: str) -> type[Loader]:
+    """A binary loader of a NULL-free one-dimensional array of fixed-size values as numpy."""
+    pairs = np.dtype([("length", ">i4"), ("value", ">" + dtype)])
+
+    class ArrayLoader(Loader):
+        format = Format.BINARY
+
+        def load(self, data: Buffer) -> npt.NDArray[np.generic]:
+            raw = bytes(data)
+            ndim, has_null, _ = struct.unpack_from(">iii", raw)
+            if ndim == 0:
+                return np.zeros(0, dtype=dtype)
+            if ndim != 1 or has_null:
+                raise ValueError("expected a one-dimensional array without NULLs")
+            length = struct.unpack_from(">i", raw, 12)[0]
+            values: npt.NDArray[np.generic] = np.frombuffer(raw, dtype=pairs, count=length, offset=20)["value"]
+            return values.astype(dtype)
+
+    return ArrayLoader
 
 
 def ratings_of_users(session: Session, users: npt.NDArray[np.int64]) -> RatingArrays:
@@ -135,13 +151,31 @@ def ratings_of_users(session: Session, users: npt.NDArray[np.int64]) -> RatingAr
     return RatingArrays(np.array(u, np.int64), np.array(f, np.int64), np.array(s, np.float64), np.array(t, np.float64))
 
 
-def upsert_ratings(session: Session, ratings: RatingArrays) -> None:
-    """Store these ratings (at most one per user and film), replacing stored ones: COPY into a
-    temporary table, then one INSERT ... ON CONFLICT."""
-    session.conn.execute(q.CREATE_APPLIED)
-    with session.conn.cursor() as cur, cur.copy(q.COPY_INTO_APPLIED) as copy:
-        copy.write(ratings.csv())
-    session.conn.execute(q.UPSERT_APPLIED)
+def insert_ratings(session: Session, ratings: RatingArrays, replaced: RatingArrays) -> None:
+    """Store ratings (at most one per user and film): ``ratings`` are new (COPY straight into
+    the table), ``replaced`` replace stored ones (COPY into a temporary table, one UPDATE). The
+    caller holds the users' locks, so no other writer adds one of these ratings meanwhile, and
+    has checked that every film exists and created every user (the foreign keys hold)."""
+    if len(ratings):
+        row = session.conn.execute(q.IS_SUPERUSER).fetchone()
+        skip = bool(row and row[0])
+        if skip:
+            session.conn.execute(q.SKIP_TRIGGERS)  # the keys are known good (see the query's note)
+        with session.conn.cursor() as cur, cur.copy(q.COPY_INTO_RATINGS) as copy:
+            copy.write(ratings.csv(dated=True))
+        if skip:
+            session.conn.execute(q.RUN_TRIGGERS)
+    if len(replaced):
+        session.conn.execute(q.CREATE_REPLACED)
+        with session.conn.cursor() as cur, cur.copy(q.COPY_INTO_REPLACED) as copy:
+            copy.write(replaced.csv(dated=True))
+        session.conn.execute(q.UPDATE_REPLACED)
+
+
+def feedback_of_users(session: Session, users: npt.NDArray[np.int64]) -> set[tuple[int, int]]:
+    """The (user, film) pairs these users gave feedback on."""
+    rows = session.conn.execute(q.FEEDBACK_OF_USERS, (users.tolist(),)).fetchall()
+    return {(int(u), int(f)) for u, f in rows}
 
 
 def effective_signals_of_users(session: Session, users: list[int]) -> list[tuple[int, int, float | None, str | None]]:

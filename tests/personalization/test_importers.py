@@ -359,7 +359,7 @@ def test_rate_many_and_a_file_import_equal_rating_one_at_a_time(
     assert reference[1] == 1 and reference[2] >= 1  # the stream does hit both skips
 
     monkeypatch.setattr(importers, "BLOCK_BYTES", 64)
-    monkeypatch.setattr(bulk, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(bulk, "BLOCK_RATINGS", 30)
     monkeypatch.setattr(ingest, "CHUNK", 40)
     path = tmp_path / "ratings.csv"
     path.write_text("userId,movieId,rating,timestamp\n" + "".join(f"{u},{f},{s},{t}\n" for u, f, s, t in _stream(3000)))
