@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +32,7 @@ from personalization.core.base_models import BaseModel
 from personalization.core.base_models.base import FloatArray
 from personalization.core.base_models.registry import spec
 from personalization.core.catalogue import Catalogue
+from personalization.core.item_vectors import ItemVectors
 from personalization.core.ranker import Ranking, ScoredFilm, rank_of, top_k
 
 __all__ = [
@@ -217,18 +218,42 @@ class Scorer:
     the replay keeps one for the whole stream.
     """
 
-    def __init__(self, catalogue: Catalogue, base_models: Mapping[str, BaseModel], settings: ModelSettings):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        base_models: Mapping[str, BaseModel],
+        settings: ModelSettings,
+        *,
+        item_vectors: ItemVectors | None = None,
+    ):
         self.catalogue = catalogue
         self.base_models = dict(base_models)
         self.settings = settings
+        # The films' vectors for the personal term: collaborative + content (``item_vectors``),
+        # or the content vectors alone (``catalogue.matrix``, the seed's design) when None.
+        self.item_vectors = item_vectors
         self._content: ContentScores | None = None  # built at the first personal score
         self._refits: dict[str, threading.Thread] = {}
 
     @property
-    def content(self) -> ContentScores:
+    def content(self) -> Callable[[NDArray[np.float32]], NDArray[np.floating]]:
+        """The personal term's raw scores for a taste vector, over the whole catalogue."""
+        if self.item_vectors is not None:
+            return self.item_vectors.scores
         if self._content is None:
             self._content = ContentScores(self.catalogue.matrix)
         return self._content
+
+    def film_vector(self, position: int) -> NDArray[np.float32]:
+        """The vector a rating of the film at ``position`` moves the taste vector with."""
+        if self.item_vectors is not None:
+            return self.item_vectors.vector(position)
+        return np.asarray(self.catalogue.matrix[position])
+
+    @property
+    def vectors_version(self) -> int:
+        """The film vectors' version: a taste vector folded under another one must be rebuilt."""
+        return self.item_vectors.version if self.item_vectors is not None else 0
 
     def terms(
         self,
@@ -253,7 +278,10 @@ class Scorer:
     def learn_one(self, user: int, film: int, stars: float, *, background: bool = True) -> None:
         """Feed one rating to every base model; refit the stale ones in a background thread
         (``background``, one at a time per model, so no request waits for a refit) or at once."""
-        for name, model in self.base_models.items():
+        learners: dict[str, BaseModel | ItemVectors] = dict(self.base_models)
+        if self.item_vectors is not None:  # its refit installs a new version of the film vectors
+            learners["item_vectors"] = self.item_vectors
+        for name, model in learners.items():
             model.learn_one(user, film, stars)
             if not model.stale:
                 continue

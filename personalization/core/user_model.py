@@ -84,12 +84,25 @@ class OnlineUserModel:
     vectors: dict[int, np.ndarray] = field(default_factory=dict)
     # user -> {film: strength}
     history: defaultdict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    # The film vectors' version (``ItemVectors.version``); a vector folded under another version
+    # is rebuilt from the user's signals the next time it is read, as the service rebuilds a
+    # stored vector whose ``model_version`` is not the current one.
+    version: Callable[[], int] = lambda: 0
+    versions: dict[int, int] = field(default_factory=dict)
 
     def vector(self, user: int) -> np.ndarray:
         vec = self.vectors.get(user)
-        return self.rule.zero() if vec is None else vec
+        if vec is None:
+            return self.rule.zero()
+        current = self.version()
+        if self.versions.get(user, 0) != current:
+            vec = self.rule.rebuild((self.item_vector(f), s) for f, s in self.history[user].items())
+            self.vectors[user], self.versions[user] = vec, current
+        return vec
 
     def learn_one(self, user: int, film: int, strength: float) -> None:
+        self.vector(user)  # brought to the current film vectors first
+        self.versions[user] = self.version()
         seen = self.history[user]
         replaced = film in seen
         seen.pop(film, None)

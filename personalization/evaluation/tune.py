@@ -36,6 +36,7 @@ from personalization.core.base_models import REGISTRY
 from personalization.core.base_models.registry import settings_params
 from personalization.core.ensemble import PERSONAL, UserWeights
 from personalization.core.ranker import rank_of
+from personalization.evaluation.cut import TuningCut, cut_index, write_tuned
 from personalization.evaluation.replay import Snapshot, Stream, run_replay
 
 __all__ = ["TuneResult", "tune", "structure_grid", "weight_grids", "search_space", "LEARNING_GRID", "blend_hr"]
@@ -78,6 +79,7 @@ class TuneResult:
     report: dict = field(default_factory=dict)  # replay on the held-out part: chosen vs defaults
     split_index: int = 0
     seconds: float = 0.0
+    cut: TuningCut | None = None  # where the stream was cut (written beside the settings)
 
     def changes(self) -> dict[str, float]:
         """Settings whose chosen value differs from the defaults it started from."""
@@ -117,16 +119,17 @@ class TuneResult:
             md += [
                 "Held-out part (learned from everything, scored only after the cut):",
                 "",
-                "| settings | HR@10 | NDCG@10 | evaluated |",
-                "|---|---:|---:|---:|",
+                "| settings | HR@10 | ± s.e. | NDCG@10 | evaluated |",
+                "|---|---:|---:|---:|---:|",
             ]
             md += [
-                f"| {k} | {v['hr@10']:.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |" for k, v in self.report.items()
+                f"| {k} | {v['hr@10']:.4f} | {v.get('hr@10_se', 0.0):.4f} | {v['ndcg@10']:.4f} | {v['evaluated']} |"
+                for k, v in self.report.items()
             ]
             md.append("")
         md += ["Chosen (changed from the defaults):", "", "```json", json.dumps(self.changes(), indent=2), "```"]
         paths["md"].write_text("\n".join(md) + "\n", encoding="utf-8")
-        paths["json"].write_text(json.dumps(self.chosen.to_dict(), indent=2) + "\n", encoding="utf-8")
+        write_tuned(paths["json"], self.chosen, self.cut or TuningCut(1.0))
         _plot(self.trials, paths["png"])
         return paths
 
@@ -187,10 +190,12 @@ def tune(
     defaults = settings or ModelSettings()
     structure = structure_grid() if structure is None else structure
     learning = LEARNING_GRID if learning is None else learning
-    cut = int(len(stream) * split)
+    cut = cut_index(stream, split)  # never inside a second: same-second events stay together
     head = stream.head(cut)
     say = progress or (lambda msg: None)
-    result = TuneResult(defaults, defaults, split_index=cut)
+    ts = stream.ratings.timestamps
+    last = float(ts[cut - 1]) if ts is not None and cut > 0 else None
+    result = TuneResult(defaults, defaults, split_index=cut, cut=TuningCut(split, last, stream.name, len(stream)))
     singles = [*REGISTRY, PERSONAL]
 
     def structure_trial(s: ModelSettings) -> tuple[float, float, list]:
@@ -241,7 +246,12 @@ def tune(
         for label, s in (("chosen", best), ("defaults", defaults)):
             rep = run_replay(stream, models=["cinesync"], every=every, settings=s, evaluate_from=cut)
             r = rep.result("cinesync")
-            result.report[label] = {"hr@10": r.hr_at_10, "ndcg@10": r.ndcg_at_10, "evaluated": r.evaluated}
+            result.report[label] = {
+                "hr@10": r.hr_at_10,
+                "hr@10_se": r.hr_se,
+                "ndcg@10": r.ndcg_at_10,
+                "evaluated": r.evaluated,
+            }
             say(f"held-out {label}: HR@10 {r.hr_at_10:.4f}")
     result.seconds = time.perf_counter() - t_start
     return result

@@ -57,7 +57,8 @@ def test_buckets_count_earlier_ratings():
     report = run_replay(_stream(HAND), models=["popularity"])
     cells = {d["bucket"]: d for d in report.by_count}
     assert cells["5-9"]["evaluated"] == 2 and cells["5-9"]["hr@10"] == 0.5
-    assert cells["50+"]["evaluated"] == 0
+    assert cells["5-9"]["hr@10_se"] == pytest.approx(0.5)  # hits (1, 0): sd 0.7071 / sqrt(2)
+    assert cells["10-49"]["evaluated"] == cells["50+"]["evaluated"] == 0
 
 
 class Nothing(BaseModel):
@@ -113,12 +114,26 @@ def test_json_shape_from_the_cli(tmp_path, small_stream):
     )
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
-    assert set(doc) == {"protocol", "results"}
+    assert set(doc) == {"protocol", "results", "by_count"}
     assert [r["model"] for r in doc["results"]] == ["popularity", "seed", "cinesync"]
     for r in doc["results"]:
-        assert set(r) == {"model", "hr@10", "ndcg@10", "evaluated", "seconds"}
-        assert 0.0 <= r["ndcg@10"] <= r["hr@10"] <= 1.0
-    assert doc["protocol"]["k"] == 10 and doc["protocol"]["every"] == 4
+        assert set(r) == {
+            "model",
+            "hr@10",
+            "hr@10_se",
+            "hr@10_95",
+            "ndcg@10",
+            "ndcg@10_se",
+            "coverage",
+            "novelty",
+            "evaluated",
+            "seconds",
+        }
+        assert 0.0 <= r["ndcg@10"] <= r["hr@10"] <= 1.0 and 0.0 < r["coverage"] <= 1.0
+        assert r["hr@10_95"][0] <= r["hr@10"] <= r["hr@10_95"][1]
+    p = doc["protocol"]
+    assert p["k"] == 10 and p["every"] == 4 and not p["includes_tuning_events"]
+    assert p["evaluate_from"] == p["tuning_cut"]["index"] > 0  # the held-out part by default
 
 
 def test_load_stream_reads_a_movielens_folder_in_time_order(tmp_path):
