@@ -159,6 +159,10 @@ def stop_embedded(home: Path) -> bool:
     pgserver.pg_ctl(["-w", "stop"], pgdata=datadir, **kwargs)
     (datadir / ".handle_pids.json").unlink(missing_ok=True)
     _servers.pop(datadir, None)
+    # pgserver keeps its own handle per data dir and would hand back this stopped server to the
+    # next start in this process: forget it, so a start really starts.
+    instances: dict[Path, Any] = getattr(pgserver.PostgresServer, "_instances", {})
+    instances.pop(datadir, None)
     return True
 
 
