@@ -44,6 +44,15 @@ test-pg: venv
 	    $(BIN)/python -m pytest -n 2 -m "not slow" --pg-bindir $(PG_BINDIR) $(PG_TESTS); \
 	fi
 
+# The analyst's lab: JupyterLab on notebooks/, this venv registered as the kernel "CineSync (.venv)"
+# (visible to any Jupyter or editor of this user). `make lab LAB_ARGS=--no-browser` on a server.
+# Each notebook's `parameters` cell picks its data: the sandbox, a MovieLens folder, a Parquet
+# export or the live database (read only); papermill runs them with -p source parquet -p path DIR.
+lab: venv
+	$(BIN)/python -c "import jupyterlab, papermill" 2>/dev/null || $(BIN)/pip install -q -e '.[lab]'
+	$(BIN)/python -m ipykernel install --user --name cinesync --display-name "CineSync (.venv)"
+	$(BIN)/jupyter lab --notebook-dir notebooks $(LAB_ARGS)
+
 bench: venv
 	$(BIN)/cinesync bench
 

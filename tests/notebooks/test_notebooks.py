@@ -48,7 +48,7 @@ def execute(path: Path) -> nbformat.NotebookNode:
 def _stop_servers(scratch: Path) -> None:
     from personalization.storage.db import stop_embedded
 
-    for pid in scratch.glob("*/pgdata/postmaster.pid"):
+    for pid in scratch.glob("**/pgdata/postmaster.pid"):
         stop_embedded(pid.parent.parent)
 
 
