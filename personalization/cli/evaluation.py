@@ -182,3 +182,4 @@ def tune_command(directory: Path, out: Path, split: float, every: int, max_event
         click.echo(f"held-out {label}: HR@10 {r['hr@10']:.4f} NDCG@10 {r['ndcg@10']:.4f} ({r['evaluated']} events)")
     click.echo("chosen: " + json.dumps(result.changes()))
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+    click.echo(f"install them with: cinesync settings apply {paths['json']}")
