@@ -9,7 +9,8 @@ What is measured:
   ``what_if`` took (a histogram), and ``cinesync_errors_total{verb,kind}``: what they raised;
 * ``cinesync_trainer_duration_seconds{stage}``: for the trainer to record its fits into;
 * read when scraped, from each open ``Service`` (``watch``): cache entries, hits and misses,
-  the connection pool's counters, the model settings' version and the scorer's age.
+  the connection pool's counters, the model settings' version, the published model version
+  served and its age.
 
 The service records into it through the ``observed`` decorator on its verbs; nothing here imports
 a front-end or the service itself. ``prometheus-client`` is optional: without it every hook is a
@@ -84,7 +85,13 @@ class _ServiceCollector:
         model = GaugeMetricFamily(
             "cinesync_model_info", "The model settings' version and the base models in the blend", labels=["version"]
         )
-        age = GaugeMetricFamily("cinesync_model_age_seconds", "Seconds since the scorer in use was fitted")
+        age = GaugeMetricFamily(
+            "cinesync_model_age_seconds",
+            "Seconds since the collaborative models served were published (before any is: since the scorer was built)",
+        )
+        published = GaugeMetricFamily(
+            "cinesync_model_published_version", "The published model version served (0: none yet)"
+        )
         services = GaugeMetricFamily("cinesync_services", "Open services in this process")
         n = 0
         for svc in _open_services():
@@ -102,11 +109,16 @@ class _ServiceCollector:
                 pool.add_metric([stat], float(value))
             model.add_metric([engine.model_settings.version], 1.0)
             scorer = engine.fitted_scorer
-            if scorer is not None:
-                fitted = getattr(scorer, "fitted_at", None) or _first_seen.setdefault(scorer, time.time())
-                age.add_metric([], max(0.0, time.time() - float(fitted)))
+            version = getattr(getattr(engine, "served", None), "version", None)  # `cinesync train`'s
+            if version is not None:
+                published.add_metric([], float(version.id))
+                age.add_metric([], max(0.0, time.time() - version.created_at.timestamp()))
+            elif scorer is not None:
+                published.add_metric([], 0.0)
+                built = _first_seen.setdefault(scorer, time.time())
+                age.add_metric([], max(0.0, time.time() - built))
         services.add_metric([], n)
-        yield from (entries, hits, misses, pool, model, age, services)
+        yield from (entries, hits, misses, pool, model, published, age, services)
 
 
 if _prom is not None:
