@@ -63,10 +63,12 @@ def serve_command(host: str, port: int, open_access: bool, log_level: str) -> No
     if open_access and host not in LOCAL_HOSTS:
         click.echo(f"warning: serving {host}:{port} with no API key: anyone who can reach it can write", err=True)
 
+    from personalization.observability import start_from_env
     from personalization.service import Service
 
     with Service.open(Settings.from_env()) as service:
         service.warm_up()
+        start_from_env()  # also /metrics and /healthz on CINESYNC_METRICS_PORT, like every long-running process
         app = create_app(service, api_settings)
         click.echo(f"CineSync API on http://{host}:{port} (docs at /docs)", err=True)
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("info", "debug"))

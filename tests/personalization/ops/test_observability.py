@@ -98,7 +98,7 @@ def test_json_logs_are_one_object_per_line():
 @pytest.mark.slow
 def test_a_real_server_process_counts_a_rating_in_its_metrics(demo_db_url, demo_service, tmp_path):
     """`cinesync serve` as its own process: a rating through the API moves the engine's counters
-    on that process's /metrics."""
+    on the API's /metrics and on the process's CINESYNC_METRICS_PORT."""
     import os
     import signal
     import socket
@@ -106,11 +106,19 @@ def test_a_real_server_process_counts_a_rating_in_its_metrics(demo_db_url, demo_
     import sys
     import time
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    port, metrics_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CINESYNC_")}
-    env.update(CINESYNC_DATABASE_URL=demo_db_url, CINESYNC_HOME=str(tmp_path / "home"), OPENBLAS_NUM_THREADS="1")
+    env.update(
+        CINESYNC_DATABASE_URL=demo_db_url,
+        CINESYNC_HOME=str(tmp_path / "home"),
+        OPENBLAS_NUM_THREADS="1",
+        CINESYNC_METRICS_PORT=str(metrics_port),
+    )
     command = [sys.executable, "-c", "from personalization.cli import main; main()", "serve", "--open"]
     proc = subprocess.Popen([*command, "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -137,6 +145,11 @@ def test_a_real_server_process_counts_a_rating_in_its_metrics(demo_db_url, demo_
         assert value(after, "cinesync_events_total", kind="rating") == before + 1
         assert value(after, "cinesync_verb_duration_seconds_count", verb="rate") >= 1
         assert "cinesync_http_requests_total" in after  # the API's own figures are still there
+        # The same engine figures on the process's metrics port, with its health check.
+        on_port = f"http://127.0.0.1:{metrics_port}"
+        assert value(scrape(on_port), "cinesync_events_total", kind="rating") == before + 1
+        with urllib.request.urlopen(on_port + "/healthz", timeout=10) as response:
+            assert json.loads(response.read())["status"] == "ok"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
