@@ -103,6 +103,9 @@ def test_the_dockerfile_installs_as_the_wheel_test_proves():
     copied = set(re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.M))
     sources = {word for line in copied for word in line.split()}
     assert {p.name for p in project_files()} <= sources, "the image is built from fewer files than the wheel test"
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    kept = {line[1:] for line in ignore if line.startswith("!")}
+    assert {p.name for p in project_files()} <= kept, "the build context leaves out a file the build needs"
 
 
 def test_the_systemd_units_verify(tmp_path):
