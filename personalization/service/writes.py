@@ -23,6 +23,7 @@ from personalization.core import signals
 from personalization.core.catalogue import Film
 from personalization.core.ensemble import Scorer
 from personalization.core.user_model import is_valid_vector
+from personalization.errors import InvalidFeedback
 from personalization.service.engine import MODEL_SETTINGS_KEY, Engine, strength_of
 from personalization.service.results import FeedbackResult, RateResult, check_film_id, check_timestamp, check_user_id
 from personalization.service.settings import SettingsAdmin
@@ -106,6 +107,8 @@ class Writes:
         at: datetime | float | None = None,
     ) -> FeedbackResult:
         user_id, film_id = check_user_id(user_id), check_film_id(film_id)
+        if not isinstance(kind, str):  # check_kind looks it up in a dict: a list would be a TypeError
+            raise InvalidFeedback(f"feedback must be one of {', '.join(signals.FEEDBACK_KINDS)}; got {kind!r}")
         kind = signals.check_kind(kind)
         done = self.apply(user_id, Signal(film_id, kind=kind, context=context or {}, at=as_datetime(at)))
         return FeedbackResult(user_id, film_id, kind, done.row.n_feedback)
