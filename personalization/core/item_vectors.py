@@ -36,6 +36,7 @@ vector folded with another version's film vectors must be rebuilt from the user'
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -152,6 +153,25 @@ class ItemVectors:
         self.collab = collab  # one assignment: a reader sees the old factors or the new
         self.fitted_on = fitted_on
         self.version += 1
+
+    def state(self) -> dict[str, NDArray[np.float64] | NDArray[np.float32]]:
+        """What a published model carries of the film vectors (arrays only: ``np.savez``-able)."""
+        return {
+            "collab": self.collab,
+            "ids": self.ids.astype(np.float64),
+            "fitted_on": np.array([self.fitted_on], np.float64),
+            "version": np.array([self.version], np.float64),
+        }
+
+    def load_state(self, state: Mapping[str, NDArray[np.generic]]) -> ItemVectors:
+        """Install a published state (same catalogue ids): every process then scores with, and
+        stamps stored taste vectors with, the same ``version``."""
+        if not np.array_equal(np.asarray(state["ids"], np.int64), self.ids):
+            raise ValueError("the published film vectors were fitted for another catalogue")
+        self.collab = np.asarray(state["collab"], np.float32)
+        self.fitted_on = int(np.asarray(state["fitted_on"])[0])
+        self.version = int(np.asarray(state["version"])[0])
+        return self
 
     def vector(self, position: int) -> F32:
         """The film's vector ``x_i`` (what a rating of it moves the taste vector with)."""

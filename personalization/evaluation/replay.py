@@ -57,7 +57,6 @@ from personalization.core.ensemble import (
 from personalization.core.item_vectors import ItemVectors
 from personalization.core.ranker import SCORE_DECIMALS, rank_of, top_k
 from personalization.core.user_model import OnlineUserModel, UserModel
-from personalization.evaluation.learned import LEARNED, LearnedRerank
 from personalization.evaluation.positions import Positions, popularity_ranks, positions, progress_bar
 from personalization.evaluation.refit_ahead import RefitAhead
 from personalization.evaluation.report import BUCKETS, K, ModelResult, ReplayReport, Tally, bucket_of
@@ -94,7 +93,7 @@ DEFAULT_MODELS = ("popularity", "seed", "cinesync")
 def model_names() -> tuple[str, ...]:
     """What the replay can compare: the seed baseline, the content-only taste vector, each term
     alone (every registered base model, then the personal term) and the three blends."""
-    return ("seed", CONTENT, *REGISTRY, PERSONAL, *BLENDS, LEARNED)
+    return ("seed", CONTENT, *REGISTRY, PERSONAL, *BLENDS)
 
 
 def item_vectors_for(catalogue: Catalogue) -> ItemVectors:
@@ -116,8 +115,6 @@ def fit_scorer(stream: Stream, settings: ModelSettings | None = None) -> Scorer:
 def _terms_for(model: str, prior: UserWeights) -> set[str]:
     if model in REGISTRY or model == PERSONAL:
         return {model}
-    if model == LEARNED:  # re-ranks cinesync's blend
-        model = "cinesync"
     if model in BLENDS:
         used = {m for m, b in prior.base_weights.items() if b > 0}
         return used | ({PERSONAL} if model != "collaborative" and prior.personal_weight > 0 else set())
@@ -195,7 +192,6 @@ class _Replay:
         self.learners = learners
         self.ahead = RefitAhead(stream.ratings, learners)
         self.blended = [t for t in self.term_names if t == PERSONAL or self.prior.base_weights.get(t, 0) > 0]
-        self.learned = LearnedRerank(cat, self.blended) if LEARNED in models else None
 
     def _pos(self, film: int) -> int:
         pos = self.catalogue.position(film)
@@ -215,9 +211,8 @@ class _Replay:
         hist_pos: dict[int, Positions] = defaultdict(Positions)  # each user's rated films
         weights: dict[int, UserWeights] = {}
         counts = np.zeros(len(ids), np.int64)  # ratings per film so far (novelty)
-        learn = ("cinesync" in self.models or LEARNED in self.models) and self.settings.ensemble_rate > 0
+        learn = "cinesync" in self.models and self.settings.ensemble_rate > 0
         blended = self.blended
-        times = r.timestamps.tolist() if r.timestamps is not None else [None] * len(r)
         eligible = evaluated = 0
         bar = progress_bar(len(r), progress)
         users, films, stars = r.users.tolist(), r.films.tolist(), r.stars.tolist()
@@ -237,7 +232,7 @@ class _Replay:
                     continue
                 evaluate = i >= self.evaluate_from and eligible % self.every == 0
                 eligible += 1
-                if not (evaluate or learn or self.learned is not None):
+                if not (evaluate or learn):
                     continue
                 if u not in state:
                     mask = np.ones(len(ids), bool)  # the candidates: films not rated before
@@ -245,16 +240,11 @@ class _Replay:
                     state[u] = (self._terms(u, hist, n_before), mask)
                 terms, mask = state[u]
                 uw = weights.get(u, self.prior)
-                final = None
-                if self.learned is not None:  # cinesync's blend: what the learned ranker re-ranks
-                    final = blend(terms, uw, mask)[0]
-                    self.learned.collect(u, p, terms, final, mask, counts, times[i])
                 if evaluate:
                     evaluated += 1
                     if popularity is None:
                         popularity = popularity_ranks(counts)
-                    context = (final, counts, times[i])
-                    ranks = self._evaluate(u, p, terms, uw, mask, popularity, context)
+                    ranks = self._evaluate(u, p, terms, uw, mask, popularity)
                     self.tally.buckets.append(bucket_of(n_before))
                     if self.trace is not None:
                         self.trace.append((i, ranks))
@@ -278,12 +268,6 @@ class _Replay:
                     hist_pos[u].add(p)
                 hist[f] = s
                 counts[p] += 1
-                if self.learned is not None:
-                    self.learned.learn_one(u, p, s, times[i])
-            if self.learned is not None:
-                t0 = time.perf_counter()
-                self.learned.maybe_retrain()  # between seconds: trained on the past only
-                self.seconds[LEARNED] += time.perf_counter() - t0
             if bar is not None and (stop // 1000) > (start // 1000):
                 bar.update(stop - bar.n)
         if bar is not None:
@@ -318,20 +302,13 @@ class _Replay:
         return blend(terms, self.prior if model == "blend" else uw, mask)[0]
 
     def _evaluate(
-        self, u: int, p: int, terms: dict, uw: UserWeights, mask: np.ndarray, popularity: np.ndarray, context: tuple
+        self, u: int, p: int, terms: dict, uw: UserWeights, mask: np.ndarray, popularity: np.ndarray
     ) -> dict[str, int]:
         ids = self.catalogue.ids
         cand = np.flatnonzero(mask)
         ranks = {}
         for model in self.models:
             t0 = time.perf_counter()
-            if model == LEARNED and self.learned is not None:
-                final, counts, when = context
-                rank, picks = self.learned.rank(u, p, terms, final, mask, counts, when)
-                self.seconds[model] += time.perf_counter() - t0
-                self.tally.add(model, rank, picks, popularity[picks])
-                ranks[model] = rank
-                continue
             scores = self._scores(model, u, terms, uw, mask)
             rank = rank_of(scores, ids, p, mask)
             self.seconds[model] += time.perf_counter() - t0
@@ -387,10 +364,5 @@ class _Replay:
             "candidates": "all films the user has not rated before the event's second",
             "skipped": "films the user already rated",
         }
-        if self.learned is not None:
-            protocol["learned_ranker"] = {
-                "trainings": self.learned.trainings,
-                "trained_on_groups": self.learned.ranker.trained_on,
-                "importances": {k: round(v, 4) for k, v in self.learned.ranker.importances().items()},
-            }
+
         return ReplayReport(protocol, results, by_count)

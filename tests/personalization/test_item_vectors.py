@@ -99,3 +99,14 @@ def test_the_scorer_uses_the_film_vectors_and_refits_them_when_due(catalogue):
     assert scorer.vectors_version == 1 and iv.fitted_on == 10
     plain = Scorer(catalogue, {}, ModelSettings(dim=DIM))
     assert plain.vectors_version == 0 and np.array_equal(plain.film_vector(3), catalogue.matrix[3])
+
+
+def test_state_round_trips_and_refuses_another_catalogue(catalogue):
+    iv = _vectors(catalogue).fit(_ratings())
+    iv.refit()
+    copy = _vectors(catalogue).load_state(iv.state())
+    assert copy.version == iv.version == 2 and copy.fitted_on == iv.fitted_on
+    assert np.array_equal(copy.matrix, iv.matrix)
+    other = Catalogue.build(FILMS[:-1], DIM)
+    with pytest.raises(ValueError, match="another catalogue"):
+        ItemVectors(other.ids, other.matrix, factors=4).load_state(iv.state())
