@@ -55,8 +55,16 @@ def test_the_cogs_join_a_foreign_bot_beside_its_own_commands(demo_service):
         return bot, payload, cogs
 
     bot, payload, cogs = asyncio.run(build())
-    assert set(payload) == {"ping", "rate", "my_recommendations", "my_stats", "forget_me", "cinesync_status"}
-    assert cogs == {"MyOwnCog", "Rating", "Picks", "Profile", "Admin"}
+    assert set(payload) == {
+        "ping",
+        "rate",
+        "my_recommendations",
+        "my_stats",
+        "forget_me",
+        "import_history",
+        "cinesync_status",
+    }
+    assert cogs == {"MyOwnCog", "Rating", "Picks", "Profile", "History", "Admin"}
     assert bot.command_prefix == "!"  # the host bot's own settings are untouched
     for command in payload.values():
         assert NAME.match(command["name"]) and 1 <= len(command["description"]) <= 100
