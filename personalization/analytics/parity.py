@@ -1,7 +1,8 @@
-"""The parity check: the online engine's stored profiles vs the Polars and DuckDB pipelines.
+"""The parity check: the online engine's stored profiles vs the Polars and DuckDB pipelines (and,
+given a SparkSession, the Spark one).
 
 ``check(service)`` makes the engine compute and store every user's profile (``Service.profile``
-writes ``user_preferences``), copies the tables out, runs both batch pipelines and lists every
+writes ``user_preferences``), copies the tables out, runs the batch pipelines and lists every
 disagreement: exact for counts, names, ranks and styles, within ``tolerance`` for floats.
 """
 
@@ -27,6 +28,7 @@ class Parity:
     duckdb: ProfileFrames
     differences: pl.DataFrame  # pair, table, user_id, key, column, left, right
     seconds: dict[str, float] = field(default_factory=dict)
+    spark: ProfileFrames | None = None  # with a SparkSession (``preferences_spark``)
 
     @property
     def ok(self) -> bool:
@@ -35,8 +37,10 @@ class Parity:
     def summary(self) -> pl.DataFrame:
         """Users, feature rows and distribution rows per source, and differences per pair."""
         rows = []
-        for name in ("online", "polars", "duckdb"):
+        for name in ("online", "polars", "duckdb", "spark"):
             frames = getattr(self, name)
+            if frames is None:
+                continue
             rows.append(
                 {
                     "source": name,
@@ -57,8 +61,9 @@ def profile_every_user(service) -> int:
     return len(users)
 
 
-def compare(tables: Tables, *, tolerance: float = 1e-9) -> Parity:
-    """Parity of the stored profiles in ``tables`` with both batch pipelines over its ratings."""
+def compare(tables: Tables, *, tolerance: float = 1e-9, spark=None) -> Parity:
+    """Parity of the stored profiles in ``tables`` with the batch pipelines over its ratings
+    (Polars and DuckDB; Spark too when ``spark`` is a SparkSession)."""
     seconds = {}
     t = time.perf_counter()
     online = from_stored(tables.user_preferences)
@@ -74,18 +79,28 @@ def compare(tables: Tables, *, tolerance: float = 1e-9) -> Parity:
         "online/duckdb": (online, by_duckdb),
         "polars/duckdb": (by_polars, by_duckdb),
     }
+    by_spark = None
+    if spark is not None:
+        from personalization.analytics import preferences_spark
+
+        t = time.perf_counter()
+        by_spark = preferences_spark.analyse(tables.ratings, tables.movies, spark=spark)
+        seconds["spark"] = time.perf_counter() - t
+        pairs |= {"online/spark": (online, by_spark), "polars/spark": (by_polars, by_spark)}
     diffs = [
         differences(a, b, tolerance=tolerance, names=("left", "right")).select(pl.lit(pair).alias("pair"), pl.all())
         for pair, (a, b) in pairs.items()
     ]
-    return Parity(online, by_polars, by_duckdb, pl.concat(diffs), seconds)
+    return Parity(online, by_polars, by_duckdb, pl.concat(diffs), seconds, by_spark)
 
 
-def check(service, *, tolerance: float = 1e-9) -> Parity:
-    """Store every user's online profile, then compare it with both pipelines."""
+def check(service, *, tolerance: float = 1e-9, spark=None) -> Parity:
+    """Store every user's online profile, then compare it with the batch pipelines."""
     t = time.perf_counter()
     profile_every_user(service)
     online_seconds = time.perf_counter() - t
-    parity = compare(read_postgres(service, ["movies", "ratings", "user_preferences"]), tolerance=tolerance)
+    parity = compare(
+        read_postgres(service, ["movies", "ratings", "user_preferences"]), tolerance=tolerance, spark=spark
+    )
     parity.seconds["online"] = online_seconds
     return parity

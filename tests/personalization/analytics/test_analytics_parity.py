@@ -114,3 +114,28 @@ def test_from_profiles_shape_round_trips(demo_service):
     assert again["distribution"] == profile.distribution
     with pytest.raises(KeyError):
         frames.user(999)
+
+
+# -- issue 10: a third engine, Spark (local mode), on the same data ------------------------------
+@pytest.fixture(scope="session")
+def spark():
+    """One local SparkSession for the session (the JVM takes 20-30 s to start); skipped only when
+    the [spark] extra (pyspark) is not installed."""
+    pytest.importorskip("pyspark", reason="the [spark] extra (pyspark) is not installed")
+    from personalization.analytics.preferences_spark import local_session
+
+    session = local_session(cores=1)
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+def test_parity_of_all_three_engines_with_the_online_engine(demo_service, spark):
+    """Spark, Polars and DuckDB each agree with the online engine's stored profiles (and Spark
+    with Polars) for every user of the synthetic stream."""
+    result = parity.check(demo_service, spark=spark)
+    assert result.ok, result.differences
+    assert "spark" in result.seconds
+    assert result.spark is not None and result.spark.users.height == 60
+    assert result.spark.features.height == result.polars.features.height > 60 * 10
+    assert set(result.summary()["source"]) == {"online", "polars", "duckdb", "spark"}
