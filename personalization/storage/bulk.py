@@ -21,6 +21,7 @@ from psycopg.adapt import Buffer, Loader
 from psycopg.pq import Format
 from psycopg.rows import TupleRow
 
+from personalization.errors import CineSyncError
 from personalization.storage import ingest_queries as q
 from personalization.storage.repository import Repository, Session
 
@@ -186,7 +187,10 @@ def effective_signals_of_users(session: Session, users: list[int]) -> list[tuple
 
 @contextmanager
 def staging(repo: Repository) -> Iterator[Staging]:
-    """A ``Staging`` on a pooled connection of its own, dropped at the end."""
+    """A ``Staging`` on a pooled connection of its own, dropped at the end. The import's writes
+    take a second connection from the pool meanwhile."""
+    if repo.pool.max_size < 2:
+        raise CineSyncError("a file import needs two database connections: set CINESYNC_POOL_MAX to 2 or more")
     with repo.pool.connection() as conn:
         stage = Staging(conn)
         try:

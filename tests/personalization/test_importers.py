@@ -399,3 +399,16 @@ def test_streamed_blocks_equal_the_whole_file_in_both_layouts(tmp_path):
             r for c in chunks for r in zip(c.users.tolist(), c.films.tolist(), c.stars.tolist(), c.timestamps.tolist())
         ]
         assert rows == [(u, f, float(s), float(t)) for u, f, s, t in events]
+
+
+def test_a_file_import_says_when_the_pool_is_too_small(settings, db_url, tmp_path):
+    from dataclasses import replace
+
+    from personalization.errors import CineSyncError
+    from personalization.service import Service
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("userId,movieId,rating,timestamp\n1,1,4,100\n")
+    with Service.open(replace(settings, pool_min=1, pool_max=1), url=db_url, listen=False) as svc:
+        with pytest.raises(CineSyncError, match="CINESYNC_POOL_MAX to 2 or more"):
+            svc.import_ratings(path)
