@@ -24,8 +24,6 @@ from personalization.storage.settings_store import SettingsStore, SettingsVersio
 
 __all__ = ["SettingsAdmin", "SettingsVersion", "diff", "parse_assignments", "read_settings_file", "author"]
 
-_DEFAULTS = ModelSettings().to_dict()
-
 
 def author() -> str:
     """Who is writing: the operating-system user at this host (what the history records)."""
@@ -48,8 +46,8 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {n: [before.get(n), after.get(n)] for n in sorted(set(before) | set(after)) if before.get(n) != after.get(n)}
 
 
-def _number(name: str, value: Any) -> float | int:
-    default = _DEFAULTS[name]
+def _number(name: str, value: Any, defaults: Mapping[str, Any]) -> float | int:
+    default = defaults[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise CineSyncError(f"{name} must be a number, got {value!r}")
     if isinstance(default, int) and not isinstance(default, bool):
@@ -61,10 +59,11 @@ def _number(name: str, value: Any) -> float | int:
 
 def checked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Known names with numeric values; anything else is one error naming what is wrong."""
-    unknown = sorted(set(changes) - set(_DEFAULTS) - set(ModelSettings.names()))
+    defaults = ModelSettings().to_dict()  # read now: a base model registered at run time is a setting too
+    unknown = sorted(set(changes) - set(defaults))
     if unknown:
         raise CineSyncError(f"unknown setting(s) {', '.join(unknown)}; `cinesync settings show` lists the names")
-    return {name: _number(name, value) for name, value in changes.items()}
+    return {name: _number(name, value, defaults) for name, value in changes.items()}
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
