@@ -37,7 +37,7 @@ def test_processes_and_threads_writing_the_same_and_different_users(db_url):
     shared = [1, 2, 3]  # every thread of every process writes these
     forgotten = [900, 901]  # rated, reacted to and forgotten by everyone at once
     started = time.monotonic()
-    events = int(50 * SCALE)
+    events = int(40 * SCALE)
     acks = run_writers(db_url, processes=3, threads=2, events=events, users=shared, forget=forgotten)
     elapsed = time.monotonic() - started
     assert not acks.errors, acks.errors[:5]

@@ -22,6 +22,7 @@ from personalization.core import signals
 from personalization.core.user_model import UserModel
 from personalization.data.importers import read_movielens
 from personalization.errors import CineSyncError, ImportFormatError
+from personalization.service.results import check_user_id
 
 DIM = 32
 STARS = st.sampled_from([x / 2 for x in range(1, 11)])
@@ -121,9 +122,20 @@ def test_bad_service_arguments_get_a_clear_error_and_write_nothing(service, smal
             assert str(exc) and len(str(exc)) < 500
             continue
         # Accepted: then the arguments were valid ones (hypothesis found a real id and rating).
-    after = _rows(db_url)
-    if after != before:  # something was accepted: only well-formed values may have been
-        assert isinstance(film, int) or isinstance(user, int)
+    if _rows(db_url) != before:  # something was written: then some call's arguments were all valid
+        assert (
+            accepted(check_user_id, user)
+            or accepted(service.film, film)
+            and (accepted(signals.check_stars, stars) or accepted(signals.check_kind, kind))
+        ), (user, film, stars, kind)
+
+
+def accepted(check, value) -> bool:
+    try:
+        check(value)
+    except Exception:  # refused, whatever the way: not an accepted value
+        return False
+    return True
 
 
 # -- importers ----------------------------------------------------------------------------------

@@ -30,11 +30,11 @@ RACE = pytest.mark.xfail(strict=False, raises=AssertionError, reason="learn_one 
 @pytest.mark.slow
 def test_members_at_once_in_process_make_no_errors(demo_db_url):
     users, films = load.populate(demo_db_url, 60, 400)  # the demo set is loaded already
-    report = load.run(demo_db_url, members=8, ops=600, seconds=20, users=users, films=films)
+    report = load.run(demo_db_url, members=6, ops=300, seconds=15, users=users, films=films)
     summary = report.summary()
     print("in-process", summary)
     assert summary["errors"] == 0, summary["first_errors"]
-    assert summary["ops"] >= 100 and set(summary["per_op"]) == {"rate", "feedback", "recommend"}
+    assert summary["ops"] >= 60 and set(summary["per_op"]) == {"rate", "feedback", "recommend"}
 
 
 @RACE
@@ -42,9 +42,9 @@ def test_members_at_once_in_process_make_no_errors(demo_db_url):
 def test_members_at_once_over_http_make_no_errors(demo_db_url):
     pytest.importorskip("httpx")
     users, films = load.populate(demo_db_url, 60, 400)
-    report = load.run(demo_db_url, members=4, ops=300, seconds=20, http=True, port=free_port(), users=users,
+    report = load.run(demo_db_url, members=4, ops=120, seconds=15, http=True, port=free_port(), users=users,
                       films=films)  # fmt: skip
     summary = report.summary()
     print("http", summary)
     assert summary["errors"] == 0, summary["first_errors"]
-    assert summary["ops"] >= 50
+    assert summary["ops"] >= 30
