@@ -178,8 +178,15 @@ def tune_command(directory: Path, out: Path, split: float, every: int, max_event
     result = tune(stream, split=split, every=every, progress=lambda m: click.echo(m, err=True))
     paths = result.write(out)
     click.echo(result.table())
+    click.echo(
+        f"tuned on events 0-{result.split_index - 1}; held out: events {result.split_index}- "
+        f"(the cut is saved with the settings: `cinesync replay DIR --settings {paths['json']}` reports after it)"
+    )
     for label, r in result.report.items():
-        click.echo(f"held-out {label}: HR@10 {r['hr@10']:.4f} NDCG@10 {r['ndcg@10']:.4f} ({r['evaluated']} events)")
+        click.echo(
+            f"held-out {label}: HR@10 {r['hr@10']:.4f} ± {r['hr@10_se']:.4f} NDCG@10 {r['ndcg@10']:.4f} "
+            f"({r['evaluated']} events)"
+        )
     click.echo("chosen: " + json.dumps(result.changes()))
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
     click.echo(f"install them with: cinesync settings apply {paths['json']}")
