@@ -15,8 +15,9 @@ $(BIN)/cinesync: pyproject.toml
 
 venv: $(BIN)/cinesync
 
-# Prepare the embedded PostgreSQL, load the synthetic demo data, show what the engine learned,
-# then serve the preference dashboard (Ctrl-C to stop).
+# Prepare the embedded PostgreSQL, load the synthetic demo data, train and publish the
+# collaborative models (`cinesync demo` runs what `cinesync train` does), show what the engine
+# learned, then serve the preference dashboard (Ctrl-C to stop).
 demo: venv
 	$(BIN)/cinesync demo
 	$(BIN)/cinesync dashboard

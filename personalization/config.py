@@ -181,6 +181,9 @@ class Settings:
     pool_timeout: float = 30.0
     cache_size: int = 10_000
     cache_ttl_seconds: float = 300.0
+    # Bytes a serving process keeps per user, all caches together (taste vectors, profiles, the
+    # base models' running scores), in MiB; least recently used users go first.
+    cache_mb: float = 256.0
 
     def __post_init__(self) -> None:
         if self.pool_max < 1:
@@ -207,6 +210,7 @@ class Settings:
             database_url=env.get("CINESYNC_DATABASE_URL") or None,
             model=model,
             pool_max=_int(env, "CINESYNC_POOL_MAX", 4),
+            cache_mb=_cache_mb(env),
         )
 
     def with_model(self, **changes: Any) -> Settings:
@@ -221,6 +225,13 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{key} must be an integer, got {raw!r}") from None
+
+
+def _cache_mb(env: Mapping[str, str]) -> float:
+    value = _float(env, "CINESYNC_CACHE_MB", Settings.cache_mb)
+    if not value >= 0:
+        raise ConfigError(f"CINESYNC_CACHE_MB must be a number of MiB >= 0, got {value}")
+    return value
 
 
 def _float(env: Mapping[str, str], key: str, default: float) -> float:

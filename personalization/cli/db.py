@@ -59,6 +59,22 @@ def db_status(ctx: Context, as_json: bool) -> None:
         f"feedback {status.feedback}  personalised users {status.personalised_users}"
     )
     click.echo(f"model versions stored {status.model_versions or '-'}; current {status.current_model_version}")
+    click.echo(format_published(status.models_published, status.models_served))
+
+
+def format_published(published: list[dict], served: int | None) -> str:
+    """The collaborative models' versions (``cinesync train``), newest first."""
+    if not published:
+        return "collaborative models: none published yet, serving content and popularity only (run `cinesync train`)"
+    lines = ["collaborative models published (newest first):"]
+    for v in published:
+        mark = "  <- served here" if v["id"] == served else ""
+        lines.append(
+            f"  version {v['id']}  {v['created_at'][:19]}  {v['n_ratings']:,} ratings  "
+            f"{'+'.join(v['models'])}  {v['bytes'] / 2**20:.1f} MiB  ({v['engine']}){mark}"
+        )
+    lines.append("  serving processes load the newest at start and when one is published")
+    return "\n".join(lines)
 
 
 @db.command("url")

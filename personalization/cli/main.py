@@ -24,6 +24,7 @@ from personalization.cli.evaluation import replay_command, tune_command
 from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.serve import serve_command
 from personalization.cli.settings import settings_command
+from personalization.cli.train import train_command
 from personalization.errors import CineSyncError
 from personalization.evaluation.bench import bench_command
 from personalization.optional import MissingExtra, extra_for, install_hint
@@ -140,6 +141,7 @@ main.add_command(bench_command)
 main.add_command(export_command)
 main.add_command(serve_command)
 main.add_command(settings_command)
+main.add_command(train_command)
 
 
 # -- db ----------------------------------------------------------------------------------------
@@ -210,7 +212,10 @@ def format_recommendations(recs: Any) -> str:
             f"user {recs.user_id}: {recs.n_ratings} of {plural(recs.min_ratings, 'film')} rated or "
             "reacted to needed for personal picks; showing the base model's order"
         )
-    lines = [head, f"{'#':>3}  {'score':>5}  {'pers':>5}  {'base':>5}  film"]
+    lines = [head]
+    if getattr(recs, "model_version", None) is None:
+        lines.append("  (no trained models yet: content and popularity only; `cinesync train` fits them)")
+    lines.append(f"{'#':>3}  {'score':>5}  {'pers':>5}  {'base':>5}  film")
     for i, r in enumerate(recs.items, 1):
         lines.append(
             f"{i:>3}  {r.score:5.3f}  {r.personal:5.3f}  {r.base:5.3f}  "
@@ -304,9 +309,12 @@ def forget(ctx: Context, user: int, yes: bool) -> None:
 )
 @pass_ctx
 def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -> None:
-    """Prepare the database with demo data and show what the engine learned about one user."""
+    """Prepare the database with demo data, train the collaborative models on it (what `cinesync
+    train` does) and show what the engine learned about one user."""
     from personalization.data.importers import read_movielens
     from personalization.data.synthetic import generate, write_movielens
+    from personalization.storage.models import ModelStore
+    from personalization.training import train
 
     if source is None:
         source = write_movielens(generate(n_users=users, n_films=films, seed=seed), ctx.settings.home / "demo-data")
@@ -323,6 +331,9 @@ def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -
         )
         user = int(data.ratings[0][0]) if data.ratings else 1
         if data.ratings:
+            published = train(ModelStore(svc.db.pool), svc.model_settings, origin="cinesync-demo")
+            svc.engine.reload_models()  # this process does not listen: load the new version now
+            click.echo(published.summary())
             click.echo()
             click.echo(
                 format_profile(

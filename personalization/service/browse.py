@@ -140,6 +140,8 @@ class Browse:
             "profiles": len(engine.profiles),
             "vector_hits": engine.vectors.hits,
             "vector_misses": engine.vectors.misses,
+            "bytes": sum(engine.cache_bytes().values()),
+            "budget_bytes": sum(engine.budgets.values()),
         }
         return Status(
             c.films,
@@ -151,4 +153,6 @@ class Browse:
             engine.model_settings.version,
             redact(self.url),
             cache,
+            engine.served_version_id,
+            [v.to_dict() for v in engine.models.versions(3)],
         )

@@ -1,9 +1,11 @@
 """What one service process keeps in memory, and when it drops it.
 
 The model settings in force (the configured ones overlaid with those saved in the database), the
-learning rule, the catalogue and the scorer (fitted at first use), the caches of active users'
-vectors and profiles, and the community's rating sums. Other processes' writes reach it as
-``Invalidation`` notes.
+learning rule, the catalogue, the collaborative models *published* by ``cinesync train`` (loaded
+at first use and again when a new version is announced: a serving process never fits one), the
+scorer built from them, the caches of active users' vectors and profiles (within one byte
+budget, ``Settings.cache_mb``), and the community's rating sums. Other processes' writes reach it
+as ``Invalidation`` notes.
 """
 
 from __future__ import annotations
@@ -15,25 +17,36 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-import numpy as np
-
 from personalization.config import ConfigError, ModelSettings, Settings
 from personalization.core import preferences, signals
-from personalization.core.base_models import Ratings
+from personalization.core.base_models import BaseModel, Ratings
+from personalization.core.base_models.base import read_state
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import PERSONAL, Scorer, UserWeights, make_base_models, prior_weights
 from personalization.core.user_model import UserModel, is_valid_vector
 from personalization.errors import UnknownFilm
 from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.invalidation import Invalidation
+from personalization.storage.models import ModelStore, ModelVersion
 from personalization.storage.repository import Repository, Session
 from personalization.storage.rows import EmbeddingRow, FilmRow, StoredWeights, Vector
 from personalization.storage.settings_store import SettingsStore
 
-__all__ = ["Engine", "MODEL_SETTINGS_KEY", "film_of"]
+__all__ = ["Engine", "Served", "MODEL_SETTINGS_KEY", "CACHE_SHARES", "film_of", "cache_budgets"]
 
 log = logging.getLogger(__name__)
 MODEL_SETTINGS_KEY = "model_settings"
+
+# How the per-user byte budget (``Settings.cache_mb``) is shared: taste vectors, preference
+# profiles, and the base models' per-user state (running scores, recent films), the last split
+# evenly between the models that keep any.
+CACHE_SHARES = {"vectors": 0.25, "profiles": 0.125, "models": 0.625}
+
+
+def cache_budgets(settings: Settings) -> dict[str, int]:
+    """Each cache's share of ``settings.cache_mb``, in bytes."""
+    total = settings.cache_mb * 2**20
+    return {name: int(total * share) for name, share in CACHE_SHARES.items()}
 
 
 def film_of(row: FilmRow) -> Film:
@@ -46,6 +59,22 @@ def film_of(row: FilmRow) -> Film:
         tuple(row.actors or ()),
         dict(row.metadata or {}),
     )
+
+
+@dataclass(frozen=True)
+class Served:
+    """The collaborative models a process serves: a published version's (``version`` None
+    before the first one: then only popularity, from the stored counts), built under
+    ``settings``."""
+
+    version: ModelVersion | None
+    models: dict[str, BaseModel]
+    settings: ModelSettings
+
+    def describe(self) -> str:
+        if self.version is None:
+            return "none yet: content and popularity only (run `cinesync train`)"
+        return self.version.describe()
 
 
 @dataclass
@@ -63,12 +92,20 @@ class Engine:
     def __init__(self, repo: Repository, settings: Settings, token: str):
         self.repo, self.settings, self.token = repo, settings, token
         self.lock = threading.RLock()
-        self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds)
-        self.vectors = VectorCache(settings.cache_size, settings.model.dim, settings.cache_ttl_seconds)
+        self.budgets = cache_budgets(settings)
+        self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds, max_bytes=self.budgets["profiles"])
+        self.vectors = self._vector_cache(settings.model.dim)
+        self.models = ModelStore(repo.pool)
         self._community: _Sums | None = None
         self._catalogue: Catalogue | None = None
+        self._served: Served | None = None  # the published models in use (online state kept)
         self._scorer: Scorer | None = None  # the blend recommend and the weight learning use
+        self._loading = threading.Lock()  # one version load at a time
         self.apply_model_settings(self.saved_model_settings())
+
+    def _vector_cache(self, dim: int) -> VectorCache:
+        s = self.settings
+        return VectorCache(s.cache_size, dim, s.cache_ttl_seconds, max_bytes=self.budgets["vectors"])
 
     # -- settings ----------------------------------------------------------------------------
     def saved_model_settings(self) -> ModelSettings:
@@ -87,11 +124,13 @@ class Engine:
         self.model_settings = model
         self.rule = UserModel(model.dim, model.learning_rate, model.strong_learning_rate)
         if self.vectors.dim != model.dim:
-            self.vectors = VectorCache(self.settings.cache_size, model.dim, self.settings.cache_ttl_seconds)
+            self.vectors = self._vector_cache(model.dim)
 
     # -- invalidation ------------------------------------------------------------------------
     def invalidate(self) -> None:
-        """Drop every cached thing and re-read the saved model settings."""
+        """Drop every cached thing and re-read the saved model settings. The published models
+        stay (with what they learned online) unless the settings changed; the scorer is rebuilt
+        at next use, which also picks up a newer version if one was missed."""
         with self.lock:
             self.apply_model_settings(self.saved_model_settings())
             self.vectors.clear()
@@ -112,6 +151,8 @@ class Engine:
             return
         if note.kind == "user" and note.user_id is not None:
             self.forget_user(note.user_id)
+        elif note.kind == "models":
+            self.reload_models()
         else:
             self.invalidate()
 
@@ -143,37 +184,113 @@ class Engine:
 
     @property
     def fitted_scorer(self) -> Scorer | None:
-        """The scorer if it is fitted already (None: the next ``scorer()`` call fits it)."""
+        """The scorer if it is built already (None: the next ``scorer()`` call builds it)."""
         return self._scorer
 
-    def drop_scorer(self) -> None:
-        self._scorer = None
+    @property
+    def served(self) -> Served | None:
+        """The collaborative models in use (None until the scorer is first built)."""
+        return self._served
 
     def scorer(self) -> Scorer:
-        """The blend of base models and the personal term (``ensemble.Scorer``), fitted on every
-        stored rating at first use; afterwards each rating feeds it and the collaborative models
-        refit in a background thread as the data grows (the replay measures this same code)."""
+        """The blend of base models and the personal term (``ensemble.Scorer``) over the newest
+        *published* collaborative models (``cinesync train``), loaded at first use; never fitted
+        here. Each rating this process takes still feeds the models' online state (popularity,
+        trending, sequence counts), and every score uses the user's current history."""
         scorer, cat = self._scorer, self.catalogue()
         if scorer is None or scorer.catalogue is not cat:  # first use, or the catalogue changed
             with self.lock:
                 if self._scorer is None or self._scorer.catalogue is not cat:
-                    ratings = self.all_ratings()
-                    models = make_base_models(self.model_settings)
-                    for model in models.values():
-                        model.fit(ratings)
-                    self._scorer = Scorer(cat, models, self.model_settings)
+                    served = self._served
+                    if (
+                        served is None
+                        or served.settings != self.model_settings
+                        or (served.version.id if served.version else None) != self.models.newest_id()
+                    ):
+                        served = self._served = self.load_models(self.model_settings)
+                    self._scorer = Scorer(cat, served.models, self.model_settings)
                 scorer = self._scorer
         return scorer
 
+    def load_models(self, settings: ModelSettings) -> Served:
+        """The newest published version's models (those with a prior weight > 0), each built
+        from ``settings`` and given its published state. Popularity, if the version lacks it (or
+        there is no version yet), comes from the stored counts: one GROUP BY, not a fit."""
+        wanted = [m for m, b in settings.base_weights.items() if b > 0]
+        found = self.models.arrays(wanted)
+        version_id, blobs = found if found is not None else (None, {})
+        models = make_base_models(settings, [m for m in wanted if m in blobs])
+        for name, model in models.items():
+            model.load_state(read_state(blobs[name]))
+        if "popularity" in wanted and "popularity" not in models:
+            popularity = make_base_models(settings, ["popularity"])["popularity"]
+            films, good, total = self.models.film_counts(getattr(popularity, "min_stars", 4.0))
+            popularity.load_state({"items": films, "good": good, "total": total})
+            models = {"popularity": popularity, **models}
+        self._limit_model_caches(models)
+        version = self.models.version(version_id) if version_id is not None else None
+        log.info("serving collaborative models: %s", version.describe() if version else "none published yet")
+        return Served(version, {m: models[m] for m in wanted if m in models}, settings)
+
+    def reload_models(self) -> Served | None:
+        """Load the newest published version if it is not the one served (a ``models`` note:
+        the trainer published one). Requests keep using the old models until the new ones are
+        loaded, then the scorer switches in one assignment. Returns what is served (None when
+        nothing was loaded yet: the next ``scorer()`` loads)."""
+        with self._loading:
+            served = self._served
+            if served is None:
+                return None
+            newest = self.models.newest_id()
+            if served.version is not None and served.version.id == newest:
+                return served
+            settings = self.model_settings
+            loaded = self.load_models(settings)
+            with self.lock:
+                if self.model_settings == settings:
+                    self._served = loaded
+                    old = self._scorer
+                    if old is not None:
+                        self._scorer = Scorer(old.catalogue, loaded.models, settings)
+            return loaded
+
+    @property
+    def served_version_id(self) -> int | None:
+        """The published version served (None: none yet, content and popularity only)."""
+        served = self._served
+        return served.version.id if served is not None and served.version is not None else None
+
+    def ranking_weights(self, weights: UserWeights) -> UserWeights:
+        """``weights`` for ranking with the models served: the base weights of models not served
+        (no version yet, or one without them) go to the others in proportion, so the base part
+        keeps its share of the blend. The same weights when every model is served."""
+        served = self._served
+        if served is None:
+            return weights
+        kept = {m: b for m, b in weights.base_weights.items() if m in served.models}
+        total = sum(kept.values())
+        if len(kept) == len(weights.base_weights) or total <= 0:
+            return weights
+        return UserWeights(weights.personal_weight, {m: b / total for m, b in kept.items()})
+
+    def _limit_model_caches(self, models: dict[str, BaseModel]) -> None:
+        """Share the models' part of the byte budget between those that keep per-user state."""
+        keeping = [m for m in models.values() if type(m).limit_cache is not BaseModel.limit_cache]
+        for model in keeping:
+            model.limit_cache(self.budgets["models"] // len(keeping))
+
+    def cache_bytes(self) -> dict[str, int]:
+        """Bytes each per-user cache holds now (``cinesync db status``, the memory benchmark)."""
+        served = self._served
+        out = {"vectors": self.vectors.nbytes, "profiles": self.profiles.nbytes}
+        for name, model in (served.models if served else {}).items():
+            out[name] = model.cache_bytes()
+        return out
+
     def all_ratings(self) -> Ratings:
-        """Every stored rating, oldest first, as column arrays."""
-        rows = self.repo.all_ratings()
-        if not rows:
-            return Ratings.empty()
-        users, films, stars, ts = zip(*rows)
-        return Ratings(
-            np.array(users, np.int64), np.array(films, np.int64), np.array(stars, np.float32), np.array(ts, np.float64)
-        )
+        """Every stored rating, oldest first, as column arrays (binary COPY, no row objects)."""
+        c = self.models.read_ratings()
+        return Ratings(c.users, c.films, c.stars, c.timestamps)
 
     def film_vector(self, film_id: int) -> Vector:
         """The film's content vector (re-reading the catalogue once if the film is new)."""

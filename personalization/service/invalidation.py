@@ -1,6 +1,7 @@
 """What one process tells the others through NOTIFY: which cached things a write made stale.
 
-On the wire a note is ``kind[:user][:origin]`` ("user:42:1234-5678", "bulk:1234-5678", "reset");
+On the wire a note is ``kind[:user][:origin]`` ("user:42:1234-5678", "bulk:1234-5678", "models:trainer-77",
+"reset");
 ``Invalidation.parse`` and ``Invalidation.format`` are the only code that reads or writes that.
 ``origin`` names the sending service, so it can skip its own notes (it updated its caches itself).
 """
@@ -16,10 +17,11 @@ __all__ = ["Invalidation", "Kind"]
 log = logging.getLogger(__name__)
 
 # user: one user's vector, profile and the community statistics; catalogue: the films changed;
-# bulk: many ratings or the engine settings changed; reset: anything may have (the listener
+# bulk: many ratings or the engine settings changed; models: `cinesync train` published a new
+# version of the collaborative models (load it); reset: anything may have (the listener
 # reconnected, so it may have missed notes).
-Kind = Literal["user", "catalogue", "bulk", "reset"]
-KINDS: tuple[Kind, ...] = ("user", "catalogue", "bulk", "reset")
+Kind = Literal["user", "catalogue", "bulk", "models", "reset"]
+KINDS: tuple[Kind, ...] = ("user", "catalogue", "bulk", "models", "reset")
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Invalidation:
 
     @property
     def drops_everything(self) -> bool:
-        return self.kind != "user"
+        return self.kind not in ("user", "models")
 
     def is_from(self, origin: str) -> bool:
         return self.origin is not None and self.origin == origin

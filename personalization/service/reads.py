@@ -117,7 +117,13 @@ class Reads:
         # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
         # blended with this user's learned weights.
         ranking = engine.scorer().rank(
-            history.taste, vector, weights, mask=mask, k=k, n_ratings=history.n_signals, user=user_id
+            history.taste,
+            vector,
+            engine.ranking_weights(weights),
+            mask=mask,
+            k=k,
+            n_ratings=history.n_signals,
+            user=user_id,
         )
         why = explain.reasons(cat, ranking.items, history.taste, personalised=ranking.mode == "personal")
         items = []
@@ -126,7 +132,13 @@ class Reads:
             assert film is not None  # ranked from this catalogue
             items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.label, reason))
         return Recommendations(
-            user_id, ranking.mode, items, history.n_signals, ranking.personal_weight, engine.model_settings.min_ratings
+            user_id,
+            ranking.mode,
+            items,
+            history.n_signals,
+            ranking.personal_weight,
+            engine.model_settings.min_ratings,
+            engine.served_version_id,
         )
 
     def what_if(
@@ -166,7 +178,13 @@ class Reads:
         if history.seen:
             mask[cat.positions(list(history.seen))] = False
         ranking = engine.scorer().rank(
-            history.taste, vector, weights, mask=mask, k=k, n_ratings=history.n_signals, user=user_id
+            history.taste,
+            vector,
+            engine.ranking_weights(weights),
+            mask=mask,
+            k=k,
+            n_ratings=history.n_signals,
+            user=user_id,
         )
         why = explain.reasons(cat, ranking.items, history.taste, personalised=ranking.mode == "personal")
         items = []
@@ -175,7 +193,13 @@ class Reads:
             assert film is not None  # ranked from this catalogue
             items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.label, reason))
         return Recommendations(
-            user_id, ranking.mode, items, history.n_signals, ranking.personal_weight, engine.model_settings.min_ratings
+            user_id,
+            ranking.mode,
+            items,
+            history.n_signals,
+            ranking.personal_weight,
+            engine.model_settings.min_ratings,
+            engine.served_version_id,
         )
 
     def profile(self, user_id: Any) -> preferences.PreferenceProfile:

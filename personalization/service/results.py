@@ -126,6 +126,9 @@ class Recommendations:
     n_ratings: int  # films the user rated or gave feedback on (what min_ratings counts)
     blend_weight: float
     min_ratings: int
+    # the published collaborative models' version served (``cinesync train``); None: none yet,
+    # the picks come from the content and popularity terms only
+    model_version: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -134,6 +137,7 @@ class Recommendations:
             "n_ratings": self.n_ratings,
             "blend_weight": self.blend_weight,
             "min_ratings": self.min_ratings,
+            "model_version": self.model_version,
             "items": [r.to_dict() for r in self.items],
         }
 
@@ -149,3 +153,7 @@ class Status:
     current_model_version: str
     database: str
     cache: dict = field(default_factory=dict)
+    # the collaborative models: the version this process serves (None: none yet, content and
+    # popularity only) and the newest published versions (``ModelVersion.to_dict``), newest first
+    models_served: int | None = None
+    models_published: list = field(default_factory=list)

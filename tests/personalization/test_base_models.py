@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personalization.core.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, Sequence, Trending
+from personalization.core.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, RefitModel, Sequence, Trending
+from personalization.core.base_models.base import read_state, save_state
+from personalization.core.base_models.refit import HistoryScoreCache
 from personalization.core.catalogue import Film
 from personalization.data import synthetic
 from personalization.evaluation.seed import Seed, seed_direction
@@ -17,22 +19,163 @@ FACTORIES = {
     "trending": lambda: Trending(half_life=100),
     "itemknn": lambda: ItemKNN(neighbours=20, recency_half_life=5),
     "ease": lambda: EASE(l2=50, recency_half_life=5),
+    "ease_pruned": lambda: EASE(l2=50, recency_half_life=5, neighbours=10),
     "als": lambda: ALS(factors=8, iterations=3),
     "sequence": Sequence,
 }
 
 
 @pytest.fixture(params=list(FACTORIES))
-def model(request):
-    return FACTORIES[request.param]().fit(DATA.ratings)
+def name(request):
+    return request.param
 
 
-def test_contract_shapes_determinism_and_no_mutation(model):
+@pytest.fixture
+def model(name):
+    return FACTORIES[name]().fit(DATA.ratings)
+
+
+def histories():
+    films = [int(f) for f in DATA.ratings.films]
+    yield {}
+    yield {films[0]: 5.0}
+    yield {f: (2.0 if i % 3 == 0 else 4.5) for i, f in enumerate(films[10:40])}
+    yield {**{f: 4.0 for f in films[50:56]}, 151: 5.0}  # a film no model knows
+
+
+def test_state_round_trip_gives_identical_scores(name, model):
+    blob = save_state(model.state())  # what the trainer publishes: bytes, no pickle
+    served = FACTORIES[name]()
+    served.load_state(read_state(blob))
+    for history in histories():
+        for user in (None, 4):  # from scratch, and through the running per-user scores
+            assert np.array_equal(served.score(history, CANDS, user=user), model.score(history, CANDS, user=user))
+    assert not served.stale
+
+
+def test_a_served_model_never_refits_and_keeps_learning_what_is_online(name, model):
+    served = FACTORIES[name]()
+    served.load_state(read_state(save_state(model.state())))
+    film = int(DATA.ratings.films[0])
+    before = served.score({film: 5.0}, CANDS).copy()
+    for u in range(1000, 1400):  # 400 new people rate film 151 (new) after the same film
+        served.learn_one(u, film, 5.0)
+        served.learn_one(u, 151, 5.0)
+    assert not served.stale
+    served.refit()  # nothing to rebuild: the trainer publishes the next structure
+    after = served.score({film: 5.0}, CANDS)
+    if isinstance(served, RefitModel):
+        assert np.array_equal(after, before) and len(served.log) == 0 and served.fitted_on == model.fitted_on
+    else:  # popularity, trending and sequence count online on top of the published counts
+        assert after[-1] > before[-1]
+
+
+@pytest.mark.parametrize("name", ["popularity", "trending", "sequence", "itemknn", "ease", "als"])
+def test_the_state_of_a_model_that_learned_online_round_trips(name):
+    learned = FACTORIES[name]()
+    learned.fit(Ratings.empty())
+    r = DATA.ratings
+    for u, f, s in zip(r.users.tolist(), r.films.tolist(), r.stars.tolist()):
+        learned.learn_one(u, f, s)
+        if learned.stale:
+            learned.refit()
+    served = FACTORIES[name]()
+    served.load_state(read_state(save_state(learned.state())))
+    for history in histories():
+        assert np.allclose(served.score(history, CANDS), learned.score(history, CANDS), rtol=1e-12, atol=0)
+
+
+def test_a_state_is_numbers_only():
+    with pytest.raises(TypeError):
+        save_state({"films": np.array(["a", "b"], dtype=object)})
+    with pytest.raises(ValueError):
+        Popularity().load_state({"items": np.array([1, 2]), "good": np.zeros(1), "total": np.zeros(2)})
+    with pytest.raises(ValueError):  # a model that learns nothing accepts only an empty state
+        _Nothing().load_state({"x": np.zeros(1)})
+    _Nothing().load_state({})
+
+
+class _Nothing(Popularity):
+    name = "nothing"
+
+    def state(self):
+        return {}
+
+    def load_state(self, arrays):
+        from personalization.core.base_models.base import BaseModel
+
+        BaseModel.load_state(self, arrays)
+
+
+def test_sequence_fit_counts_what_learn_one_counts():
+    fitted = Sequence(window=3, decay=0.5).fit(DATA.ratings)
+    online = Sequence(window=3, decay=0.5)
+    r = DATA.ratings
+    for u, f, s in zip(r.users.tolist(), r.films.tolist(), r.stars.tolist()):
+        online.learn_one(u, f, s)
+    for history in histories():
+        assert np.allclose(fitted.score(history, CANDS), online.score(history, CANDS))
+    assert list(fitted.recent.items()) == list(online.recent.items())  # it carries on the same way
+    pruned = Sequence(max_next=3).fit(DATA.ratings)
+    assert np.all(np.diff(pruned.indptr) <= 3) and len(pruned.targets) < len(fitted.targets)
+
+
+def test_history_score_cache_stays_under_its_byte_budget_least_recently_used_out():
+    n_items = 1000  # 8,000 bytes of scores per user
+    per_user = n_items * 8 + HistoryScoreCache.ENTRY_BYTES
+    cache = HistoryScoreCache(max_bytes=10 * per_user)
+    calls = []
+
+    def full_for(user):
+        def full():
+            calls.append(user)
+            return np.full(n_items, float(user))
+
+        return full
+
+    def get(user):
+        return cache.get(user, {1: 5.0}, 1, full_for(user), lambda f: None, 1.0, lambda s: 1.0)
+
+    for user in range(25):
+        get(user)
+        assert cache.nbytes <= cache.max_bytes
+        if user == 5:
+            get(0)  # user 0 used again: now more recent than 1-5
+    assert len(cache) == 10 and cache.nbytes == 10 * per_user
+    assert list(cache.entries) == list(range(15, 25))
+    calls.clear()
+    get(24)
+    assert calls == []  # cached
+    get(0)
+    assert calls == [0]  # evicted long ago (used at 5, then 19 others)
+    cache.limit(3 * per_user)
+    assert list(cache.entries) == [23, 24, 0] and cache.nbytes == 3 * per_user
+    cache.limit(0)
+    assert len(cache) == 0 and cache.nbytes == 0
+    get(7)
+    assert len(cache) == 0  # a budget of 0 keeps nothing
+
+
+def test_the_per_user_state_of_a_model_obeys_its_budget():
+    m = EASE(l2=50, min_count=1).fit(DATA.ratings)
+    films = [int(f) for f in DATA.ratings.films]
+    m.limit_cache(5 * (len(m.items) * 8 + HistoryScoreCache.ENTRY_BYTES))
+    for user in range(40):
+        m.score({films[user]: 5.0}, CANDS, user=user)
+    assert len(m.running) == 5 and m.cache_bytes() <= m.running.max_bytes
+    s = Sequence()
+    s.limit_cache(10 * Sequence.RECENT_BYTES)
+    for user in range(40):
+        s.learn_one(user, 1, 4.0)
+    assert list(s.recent) == list(range(30, 40)) and s.cache_bytes() == 10 * Sequence.RECENT_BYTES
+
+
+def test_contract_shapes_determinism_and_no_mutation(name, model):
     history = {int(f): 5.0 for f in DATA.ratings.films[:6]}
     before = dict(history)
     cands = CANDS.copy()
     a = model.score(history, cands)
-    b = FACTORIES[model.name]().fit(DATA.ratings).score(history, cands)
+    b = FACTORIES[name]().fit(DATA.ratings).score(history, cands)
     assert a.shape == (len(CANDS),) and np.all(np.isfinite(a))
     assert np.allclose(a, b)  # same data, same scores
     assert history == before and np.array_equal(cands, CANDS)
@@ -74,7 +217,7 @@ def test_running_scores_equal_a_full_recompute(cls):
 
 def test_ease_is_the_closed_form():
     r = DATA.ratings
-    m = EASE(l2=20.0, min_count=1, max_items=10_000).fit(r)
+    m = EASE(l2=20.0, min_count=1, max_items=10_000, neighbours=0).fit(r)
     items = m.items.ids
     users = np.unique(r.users)
     x = np.zeros((len(users), len(items)))
@@ -84,6 +227,12 @@ def test_ease_is_the_closed_form():
     b = -p / np.diag(p)
     np.fill_diagonal(b, 0.0)
     assert np.allclose(m.weights, b, atol=1e-4)
+    pruned = EASE(l2=20.0, min_count=1, max_items=10_000, neighbours=5).fit(r)
+    kept = pruned.weights != 0
+    assert np.all(kept.sum(axis=1) <= 5) and np.allclose(pruned.weights[kept], b[kept], atol=1e-4)
+    smallest_kept = np.where(kept, np.abs(b), np.inf).min(axis=1)
+    largest_dropped = np.where(kept, -np.inf, np.abs(b)).max(axis=1)
+    assert np.all(largest_dropped <= smallest_kept + 1e-6)  # the largest weights of each row stay
 
 
 def test_refit_schedule_grows_with_the_data():

@@ -2,7 +2,8 @@
 
 Item factors are fitted by the library as the stream grows; the user's factors are re-solved
 from their *current* history at scoring time (``recalculate_user``, one small least-squares
-solve), so a new rating counts at once and a user unseen at fit time is scored too.
+solve), so a new rating counts at once and a user unseen at fit time is scored too. Published as
+the film ids and their factors.
 Limit BLAS to one thread (the CLI's ``configure_threads``): implicit's own threads do the work.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from personalization.core.base_models.base import FloatArray, IntArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.base import Arrays, FloatArray, IntArray, ModelSpec, Param, Ratings
 from personalization.core.base_models.lookup import CandidateGather, IdIndex
 from personalization.core.base_models.refit import RefitModel, history_weights
 from personalization.core.base_models.shared import REFIT_EVERY
@@ -73,6 +74,36 @@ class ALS(RefitModel[tuple[IdIndex, Any]]):
     def install(self, state: tuple[IdIndex, Any], fitted_on: int) -> None:
         self.fitted = state  # one assignment: requests never see a mix
         self.fitted_on = fitted_on
+
+    def to_arrays(self) -> Arrays:
+        """The film ids and their factors (the users' factors are not needed: each user's are
+        solved from their current history when scored)."""
+        items, model = self.fitted
+        out: Arrays = {"items": items.ids}
+        if model is not None:
+            out["item_factors"] = np.asarray(model.item_factors, np.float32)
+        return out
+
+    def from_arrays(self, arrays: Mapping[str, NDArray[Any]]) -> tuple[IdIndex, Any]:
+        """implicit's model holding the published item factors (their width wins over
+        ``factors``), ready for ``recalculate_user``; nothing is fitted."""
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        items = IdIndex(arrays["items"])
+        if "item_factors" not in arrays:
+            return items, None
+        item_factors = np.ascontiguousarray(arrays["item_factors"], np.float32)
+        model = AlternatingLeastSquares(
+            factors=item_factors.shape[1],
+            regularization=self.regularization,
+            alpha=self.alpha,
+            iterations=self.iterations,
+            random_state=self.seed,
+            num_threads=1,
+        )
+        model.item_factors = item_factors
+        _ = model.YtY  # computed once here rather than at the first request
+        return items, model
 
     def _recent(self, history: Mapping[int, float], items: IdIndex) -> tuple[IntArray, NDArray[np.float32]]:
         """The latest ``max_history`` known films of the history (bounds the solve for heavy

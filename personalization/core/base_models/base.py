@@ -19,17 +19,30 @@ says so through ``stale`` and rebuilds in ``refit``; a fully online model is nev
 from __future__ import annotations
 
 import abc
+import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BaseModel", "Ratings", "ModelSpec", "Param", "FloatArray", "IntArray", "newest_first"]
+__all__ = [
+    "BaseModel",
+    "Ratings",
+    "ModelSpec",
+    "Param",
+    "FloatArray",
+    "IntArray",
+    "Arrays",
+    "newest_first",
+    "save_state",
+    "read_state",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+Arrays = dict[str, NDArray[Any]]  # a learned state: named numeric arrays (``state``)
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,49 @@ class BaseModel(abc.ABC):
     def refit(self) -> None:  # noqa: B027 - a fully online model has nothing to rebuild
         """Rebuild the learned structure from every rating learned so far (nothing to do for
         a fully online model). Thread-safe: the service calls it in a background thread."""
+
+    def state(self) -> Arrays:
+        """What ``fit`` and ``learn_one`` learned, as named numeric arrays (what ``cinesync
+        train`` publishes). A model that learns nothing returns ``{}`` (the default)."""
+        return {}
+
+    def load_state(self, arrays: Mapping[str, NDArray[Any]]) -> None:
+        """Make a published ``state()`` this model's, as if it had been fitted on the same
+        ratings: the same scores, without fitting. Afterwards ``learn_one`` keeps only what the
+        model learns online (see each model) and the model is never ``stale``: a serving
+        process waits for the next published version instead of refitting."""
+        if arrays:
+            raise ValueError(f"{self.name} has no state to load, got {sorted(arrays)}")
+
+    def cache_bytes(self) -> int:
+        """Bytes of per-user state kept between calls (scores, recent films); 0 by default."""
+        return 0
+
+    def limit_cache(self, max_bytes: int) -> None:  # noqa: B027 - nothing kept per user by default
+        """Bound the per-user state kept between calls to ``max_bytes`` (least recently used
+        users go first)."""
+
+
+def save_state(arrays: Mapping[str, NDArray[Any]]) -> bytes:
+    """A state as bytes (``np.savez``; numeric arrays only, so reading needs no pickle).
+
+    >>> a = read_state(save_state({"ids": np.array([3, 5]), "weight": np.array(1.5)}))
+    >>> a["ids"].tolist(), float(a["weight"])
+    ([3, 5], 1.5)
+    """
+    for name, value in arrays.items():
+        if np.asarray(value).dtype.kind not in "biuf":
+            raise TypeError(f"state array {name!r} must be numeric, got {np.asarray(value).dtype}")
+    buffer = io.BytesIO()
+    named: dict[str, Any] = {name: np.asarray(value) for name, value in arrays.items()}
+    np.savez(buffer, **named)
+    return buffer.getvalue()
+
+
+def read_state(data: bytes) -> Arrays:
+    """The arrays ``save_state`` wrote (``allow_pickle=False``: an object array is refused)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
 
 
 @dataclass(frozen=True)

@@ -3,27 +3,31 @@
 ``B = I - P / diag(P)`` with ``P = (X^T X + l2 I)^-1`` over the ``max_items`` most rated films;
 a user scores ``x @ B`` from their *current* history vector x, so a new rating counts at once
 (recent ratings weigh more with ``recency_half_life`` > 0). The inverse is recomputed as the
-stream grows (in the service: in a background thread, see ``RefitModel``).
+stream grows (in the replay; a serving process loads what ``cinesync train`` published).
+
+At catalogue scale B is restricted twice: to the ``max_items`` most rated films (the inverse is
+O(n^3) and B dense n x n), and, with ``neighbours`` > 0, to each film's ``neighbours`` largest
+weights (a CSR: what every serving process holds, n x neighbours instead of n x n).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from personalization.core.base_models.base import FloatArray, IntArray, ModelSpec, Param, Ratings
-from personalization.core.base_models.lookup import CandidateGather, IdIndex
-from personalization.core.base_models.refit import LinearHistoryModel, history_weights
+from personalization.core.base_models.base import FloatArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.lookup import IdIndex
+from personalization.core.base_models.refit import LinearHistoryModel
 from personalization.core.base_models.shared import RECENCY_HALF_LIFE, REFIT_EVERY
 
-__all__ = ["EASE", "SPEC", "spd_inverse"]
+__all__ = ["EASE", "SPEC", "spd_inverse", "top_per_row"]
 
 Weights = NDArray[np.float32]
 
 
-class EASE(LinearHistoryModel[tuple[IdIndex, Weights | None]]):
+class EASE(LinearHistoryModel):
     """
     >>> import numpy as np
     >>> from personalization.core.base_models import Ratings
@@ -44,6 +48,7 @@ class EASE(LinearHistoryModel[tuple[IdIndex, Weights | None]]):
         max_items: int = 3000,
         min_count: int = 2,
         refit_every: int = 5000,
+        neighbours: int = 0,
     ):
         super().__init__(
             max_items=max_items,
@@ -54,55 +59,56 @@ class EASE(LinearHistoryModel[tuple[IdIndex, Weights | None]]):
         )
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {l2}")
-        self.l2 = float(l2)
-        self.fitted: tuple[IdIndex, Weights, int] = (IdIndex(), np.zeros((0, 0), np.float32), 0)
-        self._gather = CandidateGather()
-
-    @property
-    def items(self) -> IdIndex:
-        return self.fitted[0]
+        if neighbours < 0:
+            raise ValueError(f"neighbours must be >= 0 (0: keep every weight), got {neighbours}")
+        self.l2, self.neighbours = float(l2), int(neighbours)
 
     @property
     def weights(self) -> Weights:
-        return self.fitted[1]
+        """The item-item weights B over ``items`` as a dense matrix (pruned ones are zero)."""
+        rows = self.fitted[1]
+        if rows is None:
+            return np.zeros((0, 0), np.float32)
+        return rows if isinstance(rows, np.ndarray) else np.asarray(rows.toarray(), np.float32)
 
-    def compute(self, ratings: Ratings) -> tuple[IdIndex, Weights | None]:
+    def compute(self, ratings: Ratings) -> tuple[IdIndex, Any]:
         items, matrix = self._item_matrix(ratings)
         if matrix is None:
             return items, None
         gram = (matrix.T @ matrix).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.l2
         p = spd_inverse(gram)
+        del gram
         b = p / (-np.diag(p))
         b[np.diag_indices_from(b)] = 0.0
-        return items, b.astype(np.float32)
+        weights = b.astype(np.float32)
+        del p, b
+        if 0 < self.neighbours < len(items) - 1:
+            return items, top_per_row(weights, self.neighbours)
+        return items, weights
 
-    def install(self, state: tuple[IdIndex, Weights | None], fitted_on: int) -> None:
-        items, b = state
-        if b is None:  # one assignment: a request in another thread never sees a mix
-            self.fitted = (items, np.zeros((0, 0), np.float32), self.version)
-        else:
-            self.version += 1
-            self.fitted = (items, b, self.version)
-        self.fitted_on = fitted_on
 
-    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
-        items, b, version = self.fitted
-        if len(items) == 0 or b.size == 0:
-            return np.zeros(len(candidates), np.float64)
+def top_per_row(weights: Weights, k: int, block: int = 1024) -> Any:
+    """The ``k`` largest weights (by magnitude) of each row as a scipy CSR; the rest are dropped
+    (deterministic: the same weights keep the same entries). Rows go in blocks, so the work
+    space stays ``block`` x n whatever the size.
 
-        def full() -> FloatArray:
-            pos, w = history_weights(
-                history, items, recency_half_life=self.recency_half_life, low_weight=self.low_weight
-            )
-            return (w.astype(np.float64) @ b[pos]) if len(pos) else np.zeros(len(items))
+    >>> w = np.array([[0, 3, -5, 1], [2, 0, 1, -3], [1, 2, 0, 4], [0, 0, 0, 0]], np.float32)
+    >>> top_per_row(w, 2).toarray().tolist()
+    [[0.0, 3.0, -5.0, 0.0], [2.0, 0.0, 0.0, -3.0], [0.0, 2.0, 0.0, 4.0], [0.0, 0.0, 0.0, 0.0]]
+    """
+    from scipy import sparse
 
-        def row(film: int) -> Weights | None:
-            pos = items.find(film)
-            return b[pos] if pos is not None else None
-
-        scores = self._running_scores(user, history, version, full, row)
-        return self._gather(scores, items, candidates)
+    n = len(weights)
+    indices = np.empty((n, k), np.int32)
+    for start in range(0, n, block):
+        part = np.abs(weights[start : start + block])
+        indices[start : start + block] = np.argpartition(-part, k - 1, axis=1)[:, :k]
+    indices.sort(axis=1)
+    data = np.take_along_axis(weights, indices, axis=1)
+    out = sparse.csr_matrix((data.ravel(), indices.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    out.eliminate_zeros()
+    return out
 
 
 def spd_inverse(gram: FloatArray) -> FloatArray:
@@ -146,6 +152,14 @@ SPEC = ModelSpec(
             int,
             minimum=1,
             help="the most rated films the model covers (bounds refit time)",
+        ),
+        Param(
+            "ease_neighbours",
+            "neighbours",
+            0,
+            int,
+            minimum=0,
+            help="weights kept per film, the largest (0: all, a dense matrix)",
         ),
         RECENCY_HALF_LIFE,
         REFIT_EVERY,

@@ -3,20 +3,20 @@
 The item-item similarity (cosine, or BM25-weighted) keeps each film's ``neighbours`` most similar
 films; it is computed by ``implicit.nearest_neighbours`` and refitted as the stream grows. A user
 is scored from their *current* history: ``score_j = sum_i w_i sim(i, j)`` over the films i they
-rated, recent ones weighing more when ``recency_half_life`` > 0.
+rated, recent ones weighing more when ``recency_half_life`` > 0. Published as the film ids and
+the similarity's CSR arrays (``LinearHistoryModel.state``).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from personalization.core.base_models.base import FloatArray, IntArray, ModelSpec, Param, Ratings
-from personalization.core.base_models.lookup import CandidateGather, IdIndex
-from personalization.core.base_models.refit import LinearHistoryModel, history_weights
+from personalization.core.base_models.base import ModelSpec, Param, Ratings
+from personalization.core.base_models.lookup import IdIndex
+from personalization.core.base_models.refit import LinearHistoryModel
 from personalization.core.base_models.shared import RECENCY_HALF_LIFE, REFIT_EVERY
 
 __all__ = ["ItemKNN", "SPEC"]
@@ -24,7 +24,7 @@ __all__ = ["ItemKNN", "SPEC"]
 WEIGHTINGS = ("cosine", "bm25", "tfidf")
 
 
-class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
+class ItemKNN(LinearHistoryModel):
     """
     >>> import numpy as np
     >>> from personalization.core.base_models import Ratings
@@ -59,15 +59,10 @@ class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
         if neighbours < 1:
             raise ValueError(f"neighbours must be >= 1, got {neighbours}")
         self.neighbours, self.weighting = int(neighbours), weighting
-        self.fitted: tuple[IdIndex, Any, int] = (IdIndex(), None, 0)  # similarity: scipy CSR
-        self._gather = CandidateGather()
-
-    @property
-    def items(self) -> IdIndex:
-        return self.fitted[0]
 
     @property
     def similarity(self) -> Any:
+        """The item-item similarity (scipy CSR over ``items``), None before the first fit."""
         return self.fitted[1]
 
     def compute(self, ratings: Ratings) -> tuple[IdIndex, Any]:
@@ -82,38 +77,6 @@ class ItemKNN(LinearHistoryModel[tuple[IdIndex, Any]]):
             warnings.simplefilter("ignore")
             model.fit(matrix, show_progress=False)
         return items, model.similarity.tocsr().astype(np.float64)
-
-    def install(self, state: tuple[IdIndex, Any], fitted_on: int) -> None:
-        items, sim = state
-        if sim is None:  # one assignment: a request in another thread never sees a mix
-            self.fitted = (items, None, self.version)
-        else:
-            self.version += 1
-            self.fitted = (items, sim, self.version)
-        self.fitted_on = fitted_on
-
-    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
-        items, sim, version = self.fitted
-        if sim is None:
-            return np.zeros(len(candidates), np.float64)
-
-        def full() -> FloatArray:
-            pos, w = history_weights(
-                history, items, recency_half_life=self.recency_half_life, low_weight=self.low_weight
-            )
-            return np.asarray(sim[pos].T @ w.astype(np.float64)).ravel() if len(pos) else np.zeros(len(items))
-
-        def row(film: int) -> FloatArray | None:
-            pos = items.find(film)
-            if pos is None:
-                return None
-            start, end = sim.indptr[pos], sim.indptr[pos + 1]
-            out = np.zeros(len(items))
-            out[sim.indices[start:end]] = sim.data[start:end]
-            return out
-
-        scores = self._running_scores(user, history, version, full, row)
-        return self._gather(scores, items, candidates)
 
 
 SPEC = ModelSpec(

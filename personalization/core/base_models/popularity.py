@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from personalization.core.base_models.base import BaseModel, FloatArray, IntArray, ModelSpec, Ratings
+from personalization.core.base_models.base import Arrays, BaseModel, FloatArray, IntArray, ModelSpec, Ratings
 from personalization.core.base_models.lookup import CandidateGather, IdIndex
 
 __all__ = ["Popularity", "SPEC"]
@@ -53,6 +55,17 @@ class Popularity(BaseModel):
 
     def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         return self._gather(self.good + 1e-3 * self.total / (1.0 + self.total), self.index, candidates)
+
+    def state(self) -> Arrays:
+        """The counts per film; ``learn_one`` keeps counting online after ``load_state``."""
+        return {"items": self.index.ids, "good": self.good, "total": self.total}
+
+    def load_state(self, arrays: Mapping[str, NDArray[Any]]) -> None:
+        index = IdIndex(arrays["items"])
+        good, total = np.asarray(arrays["good"], np.float64), np.asarray(arrays["total"], np.float64)
+        if not len(index) == len(good) == len(total):
+            raise ValueError("popularity: items, good and total must have the same length")
+        self.index, self.good, self.total = index, good.copy(), total.copy()
 
 
 # Its weight never goes to 0 in the search: it orders the list for a user the other terms know

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import abc
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from personalization.core.base_models.base import BaseModel, FloatArray, IntArray, Ratings, newest_first
-from personalization.core.base_models.lookup import IdIndex
+from personalization.core.base_models.base import Arrays, BaseModel, FloatArray, IntArray, Ratings, newest_first
+from personalization.core.base_models.lookup import CandidateGather, IdIndex
 
 MAX_HALF_LIVES = 20
 
@@ -27,6 +28,7 @@ __all__ = [
     "RefitModel",
     "LinearHistoryModel",
     "HistoryScoreCache",
+    "Rows",
     "select_items",
     "user_item_matrix",
     "history_weights",
@@ -148,6 +150,10 @@ class RefitModel(BaseModel, Generic[State]):
     and cheaply. A refit is split in two so it can run elsewhere: ``compute(ratings)`` is pure
     (the fitted state, safe in another thread) and ``install(state, fitted_on)`` makes it the
     model's in one assignment (a request in another thread sees the old state or the new).
+
+    A model given a published state (``load_state``) is *served*: it logs nothing and is never
+    stale (the trainer publishes the next structure; the user's current history still counts
+    at once, since scores are computed from it).
     """
 
     refit_growth = 0.25
@@ -160,16 +166,19 @@ class RefitModel(BaseModel, Generic[State]):
         self.low_weight, self.refit_every = float(low_weight), int(refit_every)
         self.log = RatingLog()
         self.fitted_on = 0  # the log length the installed state was computed from
+        self.learning = True  # False once served from a published state: no log, no refit
         self._refit_lock = threading.Lock()
 
     def fit(self, ratings: Ratings) -> RefitModel[State]:
         self.log = RatingLog(ratings)
+        self.learning = True
         with self._refit_lock:
             self.install(self.compute(ratings), len(ratings))
         return self
 
     def learn_one(self, user: int, film: int, stars: float) -> None:
-        self.log.append(user, film, stars)
+        if self.learning:
+            self.log.append(user, film, stars)
 
     @property
     def next_refit_at(self) -> int:
@@ -179,7 +188,7 @@ class RefitModel(BaseModel, Generic[State]):
 
     @property
     def stale(self) -> bool:
-        return len(self.log) >= self.next_refit_at
+        return self.learning and len(self.log) >= self.next_refit_at
 
     @property
     def refitting(self) -> bool:
@@ -187,6 +196,8 @@ class RefitModel(BaseModel, Generic[State]):
         return self._refit_lock.locked()
 
     def refit(self) -> None:
+        if not self.learning:
+            return  # served: the next structure comes from the trainer
         with self._refit_lock:
             n = len(self.log)
             self.install(self.compute(self.log.ratings()), n)
@@ -199,6 +210,24 @@ class RefitModel(BaseModel, Generic[State]):
     def install(self, state: State, fitted_on: int) -> None:
         """Make a state from ``compute`` the model's, as if refitted on ``fitted_on`` ratings."""
 
+    @abc.abstractmethod
+    def to_arrays(self) -> Arrays:
+        """The installed state as named arrays (``state`` adds ``fitted_on``)."""
+
+    @abc.abstractmethod
+    def from_arrays(self, arrays: Mapping[str, NDArray[Any]]) -> State:
+        """The inverse of ``to_arrays``: a state ``install`` takes."""
+
+    def state(self) -> Arrays:
+        return {"fitted_on": np.array(self.fitted_on, np.int64), **self.to_arrays()}
+
+    def load_state(self, arrays: Mapping[str, NDArray[Any]]) -> None:
+        installed = self.from_arrays(arrays)
+        with self._refit_lock:
+            self.log = RatingLog()
+            self.learning = False
+            self.install(installed, int(arrays["fitted_on"]))
+
     def _item_matrix(self, ratings: Ratings) -> tuple[IdIndex, Any]:
         """The films this model covers and their users x items matrix (None when there are none)."""
         items = IdIndex(select_items(ratings, self.max_items, self.min_count))
@@ -207,10 +236,18 @@ class RefitModel(BaseModel, Generic[State]):
         return items, user_item_matrix(ratings, items, self.low_weight)[0]
 
 
-class LinearHistoryModel(RefitModel[State]):
+# An item-item structure: one row per covered film, ``row_i`` = what rating film i adds to every
+# film's score. A dense float32 matrix (EASE) or a scipy CSR (item-kNN, EASE pruned to its top
+# neighbours); None before the first fit.
+Rows = Any
+
+
+class LinearHistoryModel(RefitModel[tuple[IdIndex, Rows]]):
     """A refit model whose user scores are linear in the history, ``sum_i w_i row_i`` (EASE,
     item-kNN): a user's scores are kept between requests and updated with the new films' rows
-    (``HistoryScoreCache``) while the installed structure (``version``) stays the same."""
+    (``HistoryScoreCache``) while the installed structure (``version``) stays the same.
+    Subclasses implement ``compute`` (the rows); scoring, installing and the published state
+    (the film ids and the rows, dense or CSR) are shared."""
 
     def __init__(
         self, *, max_items: int, min_count: int, low_weight: float, refit_every: int, recency_half_life: float
@@ -221,17 +258,50 @@ class LinearHistoryModel(RefitModel[State]):
         self.recency_half_life = float(recency_half_life)
         self.version = 0  # one per installed structure: running scores are per version
         self.running = HistoryScoreCache()
+        self.fitted: tuple[IdIndex, Rows, int] = (IdIndex(), None, 0)
+        self._gather = CandidateGather()
 
-    def _running_scores(
-        self,
-        user: int | None,
-        history: Mapping[int, float],
-        version: int,
-        full: Callable[[], FloatArray],
-        row: Callable[[int], NDArray[Any] | None],
-    ) -> FloatArray:
-        """The user's item scores from ``HistoryScoreCache`` (updated, or ``full()`` recomputed)."""
-        return self.running.get(
+    @property
+    def items(self) -> IdIndex:
+        return self.fitted[0]
+
+    def install(self, state: tuple[IdIndex, Rows], fitted_on: int) -> None:
+        items, rows = state
+        if rows is None:  # one assignment: a request in another thread never sees a mix
+            self.fitted = (items, None, self.version)
+        else:
+            self.version += 1
+            self.fitted = (items, rows, self.version)
+        self.fitted_on = fitted_on
+
+    def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
+        items, rows, version = self.fitted
+        if rows is None:
+            return np.zeros(len(candidates), np.float64)
+        dense = isinstance(rows, np.ndarray)
+
+        def full() -> FloatArray:
+            pos, w = history_weights(
+                history, items, recency_half_life=self.recency_half_life, low_weight=self.low_weight
+            )
+            if not len(pos):
+                return np.zeros(len(items))
+            if dense:
+                return np.asarray(w.astype(np.float64) @ rows[pos], np.float64)
+            return np.asarray(rows[pos].T @ w.astype(np.float64), np.float64).ravel()
+
+        def row(film: int) -> NDArray[Any] | None:
+            pos = items.find(film)
+            if pos is None:
+                return None
+            if dense:
+                return np.asarray(rows[pos])
+            start, end = rows.indptr[pos], rows.indptr[pos + 1]
+            out = np.zeros(len(items))
+            out[rows.indices[start:end]] = rows.data[start:end]
+            return out
+
+        scores = self.running.get(
             user,
             history,
             version,
@@ -240,6 +310,33 @@ class LinearHistoryModel(RefitModel[State]):
             decay(self.recency_half_life),
             lambda stars: self.low_weight if stars < 3.0 else 1.0,
         )
+        return self._gather(scores, items, candidates)
+
+    def to_arrays(self) -> Arrays:
+        items, rows, _ = self.fitted
+        out: Arrays = {"items": items.ids}
+        if isinstance(rows, np.ndarray):
+            out["weights"] = rows
+        elif rows is not None:
+            out.update(indptr=rows.indptr, indices=rows.indices, data=rows.data)
+        return out
+
+    def from_arrays(self, arrays: Mapping[str, NDArray[Any]]) -> tuple[IdIndex, Rows]:
+        items = IdIndex(arrays["items"])
+        if "weights" in arrays:
+            return items, np.asarray(arrays["weights"])
+        if "indptr" in arrays:
+            from scipy import sparse
+
+            n = len(items)
+            return items, sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n, n))
+        return items, None
+
+    def cache_bytes(self) -> int:
+        return self.running.nbytes
+
+    def limit_cache(self, max_bytes: int) -> None:
+        self.running.limit(max_bytes)
 
 
 class HistoryScoreCache:
@@ -250,17 +347,57 @@ class HistoryScoreCache:
     decayed and those films' rows are added: O(items) instead of O(history x items), which
     is what makes a heavy user (1,000+ ratings) as cheap as a new one. Anything else (a refit,
     a re-rated film, another history) recomputes from scratch.
+
+    The entries are bounded by bytes (``max_bytes``: the score arrays plus ``ENTRY_BYTES`` each),
+    least recently used users first out; 0 keeps nothing.
     """
 
     max_steps = 16  # more new films than this since the last call: recompute
+    ENTRY_BYTES = 200  # the key, the tuple and the ordered-dict link of one entry (measured ~180)
 
-    def __init__(self, max_users: int = 100_000):
-        self.max_users = max_users
-        # user -> (version, history length, (last film, its stars), scores)
-        self.entries: dict[int, tuple[int, int, tuple[int, float], FloatArray]] = {}
+    def __init__(self, max_bytes: int = 64 * 2**20):
+        self.max_bytes = int(max_bytes)
+        self.nbytes = 0  # what the entries hold now
+        # user -> (version, history length, (last film, its stars), scores), oldest use first
+        self.entries: OrderedDict[int, tuple[int, int, tuple[int, float], FloatArray]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def clear(self) -> None:
-        self.entries.clear()
+        with self._lock:
+            self.entries.clear()
+            self.nbytes = 0
+
+    def limit(self, max_bytes: int) -> None:
+        """A new budget; entries over it go at once (least recently used first)."""
+        with self._lock:
+            self.max_bytes = int(max_bytes)
+            self._evict()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _evict(self) -> None:
+        while self.nbytes > self.max_bytes and self.entries:
+            _, old = self.entries.popitem(last=False)
+            self.nbytes -= old[3].nbytes + self.ENTRY_BYTES
+
+    def _store(self, user: int, entry: tuple[int, int, tuple[int, float], FloatArray]) -> None:
+        size = entry[3].nbytes + self.ENTRY_BYTES
+        with self._lock:
+            old = self.entries.pop(user, None)
+            if old is not None:
+                self.nbytes -= old[3].nbytes + self.ENTRY_BYTES
+            if size <= self.max_bytes:
+                self.entries[user] = entry
+                self.nbytes += size
+                self._evict()
+
+    def _lookup(self, user: int) -> tuple[int, int, tuple[int, float], FloatArray] | None:
+        with self._lock:
+            entry = self.entries.get(user)
+            if entry is not None:
+                self.entries.move_to_end(user)
+            return entry
 
     def get(
         self,
@@ -280,7 +417,7 @@ class HistoryScoreCache:
         it = newest_first(history)
         last = next(it)
         key_last = (last, history[last])
-        entry = self.entries.get(user)
+        entry = self._lookup(user)
         if entry is not None and entry[0] == version:
             _, n_old, old_last, scores = entry
             grown = n - n_old
@@ -299,10 +436,8 @@ class HistoryScoreCache:
                         r = row(film)
                         if r is not None:
                             scores += weight_of(history[film]) * r
-                    self.entries[user] = (version, n, key_last, scores)
+                    self._store(user, (version, n, key_last, scores))
                     return scores
         scores = full()
-        if len(self.entries) >= self.max_users:
-            self.entries.pop(next(iter(self.entries)))
-        self.entries[user] = (version, n, key_last, scores)
+        self._store(user, (version, n, key_last, scores))
         return scores

@@ -9,10 +9,12 @@ the whole array is rescaled once in a while.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from personalization.core.base_models.base import BaseModel, FloatArray, IntArray, ModelSpec, Param, Ratings
+from personalization.core.base_models.base import Arrays, BaseModel, FloatArray, IntArray, ModelSpec, Param, Ratings
 from personalization.core.base_models.lookup import CandidateGather, IdIndex
 
 __all__ = ["Trending", "SPEC"]
@@ -42,9 +44,16 @@ class Trending(BaseModel):
         self._gather = CandidateGather()
 
     def fit(self, ratings: Ratings) -> Trending:
-        self.index, self.mass, self.weight = IdIndex(), np.zeros(0, np.float64), 1.0
-        for u, f, s in zip(ratings.users.tolist(), ratings.films.tolist(), ratings.stars.tolist()):
-            self.learn_one(u, f, s)
+        """What ``learn_one`` over ``ratings`` in order leaves, at once: the j-th newest rating
+        weighs ``0.5 ** (j / half_life)`` (computed from the newest back, so nothing overflows)."""
+        self.index = IdIndex(ratings.films)
+        n = len(ratings)
+        age = np.arange(n - 1, -1, -1, dtype=np.float64)
+        counted = ratings.stars >= self.min_stars
+        pos = self.index.positions(ratings.films)
+        weights = np.exp2(-age[counted] / self.half_life)
+        self.mass = np.bincount(pos[counted], weights=weights, minlength=len(self.index)).astype(np.float64)
+        self.weight = self.growth  # the newest rating weighed 1: the next one weighs growth
         return self
 
     def learn_one(self, user: int, film: int, stars: float) -> None:
@@ -61,6 +70,17 @@ class Trending(BaseModel):
     def score(self, history: Mapping[int, float], candidates: IntArray, user: int | None = None) -> FloatArray:
         """Decayed counts scaled so the newest rating weighs 1 (unknown films: just below 0)."""
         return self._gather(self.mass / (self.weight / self.growth), self.index, candidates)
+
+    def state(self) -> Arrays:
+        """The decayed counts per film and the next rating's weight; ``learn_one`` keeps
+        counting (and decaying) online after ``load_state``."""
+        return {"items": self.index.ids, "mass": self.mass, "weight": np.array(self.weight)}
+
+    def load_state(self, arrays: Mapping[str, NDArray[Any]]) -> None:
+        index, mass = IdIndex(arrays["items"]), np.asarray(arrays["mass"], np.float64)
+        if len(index) != len(mass):
+            raise ValueError("trending: items and mass must have the same length")
+        self.index, self.mass, self.weight = index, mass.copy(), float(arrays["weight"])
 
 
 SPEC = ModelSpec(

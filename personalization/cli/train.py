@@ -1,0 +1,94 @@
+"""``cinesync train``: fit the collaborative models on every stored rating and publish them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import click
+
+from personalization.cli.context import Context, echo_json, pass_ctx
+
+__all__ = ["train_command"]
+
+
+@click.command("train")
+@click.option("--every", metavar="DURATION", help="Train again every DURATION (30s, 15m, 1h, 1d).")
+@click.option(
+    "--after",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Train when N new ratings arrived since the newest published version.",
+)
+@click.option(
+    "--check-every",
+    default="30s",
+    show_default=True,
+    metavar="DURATION",
+    help="With --every or --after: how often to look at the clock and the rating count.",
+)
+@click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1), help="Published versions to keep.")
+@click.option("--json", "as_json", is_flag=True, help="Print what each training published as JSON.")
+@pass_ctx
+def train_command(
+    ctx: Context, every: str | None, after: int | None, check_every: str, keep: int, as_json: bool
+) -> None:
+    """Fit the collaborative models (item-kNN, EASE, ALS, sequence, trending, popularity) on
+    every stored rating and publish them, versioned, in the database. Every serving process (bot,
+    dashboard, HTTP server, CLI) loads the newest version at start and when one is published,
+    and never fits a model itself: until a first version exists they recommend from the content
+    and popularity terms.
+
+    Without options it trains once. With --every and/or --after it keeps running and trains
+    again when either is due (Ctrl-C stops it)."""
+    from personalization.storage.models import ModelStore
+    from personalization.training import Schedule, due, parse_duration, train
+
+    try:
+        schedule = Schedule(parse_duration(every) if every else None, after)
+        pause = parse_duration(check_every)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    origin = f"trainer-{socket.gethostname()}-{os.getpid()}"
+    with ctx.service() as svc:
+        store = ModelStore(svc.db.pool)
+
+        def once() -> None:
+            settings = svc.engine.saved_model_settings()  # as saved now (they may have changed)
+            say = None if as_json else click.echo
+            published = train(store, settings, origin=origin, keep=keep, progress=say)
+            if as_json:
+                echo_json(
+                    {
+                        "version": published.version,
+                        "n_ratings": published.n_ratings,
+                        "fit_seconds": published.fit_seconds,
+                        "bytes": published.nbytes,
+                        "seconds": round(published.seconds, 3),
+                    }
+                )
+            else:
+                click.echo(published.summary())
+
+        if schedule.once:
+            once()
+            return
+        click.echo(f"training {schedule.describe()}; Ctrl-C stops")
+        try:
+            while True:
+                newest = store.newest()
+                if due(
+                    schedule,
+                    now=time.time(),
+                    last_at=newest.created_at.timestamp() if newest else None,
+                    n_ratings=store.rating_count(),
+                    last_n_ratings=newest.n_ratings if newest else None,
+                ):
+                    try:
+                        once()
+                    except Exception as exc:  # the database went away, no ratings yet: try next time
+                        click.echo(f"training failed ({type(exc).__name__}: {exc}); trying again later", err=True)
+                time.sleep(pause)
+        except KeyboardInterrupt:
+            click.echo("stopped")

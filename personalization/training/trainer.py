@@ -1,0 +1,120 @@
+"""The trainer: every stored rating in, the collaborative models fitted, their states published.
+
+``train`` reads the ratings (binary COPY, oldest first), fits each base model of the settings in
+force (those with a prior weight > 0) one after the other, writes each one's state as bytes
+(``save_state``) and drops it before fitting the next (the peak is one fitted model plus the
+ratings), then publishes the version and notifies every process in one transaction
+(``ModelStore.publish``). Serving processes load it (``service.engine``) and never fit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from personalization.config import ModelSettings
+from personalization.core.base_models import BaseModel, Ratings
+from personalization.core.base_models.base import save_state
+from personalization.core.ensemble import make_base_models
+from personalization.errors import CineSyncError
+from personalization.observability import trainer_timer
+from personalization.service.invalidation import Invalidation
+from personalization.storage.models import ModelStore
+
+__all__ = ["Published", "fit_models", "read_ratings", "train"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one training published."""
+
+    version: int
+    n_ratings: int
+    read_seconds: float
+    fit_seconds: dict[str, float]  # per model
+    nbytes: dict[str, int]  # each model's published state
+    seconds: float  # reading, fitting and publishing
+    models: dict[str, BaseModel] = field(default_factory=dict, repr=False)  # kept when asked (tests)
+
+    def summary(self) -> str:
+        fits = ", ".join(f"{m} {s:.1f}s" for m, s in self.fit_seconds.items())
+        size = sum(self.nbytes.values()) / 2**20
+        return (
+            f"published version {self.version}: {self.n_ratings:,} ratings, {len(self.nbytes)} models "
+            f"({fits}), {size:.1f} MiB, in {self.seconds:.1f} s"
+        )
+
+
+def read_ratings(store: ModelStore) -> Ratings:
+    """Every stored rating, oldest first."""
+    c = store.read_ratings()
+    return Ratings(c.users, c.films, c.stars, c.timestamps)
+
+
+def fit_models(ratings: Ratings, settings: ModelSettings) -> dict[str, BaseModel]:
+    """The settings' base models (prior weight > 0), each fitted on ``ratings``."""
+    models = make_base_models(settings)
+    for model in models.values():
+        model.fit(ratings)
+    return models
+
+
+def train(
+    store: ModelStore,
+    settings: ModelSettings,
+    *,
+    origin: str,
+    keep: int = 3,
+    keep_models: bool = False,
+    progress: Callable[[str], object] | None = None,
+) -> Published:
+    """Fit the models on every stored rating and publish them as a new version (the newest
+    ``keep`` versions stay). ``origin`` names this trainer in the note to the other processes;
+    ``keep_models`` returns the fitted models too (otherwise each goes once published)."""
+    start = time.perf_counter()
+    say = progress or (lambda _: None)
+    with trainer_timer("read"):
+        ratings = read_ratings(store)
+    if len(ratings) == 0:
+        raise CineSyncError("no ratings to train on: import some first (cinesync import ...)")
+    read_seconds = time.perf_counter() - start
+    say(f"read {len(ratings):,} ratings in {read_seconds:.1f} s")
+    blobs: dict[str, bytes] = {}
+    seconds: dict[str, float] = {}
+    kept: dict[str, BaseModel] = {}
+    for name in make_base_models(settings):  # built one at a time below, so each can go when published
+        t = time.perf_counter()
+        model = make_base_models(settings, [name])[name]
+        with trainer_timer(f"fit_{name}"):
+            model.fit(ratings)
+        blobs[name] = save_state(model.state())
+        seconds[name] = time.perf_counter() - t
+        say(f"fitted {name} in {seconds[name]:.1f} s ({len(blobs[name]) / 2**20:.1f} MiB)")
+        if keep_models:
+            kept[name] = model
+        del model  # one fitted model in memory at a time
+    note = Invalidation("models", None, origin).format()
+    with trainer_timer("publish"):
+        version = store.publish(
+            settings.to_dict(),
+            len(ratings),
+            blobs,
+            note=note,
+            fit_seconds=time.perf_counter() - start,
+            keep=keep,
+        )
+    published = Published(
+        version,
+        len(ratings),
+        read_seconds,
+        seconds,
+        {m: len(b) for m, b in blobs.items()},
+        time.perf_counter() - start,
+        kept,
+    )
+    log.info("%s", published.summary())
+    return published

@@ -1,0 +1,71 @@
+"""When the trainer runs again (pure), and `cinesync train` / `db status` on a real database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from personalization.cli import main
+from personalization.training import Schedule, due, parse_duration
+
+
+def test_after_n_new_ratings():
+    s = Schedule(after=100)
+    kw = {"now": 1e9, "last_at": 1e9 - 1}
+    assert not due(s, n_ratings=1_099, last_n_ratings=1_000, **kw)
+    assert due(s, n_ratings=1_100, last_n_ratings=1_000, **kw)
+    assert not due(s, n_ratings=1_000, last_n_ratings=1_000, now=1e12, last_at=0.0)  # no --every: time alone never
+    assert due(s, n_ratings=5, last_n_ratings=None, now=0.0, last_at=None)  # nothing published yet
+    assert not due(s, n_ratings=0, last_n_ratings=None, now=0.0, last_at=None)  # ...and nothing to fit
+
+
+def test_every_and_whichever_comes_first():
+    s = Schedule(every=900.0, after=50)
+    assert not due(s, now=1_899.0, last_at=1_000.0, n_ratings=49, last_n_ratings=0)
+    assert due(s, now=1_900.0, last_at=1_000.0, n_ratings=0, last_n_ratings=0)
+    assert due(s, now=1_001.0, last_at=1_000.0, n_ratings=50, last_n_ratings=0)
+    assert not due(Schedule(every=60.0), now=100.0, last_at=50.0, n_ratings=10**6, last_n_ratings=0)
+
+
+def test_durations_and_bad_schedules():
+    assert [parse_duration(t) for t in ("30s", "15m", "2h", "1d", "45", " 1.5 m ")] == [
+        30.0,
+        900.0,
+        7200.0,
+        86400.0,
+        45.0,
+        90.0,
+    ]
+    for bad in ("", "0", "-5m", "15 minutes", "m"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+    with pytest.raises(ValueError):
+        Schedule(after=0)
+    with pytest.raises(ValueError):
+        Schedule(every=0.0)
+    assert Schedule().once and not Schedule(after=1).once
+    assert Schedule(every=900.0, after=10).describe() == "every 900 s or when 10 new ratings arrived"
+
+
+@pytest.fixture
+def run(demo_db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", demo_db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
+    return lambda *args: CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_train_once_then_db_status_shows_the_published_versions(run):
+    before = json.loads(run("db", "status", "--json").output)["models_published"]
+    r = run("train")
+    assert r.exit_code == 0, r.output
+    assert "published version" in r.output and "fitted ease" in r.output
+    after = json.loads(run("db", "status", "--json").output)["models_published"]
+    assert after[0]["id"] > (before[0]["id"] if before else 0)
+    assert set(after[0]["models"]) == {"popularity", "trending", "itemknn", "ease", "als", "sequence"}
+    text = run("db", "status").output
+    assert f"version {after[0]['id']}" in text
+    assert json.loads(run("train", "--json", "--keep", 1).output)["version"] == after[0]["id"] + 1
+    assert len(json.loads(run("db", "status", "--json").output)["models_published"]) == 1  # --keep 1
+    assert run("train", "--every", "soon").exit_code == 2
