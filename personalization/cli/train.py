@@ -63,6 +63,7 @@ def train_command(
                     {
                         "version": published.version,
                         "n_ratings": published.n_ratings,
+                        "read_seconds": round(published.read_seconds, 3),
                         "fit_seconds": published.fit_seconds,
                         "bytes": published.nbytes,
                         "seconds": round(published.seconds, 3),

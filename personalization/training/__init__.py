@@ -2,6 +2,6 @@
 (``cinesync train``); every serving process loads the newest version (``service.engine``)."""
 
 from personalization.training.schedule import Schedule, due, parse_duration
-from personalization.training.trainer import Published, fit_models, train
+from personalization.training.trainer import Published, read_ratings, train
 
-__all__ = ["Published", "Schedule", "due", "fit_models", "parse_duration", "train"]
+__all__ = ["Published", "Schedule", "due", "parse_duration", "read_ratings", "train"]

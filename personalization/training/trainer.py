@@ -23,7 +23,7 @@ from personalization.observability import trainer_timer
 from personalization.service.invalidation import Invalidation
 from personalization.storage.models import ModelStore
 
-__all__ = ["Published", "fit_models", "read_ratings", "train"]
+__all__ = ["Published", "read_ratings", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +53,6 @@ def read_ratings(store: ModelStore) -> Ratings:
     """Every stored rating, oldest first."""
     c = store.read_ratings()
     return Ratings(c.users, c.films, c.stars, c.timestamps)
-
-
-def fit_models(ratings: Ratings, settings: ModelSettings) -> dict[str, BaseModel]:
-    """The settings' base models (prior weight > 0), each fitted on ``ratings``."""
-    models = make_base_models(settings)
-    for model in models.values():
-        model.fit(ratings)
-    return models
 
 
 def train(
