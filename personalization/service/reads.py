@@ -112,34 +112,7 @@ class Reads:
         state = self.user_vector(user_id)
         vector = state[0] if state is not None else engine.rule.zero()
         history, weights = self.history_and_weights(user_id)
-        if history.seen:
-            mask[cat.positions(list(history.seen))] = False
-        # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
-        # blended with this user's learned weights.
-        ranking = engine.scorer().rank(
-            history.taste,
-            vector,
-            engine.ranking_weights(weights),
-            mask=mask,
-            k=k,
-            n_ratings=history.n_signals,
-            user=user_id,
-        )
-        why = explain.reasons(cat, ranking.items, history.taste, personalised=ranking.mode == "personal")
-        items = []
-        for scored, reason in zip(ranking.items, why):
-            film = cat.get(scored.film_id)
-            assert film is not None  # ranked from this catalogue
-            items.append(Recommendation(film, scored.score, scored.personal, scored.base, ranking.label, reason))
-        return Recommendations(
-            user_id,
-            ranking.mode,
-            items,
-            history.n_signals,
-            ranking.personal_weight,
-            engine.model_settings.min_ratings,
-            engine.served_version_id,
-        )
+        return self._ranked(user_id, cat, mask, history, vector, weights, k)
 
     def what_if(
         self,
@@ -175,8 +148,24 @@ class Reads:
         history = signals.History.from_rows(
             [r for r in rows if r[0] not in extra] + [(f, s, None) for f, s in extra.items()]
         )
+        return self._ranked(user_id, cat, mask, history, vector, weights, k)
+
+    def _ranked(
+        self,
+        user_id: int,
+        cat: Catalogue,
+        mask: np.ndarray,
+        history: signals.History,
+        vector: Vector,
+        weights: UserWeights,
+        k: int,
+    ) -> Recommendations:
+        """The top k of ``mask`` less the films the user has seen, each with its reason."""
+        engine = self.engine
         if history.seen:
             mask[cat.positions(list(history.seen))] = False
+        # The same scoring code the replay measures (ensemble.Scorer): base models + personal term,
+        # blended with this user's learned weights (over the collaborative models served).
         ranking = engine.scorer().rank(
             history.taste,
             vector,
