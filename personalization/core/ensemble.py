@@ -234,6 +234,10 @@ class Scorer:
         self.item_vectors = item_vectors
         self._content: ContentScores | None = None  # built at the first personal score
         self._refits: dict[str, threading.Thread] = {}
+        # The base models are not thread-safe: learn_one replaces their arrays one after another
+        # while a request in another thread may be scoring (a caller saw a broadcast error).
+        # Scoring and learning take this lock in turn; refits install whole versions atomically.
+        self._online = threading.Lock()
 
     @property
     def content(self) -> Callable[[NDArray[np.float32]], NDArray[np.floating]]:
@@ -272,7 +276,8 @@ class Scorer:
                 if vector is not None and np.any(vector):
                     out[PERSONAL] = self.content(vector)
             else:
-                out[name] = self.base_models[name].score(history, ids, user=user)
+                with self._online:
+                    out[name] = self.base_models[name].score(history, ids, user=user)
         return out
 
     def learn_one(self, user: int, film: int, stars: float, *, background: bool = True) -> None:
@@ -282,7 +287,8 @@ class Scorer:
         if self.item_vectors is not None:  # its refit installs a new version of the film vectors
             learners["item_vectors"] = self.item_vectors
         for name, model in learners.items():
-            model.learn_one(user, film, stars)
+            with self._online:
+                model.learn_one(user, film, stars)
             if not model.stale:
                 continue
             if not background:

@@ -130,3 +130,35 @@ def test_content_scores_gather_equals_the_full_product_within_float32():
     assert len(set(content(v)[same].tolist())) == 1  # one row, one score
     distinct = ContentScores(rng.standard_normal((50, 8)).astype(np.float32))
     assert distinct.unique is None  # nothing to gain: the plain product
+
+
+def test_learning_and_scoring_from_two_threads_never_fail():
+    """Found by the load bench: Popularity.learn_one replaced its arrays one after another
+    while a request scored in another thread (broadcast errors reached callers)."""
+    import threading
+
+    from personalization.core.base_models.popularity import Popularity
+    from personalization.core.catalogue import Catalogue
+    from personalization.core.ensemble import Scorer
+
+    catalogue = Catalogue.build([Film(i, f"Film {i}", 2000, ("Drama",)) for i in range(1, 3001)], 16)
+    scorer = Scorer(catalogue, {"popularity": Popularity()}, ModelSettings(dim=16))
+    errors: list[BaseException] = []
+
+    def learn() -> None:
+        for i in range(1, 3001):  # every film new to the model: its arrays grow each time
+            scorer.learn_one(i % 7, i, 5.0)
+
+    def score() -> None:
+        try:
+            for _ in range(600):
+                scorer.terms({}, None, names=["popularity"])
+        except BaseException as exc:  # noqa: BLE001 - any error is the failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=learn), threading.Thread(target=score)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:1]
