@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from personalization.config import ConfigError
 
@@ -19,8 +19,8 @@ class ApiSettings:
     """``api_key`` may read and write, ``read_key`` may only read. ``open_access`` serves every
     request without a key (only when asked for explicitly: ``cinesync serve --open``)."""
 
-    api_key: str | None = None
-    read_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # secrets: never in a repr or a log
+    read_key: str | None = field(default=None, repr=False)
     open_access: bool = False
 
     def __post_init__(self) -> None:

@@ -147,15 +147,20 @@ def _csv_rows(path: Path, header: tuple[str, ...], *, check_width: bool = True):
     text = _read_text(path, "utf-8-sig")  # a byte-order mark (spreadsheets write one) is dropped
     _check_newline(path, text)
     reader = csv.reader(io.StringIO(text))
-    found = next(reader, None)
-    if found is None or [h.strip() for h in found[: len(header)]] != list(header):
-        raise ImportFormatError(f"{path}:1: expected the header {','.join(header)}")
-    for n, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        if check_width and len(row) != len(header):
-            raise ImportFormatError(f"{path}:{n}: expected {len(header)} fields ({', '.join(header)}), got {len(row)}")
-        yield f"{path}:{n}", row
+    try:
+        found = next(reader, None)
+        if found is None or [h.strip() for h in found[: len(header)]] != list(header):
+            raise ImportFormatError(f"{path}:1: expected the header {','.join(header)}")
+        for n, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if check_width and len(row) != len(header):
+                raise ImportFormatError(
+                    f"{path}:{n}: expected {len(header)} fields ({', '.join(header)}), got {len(row)}"
+                )
+            yield f"{path}:{n}", row
+    except csv.Error as exc:  # e.g. a field over the csv module's limit (131,072 characters)
+        raise ImportFormatError(f"{path}:{reader.line_num}: not a readable CSV row ({exc})") from None
 
 
 def read_movielens(directory: Path) -> MovieLensData:
