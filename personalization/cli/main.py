@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -221,7 +222,9 @@ def format_recommendations(recs: Any) -> str:
             f"{i:>3}  {r.score:5.3f}  {r.personal:5.3f}  {r.base:5.3f}  "
             f"{_short(r.film.label, 60)}  [{', '.join(r.film.genres)}]  {r.reason}"
         )
-    if not recs.items:
+    if not recs.items and recs.n_ratings:
+        lines.append("  (no films left: every film in the catalogue is rated, reacted to or filtered out)")
+    elif not recs.items:
         lines.append("  (no films to recommend: import a catalogue first)")
     return "\n".join(lines)
 
@@ -286,7 +289,7 @@ def forget(ctx: Context, user: int, yes: bool) -> None:
         click.confirm(f"Delete everything stored about user {user}?", abort=True)
     with ctx.service() as svc:
         n = svc.forget(user)
-    click.echo(f"user {user}: {plural(n, 'row')} deleted")
+    click.echo(f"user {user}: {plural(n, 'row')} deleted" if n else f"user {user}: nothing was stored")
 
 
 @main.command()
@@ -329,7 +332,9 @@ def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -
             f"{plural(status.ratings, 'rating')} ({applied} new); "
             f"{plural(status.personalised_users, 'user')} with personal picks"
         )
-        user = int(data.ratings[0][0]) if data.ratings else 1
+        # the member with the most ratings: the one whose picks show what the engine learned
+        counts = Counter(int(e[0]) for e in data.ratings)
+        user = min(counts, key=lambda u: (-counts[u], u)) if counts else 1
         if data.ratings:
             published = train(ModelStore(svc.db.pool), svc.model_settings, origin="cinesync-demo")
             svc.engine.reload_models()  # this process does not listen: load the new version now

@@ -203,3 +203,22 @@ def test_replay_refuses_an_empty_model_list(tmp_path):
     for models in ("", " , "):
         r = CliRunner().invoke(main, ["replay", str(folder), "--models", models])
         _refused(r, "name at least one model", "popularity", "cinesync")
+
+
+def test_what_a_new_user_found_in_the_cli_messages(run, tmp_path):
+    """demo --from shows the member with the most ratings; forgetting nobody says so; a member
+    who has rated every film is not told to import a catalogue."""
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    (folder / "movies.csv").write_text(
+        "movieId,title,genres\n" + "".join(f"{f},Film {f} (1990),Drama\n" for f in range(1, 9))
+    )
+    rows = [(8002, f, 4, 100 + f) for f in (1, 2, 3)] + [(8001, f, 5, 200 + f) for f in range(1, 9)]
+    (folder / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n" + "".join(f"{u},{f},{s},{t}\n" for u, f, s, t in rows)
+    )
+    r = run("demo", "--from", folder)
+    assert r.exit_code == 0, r.output
+    assert "user 8001:" in r.output and "user 8002:" not in r.output
+    assert "no films left" in r.output and "import a catalogue first" not in r.output
+    assert run("forget", 424242, "--yes").output.strip() == "user 424242: nothing was stored"
