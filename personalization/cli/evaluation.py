@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from personalization.errors import CineSyncError
+
 __all__ = ["replay_command", "tune_command"]
 
 
@@ -132,6 +134,12 @@ def replay_command(
         raise click.UsageError(str(exc)) from None
     report.protocol["tuning_cut"] = {**cut.to_dict(), "index": tuned_from}
     report.protocol["includes_tuning_events"] = start < tuned_from
+    if not report.protocol.get("evaluated"):
+        raise CineSyncError(
+            f"nothing to evaluate in {directory}: {report.protocol.get('eligible', 0)} eligible events after the "
+            "tuning cut (an event counts when a member with at least 5 earlier ratings rates a film 4 stars "
+            "or more); use a larger stream, or --include-tuning-events on one that was not tuned on"
+        )
     if as_json:
         click.echo(json.dumps(report.to_dict()))
         return

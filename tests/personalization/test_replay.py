@@ -156,3 +156,14 @@ def test_unknown_model_and_unknown_film_are_refused():
 def test_report_tables_render(small_stream):
     report = run_replay(small_stream.head(1500), models=["popularity", "cinesync"], every=5, settings=ModelSettings())
     assert "| cinesync |" in report.table() and "HR@10 50+" in report.bucket_table()
+
+
+def test_replay_with_nothing_to_evaluate_says_why_instead_of_a_table_of_zeros(tmp_path):
+    from click.testing import CliRunner
+
+    from personalization.cli import main
+
+    (tmp_path / "movies.csv").write_text("movieId,title,genres\n1,A (1990),Drama\n2,B (1991),Comedy\n")
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4,100\n1,2,5,101\n")
+    r = CliRunner().invoke(main, ["replay", str(tmp_path), "--no-progress"])
+    assert r.exit_code == 2 and "nothing to evaluate" in r.output and "| model |" not in r.output
