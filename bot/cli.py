@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +20,21 @@ NO_TOKEN = (
     "(DISCORD_TOKEN=...), see docs/bot.md for how to create the bot in Discord's "
     "developer portal"
 )
+
+
+class Refused(click.ClickException):
+    """One line on stderr and exit code 2, as `cinesync` prints the engine's own errors."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class Unreachable(Refused):
+    """Discord could not be reached: not the user's mistake (exit code 1)."""
+
+    exit_code = 1
 
 
 def read_token(env_file: Path | None) -> str | None:
@@ -89,9 +105,12 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
         click.echo(json.dumps(asyncio.run(command_payload()), indent=2, ensure_ascii=False))
         return
 
+    source = click.get_current_context().get_parameter_source("env_file")
+    if source is not click.core.ParameterSource.DEFAULT and not env_file.is_file():
+        raise Refused(f"--env-file {env_file}: no such file")
     token = read_token(env_file)
     if token is None:
-        raise click.ClickException(NO_TOKEN)
+        raise Refused(NO_TOKEN)
 
     import aiohttp
     import discord
@@ -118,15 +137,15 @@ def bot_command(print_commands: bool, sync_guild: int | None, no_sync: bool, sha
         try:
             asyncio.run(run())
         except discord.LoginFailure:
-            raise click.ClickException(
+            raise Refused(
                 "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal (Bot > Reset Token)"
             ) from None
         except discord.PrivilegedIntentsRequired:
-            raise click.ClickException(
+            raise Refused(
                 "Discord refused the intents; this bot needs none of the privileged ones, so check the application id"
             ) from None
         except (OSError, aiohttp.ClientError) as exc:  # offline, DNS, proxy, TLS
-            raise click.ClickException(f"could not reach Discord: {exc}") from None
+            raise Unreachable(f"could not reach Discord: {exc}") from None
         except KeyboardInterrupt:
             click.echo("stopped", err=True)
     finally:

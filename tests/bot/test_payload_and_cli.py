@@ -102,9 +102,15 @@ def test_no_token_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)  # no .env here
     result = CliRunner().invoke(bot_command, [])
-    assert result.exit_code != 0
-    assert NO_TOKEN in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2  # as every other command's user error
+    assert f"error: {NO_TOKEN}" in result.output and "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an exception
+
+
+def test_an_env_file_that_does_not_exist_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    result = CliRunner().invoke(bot_command, ["--env-file", str(tmp_path / "nope.env")])
+    assert result.exit_code == 2 and "nope.env: no such file" in result.output
 
 
 def test_token_read_from_env_file(tmp_path, monkeypatch):
@@ -176,7 +182,8 @@ def test_start_failures_are_clear(failure, message, db_url, tmp_path, monkeypatc
     monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
     monkeypatch.setenv("CINESYNC_HOME", str(tmp_path))
     result = CliRunner().invoke(bot_command, ["--no-sync"], env={"DISCORD_TOKEN": "abc.def"})
-    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert result.exit_code == (1 if failure == "offline" else 2)
+    assert message in result.output and "Traceback" not in result.output
     assert started == ["abc.def"] and closed == [True]
 
 
