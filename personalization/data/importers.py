@@ -244,8 +244,11 @@ def _title(title: str, where: str) -> str:
 def _merge_credits(films: list[Film], path: Path) -> list[Film]:
     directors: dict[int, list[str]] = {}
     actors: dict[int, list[str]] = {}
+    known = {f.id for f in films}
     for where, row in _csv_rows(path, ("movieId", "role", "person")):
         film, role, person = _int(row[0], where, "film id", MAX_FILM_ID), row[1].strip().lower(), row[2].strip()
+        if film not in known:
+            raise ImportFormatError(f"{where}: film {film} is not in the folder's film list")
         if role not in ("director", "actor"):
             raise ImportFormatError(f"{where}: role must be 'director' or 'actor', got {row[1]!r}")
         if person:

@@ -412,3 +412,10 @@ def test_a_file_import_says_when_the_pool_is_too_small(settings, db_url, tmp_pat
     with Service.open(replace(settings, pool_min=1, pool_max=1), url=db_url, listen=False) as svc:
         with pytest.raises(CineSyncError, match="CINESYNC_POOL_MAX to 2 or more"):
             svc.import_ratings(path)
+
+
+def test_credits_for_a_film_missing_from_the_film_list_are_refused_with_the_line(tmp_path):
+    (tmp_path / "movies.csv").write_text("movieId,title,genres\n1,Heat (1995),Crime\n")
+    (tmp_path / "credits.csv").write_text("movieId,role,person\n1,director,Michael Mann\n99998,actor,Nobody\n")
+    with pytest.raises(ImportFormatError, match=r"credits.csv:3: film 99998 is not in the folder's film list"):
+        read_movielens(tmp_path)
