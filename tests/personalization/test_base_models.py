@@ -7,7 +7,7 @@ import pytest
 
 from personalization.core.base_models import ALS, EASE, ItemKNN, Popularity, Ratings, RefitModel, Sequence, Trending
 from personalization.core.base_models.base import read_state, save_state
-from personalization.core.base_models.refit import HistoryScoreCache
+from personalization.core.base_models.running import HistoryScoreCache
 from personalization.core.catalogue import Film
 from personalization.data import synthetic
 from personalization.evaluation.seed import Seed, seed_direction
