@@ -49,6 +49,7 @@ def work(svc: Service, rng: random.Random, events: int, users: list[int], forget
         try:
             if roll < 0.45:
                 stars = rng.choice(STARS)
+                say(op="send", user=user, film=film, stars=stars)  # may commit unacknowledged if killed
                 result = svc.rate(user, film, stars)
                 say(op="rate", user=user, film=film, stars=stars, n_ratings=result.n_ratings)
             elif roll < 0.8:
