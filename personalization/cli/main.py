@@ -292,6 +292,9 @@ def forget(ctx: Context, user: int, yes: bool) -> None:
     click.echo(f"user {user}: {plural(n, 'row')} deleted" if n else f"user {user}: nothing was stored")
 
 
+DEMO_KEY = "demo"  # engine setting: which demo data this database holds
+
+
 @main.command()
 @click.option("--users", default=300, show_default=True, type=click.IntRange(min=1), help="Synthetic users.")
 @click.option(
@@ -310,20 +313,33 @@ def forget(ctx: Context, user: int, yes: bool) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Load this MovieLens folder instead of synthetic data.",
 )
+@click.option("--force", is_flag=True, help="Load the demo data into a database that already holds other data.")
 @pass_ctx
-def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None) -> None:
+def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None, force: bool) -> None:
     """Prepare the database with demo data, train the collaborative models on it (what `cinesync
-    train` does) and show what the engine learned about one user."""
+    train` does) and show what the engine learned about one user. It refuses a database that
+    holds other data (its film ids would be overwritten) unless --force; running the same demo
+    again is fine."""
     from personalization.data.importers import read_movielens
     from personalization.data.synthetic import generate, write_movielens
     from personalization.storage.models import ModelStore
     from personalization.training import train
 
+    marker = {"users": users, "films": films, "seed": seed, "from": str(source.resolve()) if source else None}
+    with ctx.service() as svc:
+        held = svc.status()
+        if (held.films or held.ratings) and svc.engine_setting(DEMO_KEY) != marker and not force:
+            raise CineSyncError(
+                f"the database already holds {plural(held.films, 'film')} and {plural(held.ratings, 'rating')} "
+                "that are not this demo's; the demo would overwrite films with the same ids. Use another "
+                "CINESYNC_HOME (or CINESYNC_DATABASE_URL), or pass --force"
+            )
     if source is None:
         source = write_movielens(generate(n_users=users, n_films=films, seed=seed), ctx.settings.home / "demo-data")
         click.echo(f"synthetic demo data written to {source}")
     data = read_movielens(source)
     with ctx.service() as svc:
+        svc.set_engine_setting(DEMO_KEY, marker)  # what this database holds: a re-run is no surprise
         svc.import_films(data.films)
         applied = apply_ratings(svc, data.ratings, films=len(data.films)).applied
         status = svc.status()

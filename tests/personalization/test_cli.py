@@ -222,3 +222,16 @@ def test_what_a_new_user_found_in_the_cli_messages(run, tmp_path):
     assert "user 8001:" in r.output and "user 8002:" not in r.output
     assert "no films left" in r.output and "import a catalogue first" not in r.output
     assert run("forget", 424242, "--yes").output.strip() == "user 424242: nothing was stored"
+
+
+def test_demo_refuses_a_database_holding_other_data_and_reruns_fine(run, tmp_path):
+    """Found by a new user: demo silently overwrote a real catalogue's films with synthetic ones."""
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    (folder / "movies.csv").write_text("movieId,title,genres\n1,Toy Story (1995),Animation\n")
+    assert run("import", "movielens", folder).exit_code == 0
+    r = CliRunner().invoke(main, ["demo", "--users", "10", "--films", "20"])
+    assert r.exit_code == 2 and "already holds 1 film" in r.output and "--force" in r.output
+    assert "Toy Story" in run("recommend", 5, "--json").output  # untouched
+    assert run("demo", "--users", 10, "--films", 20, "--force").exit_code == 0
+    assert run("demo", "--users", 10, "--films", 20).exit_code == 0  # the same demo again
