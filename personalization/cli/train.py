@@ -45,11 +45,14 @@ def train_command(
     from personalization.storage.models import ModelStore
     from personalization.training import Schedule, due, parse_duration, train
 
-    try:
-        schedule = Schedule(parse_duration(every) if every else None, after)
-        pause = parse_duration(check_every)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    for option, value in (("--every", every), ("--check-every", check_every)):
+        try:
+            if value is not None:
+                parse_duration(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=option) from None
+    schedule = Schedule(parse_duration(every) if every else None, after)
+    pause = parse_duration(check_every)
     origin = f"trainer-{socket.gethostname()}-{os.getpid()}"
     with ctx.service() as svc:
         store = ModelStore(svc.db.pool)
@@ -75,6 +78,9 @@ def train_command(
         if schedule.once:
             once()
             return
+        from personalization.observability import start_from_env
+
+        start_from_env()  # a long-running process: /metrics and /healthz when CINESYNC_METRICS_PORT is set
         click.echo(f"training {schedule.describe()}; Ctrl-C stops")
         try:
             while True:

@@ -69,3 +69,13 @@ def test_train_once_then_db_status_shows_the_published_versions(run):
     assert json.loads(run("train", "--json", "--keep", 1).output)["version"] == after[0]["id"] + 1
     assert len(json.loads(run("db", "status", "--json").output)["models_published"]) == 1  # --keep 1
     assert run("train", "--every", "soon").exit_code == 2
+
+
+def test_train_names_the_option_a_bad_duration_came_from_and_checks_the_metrics_port(run, monkeypatch):
+    r = run("train", "--every", "")
+    assert r.exit_code == 2 and "--every" in r.output  # an empty value no longer trains once silently
+    r = run("train", "--check-every", "1y", "--after", 5)
+    assert r.exit_code == 2 and "--check-every" in r.output
+    monkeypatch.setenv("CINESYNC_METRICS_PORT", "notaport")
+    r = CliRunner().invoke(main, ["train", "--every", "1h"])
+    assert r.exit_code == 2 and "CINESYNC_METRICS_PORT" in r.output  # the trainer serves metrics too
