@@ -44,6 +44,8 @@ def import_parquet(directory: Path, replace: bool, yes: bool) -> None:
     table, with its ids, times, vectors and settings, in one transaction. The database must be
     empty, unless --replace. Published collaborative models are not exported: run `cinesync
     train` afterwards."""
+    from polars.exceptions import PolarsError
+
     from personalization.analytics.loaders import read_parquet
     from personalization.analytics.tables import SCHEMAS
     from personalization.config import Settings
@@ -56,6 +58,11 @@ def import_parquet(directory: Path, replace: bool, yes: bool) -> None:
         tables = read_parquet(directory)
     except FileNotFoundError as exc:
         raise CineSyncError(f"{exc}: give a folder written by `cinesync export parquet`") from None
+    except (PolarsError, OSError) as exc:  # a damaged file
+        raise CineSyncError(
+            f"{directory}: a file is not a readable Parquet export ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); nothing was imported"
+        ) from None
     with Service.open(Settings.from_env(), listen=False) as svc:
         if not replace and count_rows(svc.db.pool):
             raise CineSyncError(

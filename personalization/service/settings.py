@@ -87,6 +87,8 @@ def read_settings_file(path: Path) -> dict[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise CineSyncError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CineSyncError(f"{path} is not UTF-8 text: use a file `cinesync tune` wrote") from None
     except json.JSONDecodeError as exc:
         raise CineSyncError(
             f"{path} is not JSON ({exc.msg} at line {exc.lineno}): use a file `cinesync tune` wrote"
