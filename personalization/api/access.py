@@ -29,10 +29,10 @@ class ApiSettings:
                 "the HTTP API needs CINESYNC_API_KEY (a read-write bearer key); "
                 "to serve without any key, say so explicitly (cinesync serve --open)"
             )
-        for name in ("api_key", "read_key"):
+        for name, variable in (("api_key", "CINESYNC_API_KEY"), ("read_key", "CINESYNC_API_READ_KEY")):
             key = getattr(self, name)
             if key is not None and (len(key) < 8 or key != key.strip()):
-                raise ConfigError(f"{name} must be at least 8 characters with no surrounding spaces")
+                raise ConfigError(f"{variable} must be at least 8 characters with no surrounding spaces")
         if self.api_key and self.read_key and self.api_key == self.read_key:
             raise ConfigError("CINESYNC_API_READ_KEY must differ from CINESYNC_API_KEY")
 
