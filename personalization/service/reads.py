@@ -80,7 +80,8 @@ class Reads:
             return None
         vector = row.embedding
         if row.model_version != engine.model_settings.version or not engine.usable(vector):
-            log.warning("stored vector of user %s is unusable (version %s); rebuilding", user_id, row.model_version)
+            # expected after a change of dim or learning rates: every vector is rebuilt once, quietly
+            log.info("stored vector of user %s is unusable (version %s); rebuilding", user_id, row.model_version)
             vector = self.rebuild(user_id)
         engine.vectors.put(user_id, vector, row.n_ratings)
         return vector, row.n_ratings
