@@ -36,6 +36,11 @@ def streamlit_args(port: int, address: str = "localhost") -> list[str]:
         "false",
         "--client.toolbarMode",
         "viewer",
+        # No "magic" (bare expressions drawn): the pages call st.* explicitly, and magic runs
+        # ast.parse on every page load, which on CPython 3.11 can fail when two sessions load at
+        # once ("AST constructor recursion depth mismatch", seen in the test suite).
+        "--runner.magicEnabled",
+        "false",
     ]
 
 

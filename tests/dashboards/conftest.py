@@ -12,8 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from streamlit import config as streamlit_config
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+
+# As `cinesync dashboard` serves it (dashboards/cli.py): no magic, so no ast.parse per page load
+# (CPython 3.11 can fail it when another thread parses at the same time).
+streamlit_config.set_option("runner.magicEnabled", False)
 
 
 def _runner(monkeypatch, home: Path, url: str):
