@@ -132,12 +132,14 @@ class Engine:
         stay (with what they learned online) unless the settings changed; the scorer is rebuilt
         at next use, which also picks up a newer version if one was missed."""
         with self.lock:
-            self.apply_model_settings(self.saved_model_settings())
+            # Drop first: reading the settings needs the database, and when it fails (the server
+            # is coming back after an outage) no cache may survive to serve stale data.
             self.vectors.clear()
             self.profiles.clear()
             self._community = None
             self._catalogue = None
             self._scorer = None
+            self.apply_model_settings(self.saved_model_settings())
 
     def forget_user(self, user_id: int) -> None:
         """Drop what is cached about one user (another process wrote for them)."""

@@ -61,14 +61,15 @@ class Listener:
                     self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name="cinesync-listener"
                 ) as conn:
                     conn.execute(q.LISTEN)
-                    self.connections += 1
                     if lost:
                         log.warning("cache listener reconnected; dropping every cache")
                     lost = False
-                    self.ready.set()
                     # Anything may have changed while we were not listening. A reset that fails
-                    # (the pool is still reconnecting) is tried again until it is done.
+                    # (the pool is still reconnecting) is tried again until it is done; the caches
+                    # are dropped even then (the engine drops them before it reads anything).
                     reset_done = self._deliver("reset")
+                    self.connections += 1  # counted once the caches are dropped
+                    self.ready.set()
                     next_try = time.monotonic() + RETRY_SECONDS
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.2):
