@@ -131,15 +131,23 @@ class Engine:
         """Drop every cached thing and re-read the saved model settings. The published models
         stay (with what they learned online) unless the settings changed; the scorer is rebuilt
         at next use, which also picks up a newer version if one was missed."""
+        # Drop first: reading the settings needs the database, and when it fails (the server is
+        # coming back after an outage) no cache may survive to serve stale data. The read itself
+        # runs outside the lock, so requests are not held behind a database that is not there.
         with self.lock:
-            # Drop first: reading the settings needs the database, and when it fails (the server
-            # is coming back after an outage) no cache may survive to serve stale data.
-            self.vectors.clear()
-            self.profiles.clear()
-            self._community = None
-            self._catalogue = None
-            self._scorer = None
-            self.apply_model_settings(self.saved_model_settings())
+            self._drop_caches()
+        model = self.saved_model_settings()
+        with self.lock:
+            if model != self.model_settings:
+                self._drop_caches()  # anything built meanwhile was built under the old settings
+            self.apply_model_settings(model)
+
+    def _drop_caches(self) -> None:
+        self.vectors.clear()
+        self.profiles.clear()
+        self._community = None
+        self._catalogue = None
+        self._scorer = None
 
     def forget_user(self, user_id: int) -> None:
         """Drop what is cached about one user (another process wrote for them)."""
