@@ -26,6 +26,7 @@ from personalization.core.ensemble import PERSONAL, Scorer, UserWeights, make_ba
 from personalization.core.user_model import UserModel, is_valid_vector
 from personalization.errors import UnknownFilm
 from personalization.service.cache import TTLCache, VectorCache
+from personalization.service.flight import SingleFlight
 from personalization.service.invalidation import Invalidation
 from personalization.storage.models import ModelStore, ModelVersion
 from personalization.storage.repository import Repository, Session
@@ -101,6 +102,9 @@ class Engine:
         self._served: Served | None = None  # the published models in use (online state kept)
         self._scorer: Scorer | None = None  # the blend recommend and the weight learning use
         self._loading = threading.Lock()  # one version load at a time
+        self._generation = 0  # +1 each time the caches are dropped: a load begun before is not kept
+        self._catalogue_flight: SingleFlight[Catalogue] = SingleFlight()
+        self._scorer_flight: SingleFlight[Scorer] = SingleFlight()
         self.apply_model_settings(self.saved_model_settings())
 
     def _vector_cache(self, dim: int) -> VectorCache:
@@ -143,6 +147,7 @@ class Engine:
             self.apply_model_settings(model)
 
     def _drop_caches(self) -> None:
+        self._generation += 1
         self.vectors.clear()
         self.profiles.clear()
         self._community = None
@@ -176,15 +181,21 @@ class Engine:
     def catalogue(self) -> Catalogue:
         cat = self._catalogue
         if cat is None:
-            with self.lock:
-                if self._catalogue is None:
-                    films = (film_of(r) for r in self.repo.films())
-                    self._catalogue = Catalogue.build(films, self.model_settings.dim)
-                    # The catalogue is hundreds of thousands of long-lived objects: move them out
-                    # of the cyclic GC's reach, or every full collection scans them all (60 ms
-                    # pauses at the 99th percentile of `profile`, measured on 10,000 films).
-                    gc.freeze()
-                cat = self._catalogue
+            cat = self._catalogue_flight.run(self._load_catalogue)
+        return cat
+
+    def _load_catalogue(self) -> Catalogue:
+        """Read and build the catalogue (outside ``lock``: requests that need something else are
+        not held behind this database read); kept unless the caches were dropped meanwhile."""
+        generation, dim = self._generation, self.model_settings.dim
+        cat = Catalogue.build((film_of(r) for r in self.repo.films()), dim)
+        # The catalogue is hundreds of thousands of long-lived objects: move them out of the
+        # cyclic GC's reach, or every full collection scans them all (60 ms pauses at the 99th
+        # percentile of `profile`, measured on 10,000 films).
+        gc.freeze()
+        with self.lock:
+            if generation == self._generation and dim == self.model_settings.dim:
+                self._catalogue = cat
         return cat
 
     def reload_catalogue(self) -> Catalogue:
@@ -208,18 +219,27 @@ class Engine:
         here. Each rating this process takes still feeds the models' online state (popularity,
         trending, sequence counts), and every score uses the user's current history."""
         scorer, cat = self._scorer, self.catalogue()
-        if scorer is None or scorer.catalogue is not cat:  # first use, or the catalogue changed
-            with self.lock:
-                if self._scorer is None or self._scorer.catalogue is not cat:
-                    served = self._served
-                    if (
-                        served is None
-                        or served.settings != self.model_settings
-                        or (served.version.id if served.version else None) != self.models.newest_id()
-                    ):
-                        served = self._served = self.load_models(self.model_settings)
-                    self._scorer = Scorer(cat, served.models, self.model_settings)
-                scorer = self._scorer
+        if scorer is not None and scorer.catalogue is cat:
+            return scorer
+        return self._scorer_flight.run(lambda: self._build_scorer(cat))
+
+    def _build_scorer(self, cat: Catalogue) -> Scorer:
+        """A scorer over ``cat`` and the newest published models (loaded if they are not the ones
+        served), kept unless the caches were dropped or the settings changed meanwhile."""
+        generation, settings = self._generation, self.model_settings
+        served = self._served
+        if (
+            served is None
+            or served.settings != settings
+            or (served.version.id if served.version else None) != self.models.newest_id()
+        ):
+            served = self.load_models(settings)
+        scorer = Scorer(cat, served.models, settings)
+        with self.lock:
+            if settings == self.model_settings:
+                self._served = served
+                if generation == self._generation:
+                    self._scorer = scorer
         return scorer
 
     def load_models(self, settings: ModelSettings) -> Served:
