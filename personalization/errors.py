@@ -7,6 +7,7 @@ __all__ = [
     "InvalidFeedback",
     "UnknownFilm",
     "UnknownUser",
+    "UnknownRating",
     "ImportFormatError",
     "StorageError",
 ]
@@ -42,6 +43,14 @@ class UnknownUser(CineSyncError, LookupError):
     def __init__(self, user_id: object) -> None:
         super().__init__(f"unknown user {user_id!r}: nothing is stored for this user yet; rate a film first")
         self.user_id = user_id
+
+
+class UnknownRating(CineSyncError, LookupError):
+    def __init__(self, user_id: object, film_id: object) -> None:
+        super().__init__(
+            f"user {user_id!r} has not rated film {film_id!r}: nothing to un-rate (rate it first, or check the ids)"
+        )
+        self.user_id, self.film_id = user_id, film_id
 
 
 class ImportFormatError(CineSyncError, ValueError):
