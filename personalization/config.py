@@ -37,6 +37,11 @@ class ModelSettings:
     min_ratings: int = 5
     ensemble_rate: float = 0.25  # Hedge step size of the per-user weights (0 = fixed global blend)
     ensemble_share: float = 0.1  # pull back towards the prior each step
+    # Time awareness (docs/time_and_drift.md): a rating's weight in the taste vector and the
+    # profile halves every ``half_life_days`` days of age (0 = off: every rating counts alike).
+    half_life_days: float = 0.0
+    # Time-of-day / day-of-week context re-rank strength (0 = off), learned per user.
+    context_weight: float = 0.0
     base_models: Mapping[str, float] = field(default_factory=dict)  # weight_<model> and parameters
 
     def __init__(
@@ -49,6 +54,8 @@ class ModelSettings:
         min_ratings: int = 5,
         ensemble_rate: float = 0.25,
         ensemble_share: float = 0.1,
+        half_life_days: float = 0.0,
+        context_weight: float = 0.0,
         base_models: Mapping[str, float] | None = None,
         **flat: float,
     ) -> None:
@@ -66,6 +73,8 @@ class ModelSettings:
             ("min_ratings", min_ratings),
             ("ensemble_rate", ensemble_rate),
             ("ensemble_share", ensemble_share),
+            ("half_life_days", float(half_life_days)),
+            ("context_weight", float(context_weight)),
             ("base_models", values),
         ):
             object.__setattr__(self, name, value)
@@ -86,6 +95,10 @@ class ModelSettings:
             raise ConfigError(f"ensemble_rate must be >= 0, got {self.ensemble_rate}")
         if not 0.0 <= self.ensemble_share <= 1.0:
             raise ConfigError(f"ensemble_share must be in [0, 1], got {self.ensemble_share}")
+        if not 0.0 <= self.half_life_days < float("inf"):
+            raise ConfigError(f"half_life_days must be a number of days >= 0 (0 = off), got {self.half_life_days}")
+        if not 0.0 <= self.context_weight <= 1.0:
+            raise ConfigError(f"context_weight must be in [0, 1] (0 = off), got {self.context_weight}")
         from personalization.core.base_models.registry import REGISTRY, settings_params
 
         for p in settings_params().values():
@@ -107,6 +120,8 @@ class ModelSettings:
                 self.min_ratings,
                 self.ensemble_rate,
                 self.ensemble_share,
+                self.half_life_days,
+                self.context_weight,
                 tuple(sorted(self.base_models.items())),
             )
         )
@@ -139,7 +154,9 @@ class ModelSettings:
     @property
     def version(self) -> str:
         """Stored beside each embedding: a vector made under another version is rebuilt."""
-        return f"enc1-d{self.dim}-lr{self.learning_rate:g}-{self.strong_learning_rate:g}"
+        # the half-life changes how a vector is folded; off, the version is what it always was
+        hl = f"-hl{self.half_life_days:g}" if self.half_life_days > 0 else ""
+        return f"enc1-d{self.dim}-lr{self.learning_rate:g}-{self.strong_learning_rate:g}{hl}"
 
 
 _ENGINE_FIELDS = (
@@ -150,6 +167,8 @@ _ENGINE_FIELDS = (
     "min_ratings",
     "ensemble_rate",
     "ensemble_share",
+    "half_life_days",
+    "context_weight",
 )
 
 
