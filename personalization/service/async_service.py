@@ -23,6 +23,7 @@ from personalization.service.browse import NearUser, SimilarFilm, TasteStep
 from personalization.service.facade import Service
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
 from personalization.service.settings import SettingsVersion
+from personalization.service.unrate import UnrateResult
 from personalization.storage.rows import Fan, Overview, UserSummary, Vector
 
 __all__ = ["AsyncService"]
@@ -116,6 +117,9 @@ class AsyncService:
 
     async def external_ids(self, film_id: Any) -> dict[str, str]:
         return await to_thread(self.sync.external_ids, film_id)
+
+    async def unrate(self, user_id: Any, film_id: Any) -> UnrateResult:
+        return await to_thread(self.sync.unrate, user_id, film_id)
 
     async def forget(self, user_id: Any) -> int:
         return await to_thread(self.sync.forget, user_id)

@@ -39,6 +39,7 @@ from personalization.service.results import (
     check_film_id,
 )
 from personalization.service.settings import SettingsVersion
+from personalization.service.unrate import Unrate, UnrateResult
 from personalization.service.writes import Writes
 from personalization.storage.db import Database, open_database
 from personalization.storage.external_ids import ExternalIds, rows_from_metadata
@@ -61,6 +62,7 @@ class Service:
         self.external = ExternalIds(db.pool)
         self.engine = Engine(self.repo, settings, token=f"{os.getpid()}-{id(self)}")
         self.writes = Writes(self.engine, self.repo)
+        self.unrates = Unrate(self.engine, self.repo)
         self.reads = Reads(self.engine, self.repo, self.writes.rebuild_user)
         self.browse = Browse(self.engine, self.repo, db.url, lambda user: self.reads.history(user)[1])
         self._listener = Listener(db.url, self._on_notify).start() if listen else None
@@ -226,6 +228,12 @@ class Service:
     def external_ids(self, film_id: Any) -> dict[str, str]:
         """A film's ids in other catalogues: ``{"imdb": "tt0111161", "tmdb": "278"}``."""
         return self.external.of_film(check_film_id(film_id))
+
+    @observed("unrate", event="unrating")
+    def unrate(self, user_id: Any, film_id: Any) -> UnrateResult:
+        """Remove the user's rating of a film as if it had never been given (the taste vector is
+        rebuilt from what remains); ``UnknownRating`` if there is none (see ``service.unrate``)."""
+        return self.unrates.unrate(user_id, film_id)
 
     def forget(self, user_id: Any) -> int:
         """Delete everything stored about a user; returns how many rows went."""
