@@ -31,6 +31,7 @@ from personalization.errors import (
     InvalidRating,
     StorageError,
     UnknownFilm,
+    UnknownRating,
     UnknownUser,
 )
 
@@ -63,6 +64,8 @@ def _engine_status(exc: CineSyncError) -> tuple[int, str]:
         return 404, "unknown_film"
     if isinstance(exc, UnknownUser):
         return 404, "unknown_user"
+    if isinstance(exc, UnknownRating):
+        return 404, "unknown_rating"
     if isinstance(exc, StorageError):
         return 503, "storage_error"
     if isinstance(exc, InvalidRating):
@@ -224,17 +227,10 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
         "/users/{user_id}/ratings/{film_id}",
         tags=["users"],
         dependencies=Write,
-        summary="Un-rate a film (not available yet: answers 501)",
-        responses={501: {"description": "The engine has no un-rate verb yet"}},
+        summary="Un-rate a film: remove the rating as if never given (404 if the user has not rated it)",
     )
-    def delete_rating(user_id: UserId, film_id: FilmId) -> JSONResponse:
-        return _error(
-            501,
-            "not_implemented",
-            "un-rating one film is not available: the engine has no verb to remove a single "
-            "rating yet. To change it, PUT another rating; to remove everything about the "
-            "user, DELETE /users/{user_id}",
-        )
+    def delete_rating(user_id: UserId, film_id: FilmId) -> dict:
+        return views.result_dict(svc.unrate(user_id, film_id))
 
     @app.post(
         "/users/{user_id}/feedback",

@@ -136,13 +136,17 @@ def test_ids_out_of_range_are_422(client, url):
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
 
 
-def test_unrating_is_not_available_yet_and_says_what_to_do(client, demo_service, rated):
+def test_unrating_removes_the_rating_and_a_second_time_is_404(client, demo_service, rated):
     user, before, _ = rated
     film = next(iter(before))
     r = client.delete(f"/users/{user}/ratings/{film}", headers=WRITE)
-    assert r.status_code == 501 and r.json()["error"] == "not_implemented"
-    assert "DELETE /users/{user_id}" in r.json()["message"]
-    assert demo_service.history(user)[0][film] == before[film]
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["user_id"], body["film_id"], body["stars"]) == (user, film, before[film])
+    assert body["n_ratings"] == len(before) - 1
+    assert film not in demo_service.history(user)[0]
+    again = client.delete(f"/users/{user}/ratings/{film}", headers=WRITE)
+    assert again.status_code == 404 and again.json()["error"] == "unknown_rating"
 
 
 def test_feedback(client, demo_service, rated):
