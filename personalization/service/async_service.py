@@ -21,6 +21,7 @@ from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import Scorer
 from personalization.service.browse import NearUser, SimilarFilm, TasteStep
 from personalization.service.facade import Service
+from personalization.service.groups import GroupRecommendations
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
 from personalization.service.settings import SettingsVersion
 from personalization.service.unrate import UnrateResult
@@ -138,9 +139,20 @@ class AsyncService:
         return await to_thread(self.sync.blend_weight, user_id)
 
     async def recommend(
-        self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
+        self,
+        user_id: Any,
+        k: int = 10,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+        mood: str | None = None,
     ) -> Recommendations:
-        return await to_thread(self.sync.recommend, user_id, k, genre=genre, decade=decade)
+        return await to_thread(self.sync.recommend, user_id, k, genre=genre, decade=decade, mood=mood)
+
+    async def group_recommend(
+        self, user_ids: Any, k: int = 10, *, strategy: str = "least_misery", mood: str | None = None
+    ) -> GroupRecommendations:
+        return await to_thread(self.sync.group_recommend, user_ids, k, strategy=strategy, mood=mood)
 
     async def what_if(
         self,

@@ -28,6 +28,7 @@ from personalization.service import ingest
 from personalization.service.browse import Browse, NearUser, SimilarFilm, TasteStep
 from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.engine import Engine
+from personalization.service.groups import GroupRecommendations, Groups
 from personalization.service.invalidation import Invalidation
 from personalization.service.reads import Reads
 from personalization.service.results import (
@@ -64,6 +65,7 @@ class Service:
         self.writes = Writes(self.engine, self.repo)
         self.unrates = Unrate(self.engine, self.repo)
         self.reads = Reads(self.engine, self.repo, self.writes.rebuild_user)
+        self.groups = Groups(self.reads)
         self.browse = Browse(self.engine, self.repo, db.url, lambda user: self.reads.history(user)[1])
         self._listener = Listener(db.url, self._on_notify).start() if listen else None
         watch(self)  # its caches, pool and model, when metrics are scraped
@@ -257,11 +259,27 @@ class Service:
 
     @observed("recommend")
     def recommend(
-        self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
+        self,
+        user_id: Any,
+        k: int = 10,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+        mood: str | None = None,
     ) -> Recommendations:
-        """Top-k films (k from 1 to 100) for a user, each saying how its score was made; an
-        unknown genre, or a decade with no film, is a CineSyncError."""
-        return self.reads.recommend(user_id, k, genre=genre, decade=decade)
+        """Top-k films (k from 1 to 100) for a user, each saying how its score was made; ``mood``
+        (``core.moods.MOODS``) keeps the films in that mood, in the user's own order. An unknown
+        genre or mood, or a decade with no film, is a CineSyncError."""
+        return self.reads.recommend(user_id, k, genre=genre, decade=decade, mood=mood)
+
+    @observed("group_recommend")
+    def group_recommend(
+        self, user_ids: Any, k: int = 10, *, strategy: str = "least_misery", mood: str | None = None
+    ) -> GroupRecommendations:
+        """Films for a watch party (2 to 25 distinct users): films none of them rated or reacted
+        to, ranked for the group by ``strategy`` (average, least_misery, approval: see
+        ``core.group``), each with every member's predicted stars. Reads only."""
+        return self.groups.recommend(user_ids, k, strategy=strategy, mood=mood)
 
     @observed("what_if")
     def what_if(

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from personalization.core import preferences, signals
+from personalization.core import moods, preferences, signals
 from personalization.core.catalogue import Catalogue
 from personalization.core.ensemble import UserWeights
 from personalization.errors import CineSyncError, UnknownUser
@@ -38,10 +38,13 @@ def check_k(k: Any) -> int:
     return value
 
 
-def filter_mask(cat: Catalogue, genre: str | None, decade: int | None) -> np.ndarray:
-    """The films of ``genre`` and ``decade`` (either may be None); an unknown genre, or a decade
-    with no film, is an error that lists what the catalogue has."""
-    mask = np.ones(len(cat), dtype=bool)
+def filter_mask(
+    cat: Catalogue, genre: str | None, decade: int | None, mood_mask: np.ndarray | None = None
+) -> np.ndarray:
+    """The films of ``genre`` and ``decade`` (either may be None) and of ``mood_mask`` (a mood's
+    films, ``Reads.mood_mask``); an unknown genre, or a decade with no film, is an error that
+    lists what the catalogue has."""
+    mask = np.ones(len(cat), dtype=bool) if mood_mask is None else mood_mask.copy()
     if genre:
         known = cat.genres()
         if genre.strip().lower() not in {g.lower() for g in known}:
@@ -66,6 +69,22 @@ class Reads:
 
     def __init__(self, engine: Engine, repo: Repository, rebuild: Callable[[int], Vector]):
         self.engine, self.repo, self.rebuild = engine, repo, rebuild
+        # the moods' films in the catalogue they were computed for (dropped with that catalogue)
+        self._moods: tuple[Catalogue | None, dict[str, np.ndarray]] = (None, {})
+
+    def mood_mask(self, cat: Catalogue, mood: str | None) -> np.ndarray | None:
+        """The catalogue's films in ``mood`` (None: no mood); an unknown mood is an error that
+        lists the known ones (``core.moods``)."""
+        if mood is None:
+            return None
+        wanted = moods.check_mood(mood)
+        held, masks = self._moods
+        if held is not cat:
+            masks = {}
+            self._moods = (cat, masks)
+        if wanted.name not in masks:
+            masks[wanted.name] = moods.mood_mask(cat, wanted)
+        return masks[wanted.name]
 
     def user_vector(self, user_id: Any) -> tuple[Vector, int] | None:
         """The user's taste vector and rating count (cached), or None for an unknown user."""
@@ -103,13 +122,20 @@ class Reads:
         return self.history_and_weights(check_user_id(user_id))[1].personal_weight
 
     def recommend(
-        self, user_id: Any, k: int = 10, *, genre: str | None = None, decade: int | None = None
+        self,
+        user_id: Any,
+        k: int = 10,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+        mood: str | None = None,
     ) -> Recommendations:
-        """Top-k films for a user, each saying how its score was made."""
+        """Top-k films for a user, each saying how its score was made. ``mood`` keeps the films in
+        that mood (``core.moods``), in the user's own order."""
         user_id, k = check_user_id(user_id), check_k(k)
         engine = self.engine
         cat = engine.catalogue()
-        mask = filter_mask(cat, genre, decade)
+        mask = filter_mask(cat, genre, decade, self.mood_mask(cat, mood))
         state = self.user_vector(user_id)
         vector = state[0] if state is not None else engine.rule.zero()
         history, weights = self.history_and_weights(user_id)
