@@ -42,6 +42,9 @@ class ModelSettings:
     half_life_days: float = 0.0
     # Time-of-day / day-of-week context re-rank strength (0 = off), learned per user.
     context_weight: float = 0.0
+    # The personal term's film vectors (core/item_vectors.py): this many collaborative factors,
+    # fitted and published by `cinesync train`, beside the content features (0 = content alone).
+    film_factors: int = 32
     base_models: Mapping[str, float] = field(default_factory=dict)  # weight_<model> and parameters
 
     def __init__(
@@ -56,6 +59,7 @@ class ModelSettings:
         ensemble_share: float = 0.1,
         half_life_days: float = 0.0,
         context_weight: float = 0.0,
+        film_factors: int = 32,
         base_models: Mapping[str, float] | None = None,
         **flat: float,
     ) -> None:
@@ -75,6 +79,7 @@ class ModelSettings:
             ("ensemble_share", ensemble_share),
             ("half_life_days", float(half_life_days)),
             ("context_weight", float(context_weight)),
+            ("film_factors", film_factors),
             ("base_models", values),
         ):
             object.__setattr__(self, name, value)
@@ -99,6 +104,8 @@ class ModelSettings:
             raise ConfigError(f"half_life_days must be a number of days >= 0 (0 = off), got {self.half_life_days}")
         if not 0.0 <= self.context_weight <= 1.0:
             raise ConfigError(f"context_weight must be in [0, 1] (0 = off), got {self.context_weight}")
+        if not (float(self.film_factors) == int(self.film_factors) and 0 <= self.film_factors <= self.dim // 2):
+            raise ConfigError(f"film_factors must be a whole number from 0 (off) to dim / 2, got {self.film_factors}")
         from personalization.core.base_models.registry import REGISTRY, settings_params
 
         for p in settings_params().values():
@@ -122,6 +129,7 @@ class ModelSettings:
                 self.ensemble_share,
                 self.half_life_days,
                 self.context_weight,
+                self.film_factors,
                 tuple(sorted(self.base_models.items())),
             )
         )
@@ -169,6 +177,7 @@ _ENGINE_FIELDS = (
     "ensemble_share",
     "half_life_days",
     "context_weight",
+    "film_factors",
 )
 
 
