@@ -104,8 +104,10 @@ class ModelSettings:
             raise ConfigError(f"half_life_days must be a number of days >= 0 (0 = off), got {self.half_life_days}")
         if not 0.0 <= self.context_weight <= 1.0:
             raise ConfigError(f"context_weight must be in [0, 1] (0 = off), got {self.context_weight}")
-        if not (float(self.film_factors) == int(self.film_factors) and 0 <= self.film_factors <= self.dim // 2):
-            raise ConfigError(f"film_factors must be a whole number from 0 (off) to dim / 2, got {self.film_factors}")
+        if not (float(self.film_factors) == int(self.film_factors) and 0 <= self.film_factors <= 4096):
+            raise ConfigError(
+                f"film_factors must be a whole number >= 0 (0 = off; at most dim / 2 are used), got {self.film_factors}"
+            )
         from personalization.core.base_models.registry import REGISTRY, settings_params
 
         for p in settings_params().values():
