@@ -47,6 +47,7 @@ __all__ = [
     "Scorer",
     "ContentScores",
     "make_base_models",
+    "make_item_vectors",
 ]
 
 PERSONAL = "personal"  # the personal term's name among the terms
@@ -184,6 +185,15 @@ def make_base_models(settings: ModelSettings, names: Sequence[str] | None = None
     built by its registry entry from the settings."""
     chosen = list(names) if names is not None else [m for m, b in settings.base_weights.items() if b > 0]
     return {m: spec(m).build(settings.base_models) for m in chosen if m != PERSONAL}
+
+
+def make_item_vectors(catalogue: Catalogue, settings: ModelSettings) -> ItemVectors | None:
+    """The personal term's film vectors for ``catalogue`` (collaborative factors, fitted online,
+    beside the content), or None when ``settings.film_factors`` is 0: the content vectors alone.
+    A serving process builds them from the published state instead (``ItemVectors.from_state``)."""
+    if settings.film_factors <= 0:
+        return None
+    return ItemVectors(catalogue.ids, catalogue.matrix, factors=int(settings.film_factors))
 
 
 class ContentScores:

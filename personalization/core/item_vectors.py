@@ -22,6 +22,11 @@ The factors are refitted in batches on the same schedule as the collaborative ba
 vector folded with another version's film vectors must be rebuilt from the user's signals
 (``OnlineUserModel`` does it in memory, the service through the stored ``model_version``).
 
+In the product, ``cinesync train`` fits the factors (``film_factors``) and publishes them with
+the other models (``published_state``: film ids, their rows, the parameters); a serving process
+builds its vectors from that state over its own catalogue (``from_state``: a film the trainer
+did not see keeps its content part) and never refits them: the version is the published one.
+
 >>> import numpy as np
 >>> from personalization.core.base_models import Ratings
 >>> content = np.eye(4, 8, dtype=np.float32)
@@ -45,7 +50,7 @@ from personalization.core.base_models import Ratings
 from personalization.core.base_models.lookup import IdIndex
 from personalization.core.base_models.refit import RatingLog, select_items, user_item_matrix
 
-__all__ = ["ItemVectors", "truncated_svd"]
+__all__ = ["ItemVectors", "truncated_svd", "film_factors", "published_state"]
 
 F32 = NDArray[np.float32]
 
@@ -70,6 +75,40 @@ def truncated_svd(matrix: object, k: int, seed: int, oversample: int = 10, power
     v = vt[:k].T * (sv[:k] > 1e-8 * sv[0])  # a factor the data does not span is left out
     signs = np.sign(v[np.abs(v).argmax(axis=0), np.arange(v.shape[1])])  # a fixed sign per factor
     return np.asarray(v * np.where(signs == 0, 1.0, signs), np.float64)
+
+
+def film_factors(
+    ratings: Ratings, factors: int, *, seed: int = 7, min_count: int = 2, max_items: int = 20000
+) -> tuple[NDArray[np.int64], F32]:
+    """(film ids, their ``q_i`` rows): PureSVD item factors of ``ratings`` over the ``max_items``
+    most rated films with >= ``min_count`` ratings, scaled so the rows' mean norm is 1 (pure)."""
+    items = IdIndex(select_items(ratings, max_items, min_count))
+    ids = items.ids  # sorted: the matrix's columns
+    rows = np.zeros((len(ids), factors), np.float32)  # fewer factors than asked: zero columns
+    if len(ids) < 2:
+        return ids, rows
+    x, _ = user_item_matrix(ratings, items)
+    v = truncated_svd(x, factors, seed)
+    norms = np.linalg.norm(v, axis=1)
+    mean = float(norms[norms > 0].mean()) if np.any(norms > 0) else 1.0
+    v = v[:, :factors]
+    rows[:, : v.shape[1]] = v / mean
+    return ids, rows
+
+
+def published_state(
+    ratings: Ratings, factors: int, *, content_weight: float = 1.0, seed: int = 7
+) -> dict[str, NDArray[np.generic]]:
+    """What ``cinesync train`` publishes of the film vectors (numeric arrays: ``save_state``-able):
+    the films' factor rows by film id and the parameters a server needs to rebuild the same
+    vectors over its catalogue (``ItemVectors.from_state``)."""
+    ids, rows = film_factors(ratings, factors, seed=seed)
+    return {
+        "films": ids,
+        "collab": rows,
+        "params": np.array([factors, content_weight, seed], np.float64),
+        "fitted_on": np.array([len(ratings)], np.int64),
+    }
 
 
 class ItemVectors:
@@ -109,6 +148,7 @@ class ItemVectors:
         self.fitted_on = 0
         self.version = 0  # 0: content only; +1 per installed refit
         self.collab: F32 = np.zeros((len(self.ids), self.factors), np.float32)  # the q_i, film rows
+        self.learning = True  # False when built from a published state: a fixed space, never refitted
         self._lock = threading.Lock()
 
     # -- the refit schedule (the collaborative base models' own, see ``RefitModel``) ------------
@@ -118,10 +158,11 @@ class ItemVectors:
 
     @property
     def stale(self) -> bool:
-        return len(self.log) >= self.next_refit_at
+        return self.learning and len(self.log) >= self.next_refit_at
 
     def learn_one(self, user: int, film: int, stars: float) -> None:
-        self.log.append(user, film, stars)
+        if self.learning:
+            self.log.append(user, film, stars)
 
     def fit(self, ratings: Ratings) -> ItemVectors:
         self.log = RatingLog(ratings)
@@ -130,23 +171,28 @@ class ItemVectors:
         return self
 
     def refit(self) -> None:
+        if not self.learning:
+            return  # published vectors: the next space comes from the trainer
         with self._lock:
             n = len(self.log)
             self.install(self.compute(self.log.ratings()), n)
 
     def compute(self, ratings: Ratings) -> F32:
         """The films' collaborative factors ``q_i`` for ``ratings`` (pure: safe in another thread)."""
-        items = IdIndex(select_items(ratings, self.max_items, self.min_count))
-        collab = np.zeros((len(self.ids), self.factors), np.float32)  # fewer factors than asked: zeros
-        if len(items) < 2:
+        ids, rows = film_factors(
+            ratings, self.factors, seed=self.seed, min_count=self.min_count, max_items=self.max_items
+        )
+        return self._scatter(ids, rows)
+
+    def _scatter(self, films: NDArray[np.int64], rows: NDArray[np.floating]) -> F32:
+        """``rows`` (one per film id in ``films``) at the catalogue's positions; zeros elsewhere."""
+        collab = np.zeros((len(self.ids), self.factors), np.float32)
+        if len(films) == 0:
             return collab
-        x, _ = user_item_matrix(ratings, items)
-        v = truncated_svd(x, self.factors, self.seed)
-        norms = np.linalg.norm(v, axis=1)
-        mean = float(norms[norms > 0].mean()) if np.any(norms > 0) else 1.0
-        v = v[:, : self.factors]
-        pos, known = items.lookup(self.ids)
-        collab[known, : v.shape[1]] = v[pos[known]] / mean
+        order = np.argsort(films, kind="stable")  # IdIndex sorts its ids: keep each row with its film
+        pos, known = IdIndex(films).lookup(self.ids)
+        width = min(self.factors, rows.shape[1])
+        collab[known, :width] = rows[order][pos[known], :width]
         return collab
 
     def install(self, collab: F32, fitted_on: int) -> None:
@@ -154,24 +200,36 @@ class ItemVectors:
         self.fitted_on = fitted_on
         self.version += 1
 
-    def state(self) -> dict[str, NDArray[np.float64] | NDArray[np.float32]]:
-        """What a published model carries of the film vectors (arrays only: ``np.savez``-able)."""
+    def state(self) -> dict[str, NDArray[np.generic]]:
+        """The installed factors in ``published_state``'s form (the films that have a row)."""
+        collab = self.collab
+        has = np.flatnonzero(np.any(collab != 0, axis=1))
         return {
-            "collab": self.collab,
-            "ids": self.ids.astype(np.float64),
-            "fitted_on": np.array([self.fitted_on], np.float64),
-            "version": np.array([self.version], np.float64),
+            "films": self.ids[has],
+            "collab": collab[has],
+            "params": np.array([self.factors, self.content_weight, self.seed], np.float64),
+            "fitted_on": np.array([self.fitted_on], np.int64),
         }
 
-    def load_state(self, state: Mapping[str, NDArray[np.generic]]) -> ItemVectors:
-        """Install a published state (same catalogue ids): every process then scores with, and
-        stamps stored taste vectors with, the same ``version``."""
-        if not np.array_equal(np.asarray(state["ids"], np.int64), self.ids):
-            raise ValueError("the published film vectors were fitted for another catalogue")
-        self.collab = np.asarray(state["collab"], np.float32)
-        self.fitted_on = int(np.asarray(state["fitted_on"])[0])
-        self.version = int(np.asarray(state["version"])[0])
-        return self
+    @classmethod
+    def from_state(
+        cls, ids: NDArray[np.int64], content: F32, state: Mapping[str, NDArray[np.generic]], version: int
+    ) -> ItemVectors:
+        """The film vectors of a published state over a catalogue (``ids``, ``content``): the
+        state's parameters, its rows at the films it has (a film it does not know, e.g. one
+        added since the training, keeps its content part), ``version`` stamped, and no online
+        refit (every process serving that state scores in, and stamps taste vectors with, the
+        same space)."""
+        factors, content_weight, seed = (float(x) for x in np.asarray(state["params"]).ravel()[:3])
+        iv = cls(ids, content, factors=int(factors), content_weight=content_weight, seed=int(seed))
+        if iv.factors != int(factors):
+            raise ValueError(
+                f"the published film vectors have {int(factors)} factors; dim {iv.dim} allows {iv.factors}"
+            )
+        iv.collab = iv._scatter(np.asarray(state["films"], np.int64), np.asarray(state["collab"], np.float32))
+        iv.fitted_on = int(np.asarray(state["fitted_on"]).ravel()[0])
+        iv.version, iv.learning = int(version), False
+        return iv
 
     def vector(self, position: int) -> F32:
         """The film's vector ``x_i`` (what a rating of it moves the taste vector with)."""
