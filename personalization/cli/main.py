@@ -26,6 +26,7 @@ from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.serve import serve_command
 from personalization.cli.settings import settings_command
 from personalization.cli.train import train_command
+from personalization.cli.unrate import unrate_command
 from personalization.errors import CineSyncError
 from personalization.evaluation.bench import bench_command
 from personalization.optional import MissingExtra, extra_for, install_hint
@@ -143,6 +144,7 @@ main.add_command(export_command)
 main.add_command(serve_command)
 main.add_command(settings_command)
 main.add_command(train_command)
+main.add_command(unrate_command)
 
 
 # -- db ----------------------------------------------------------------------------------------
