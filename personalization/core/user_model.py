@@ -8,10 +8,19 @@ above 3 stars, away from films rated below, not at all for 3 stars. Strong signa
 Each (user, film) pair has one effective signal: the latest. Re-rating a film therefore *replaces*
 its earlier effect: the vector is rebuilt by folding the user's effective signals in time order,
 which is exactly what the online path computes when events arrive in order (``rebuild``).
+
+Recency (``half_life_days`` h > 0, off by default): before an event is added, the vector is
+shrunk by ``0.5 ** (elapsed / h)``, elapsed being the days since the user's previous event, so
+an older event's pull fades against newer ones (its weight halves every h days of age). What
+holds: ``rebuild`` of timestamped events equals the steps, each given the time since the
+previous event (``elapsed_since``); with h = 0 times are ignored and nothing changes. Only the
+gaps between a user's events matter, never the clock at read time: a normalised vector is the
+same direction however long the user stays away.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +29,26 @@ import numpy as np
 
 from personalization.core.signals import is_strong
 
-__all__ = ["UserModel", "OnlineUserModel", "is_valid_vector"]
+__all__ = ["UserModel", "OnlineUserModel", "is_valid_vector", "age_weight", "elapsed_since", "DAY"]
+
+DAY = 86_400.0  # seconds
+
+
+def age_weight(age_seconds: float, half_life_days: float) -> float:
+    """``0.5 ** (age / half_life)``: 1 when the half-life is off (<= 0) or the age is not
+    positive, in (0, 1] otherwise (0.0 once it underflows, never NaN or inf)."""
+    if not half_life_days > 0 or not age_seconds > 0 or not math.isfinite(half_life_days):
+        return 1.0
+    if not math.isfinite(age_seconds):
+        return 0.0
+    return float(0.5 ** (age_seconds / (half_life_days * DAY)))
+
+
+def elapsed_since(previous: float | None, at: float | None) -> float:
+    """Seconds from the previous event to this one (0 when either is unknown or out of order)."""
+    if previous is None or at is None:
+        return 0.0
+    return max(0.0, float(at) - float(previous))
 
 
 def is_valid_vector(vec: object, dim: int) -> bool:
@@ -41,27 +69,39 @@ class UserModel:
     dim: int = 256
     learning_rate: float = 0.1
     strong_learning_rate: float = 0.15
+    half_life_days: float = 0.0  # 0 = off (see the module docstring)
 
     def zero(self) -> np.ndarray:
         return np.zeros(self.dim, dtype=np.float32)
 
-    def step(self, vector: np.ndarray, item: np.ndarray, strength: float) -> np.ndarray:
-        """Return the vector after one event (the input is not mutated)."""
+    def step(self, vector: np.ndarray, item: np.ndarray, strength: float, elapsed: float = 0.0) -> np.ndarray:
+        """Return the vector after one event (the input is not mutated). ``elapsed``: seconds
+        since the user's previous event, read only when the half-life is on."""
         if strength == 0.0 or not np.all(np.isfinite(item)):
             return np.asarray(vector, dtype=np.float32).copy()
         lr = self.strong_learning_rate if is_strong(strength) else self.learning_rate
-        updated = vector.astype(np.float64) + lr * strength * item.astype(np.float64)
+        keep = age_weight(elapsed, self.half_life_days)
+        updated = keep * vector.astype(np.float64) + lr * strength * item.astype(np.float64)
         norm = np.linalg.norm(updated)
         if not np.isfinite(norm) or norm < 1e-12:
             # Exactly cancelled (e.g. loved then hated the same lone film): no taste known.
             return self.zero()
         return (updated / norm).astype(np.float32)
 
-    def rebuild(self, events: Iterable[tuple[np.ndarray, float]]) -> np.ndarray:
-        """Fold ``(item_vector, strength)`` events, oldest first, from nothing."""
+    def rebuild(
+        self, events: Iterable[tuple[np.ndarray, float] | tuple[np.ndarray, float, float | None]]
+    ) -> np.ndarray:
+        """Fold ``(item_vector, strength)`` or ``(item_vector, strength, at)`` events (``at`` in
+        seconds, e.g. a Unix time), oldest first, from nothing: the same steps the online path
+        took, each given the time since the previous event."""
         vector = self.zero()
-        for item, strength in events:
-            vector = self.step(vector, item, strength)
+        previous: float | None = None
+        for event in events:
+            item, strength = event[0], event[1]
+            at = event[2] if len(event) > 2 else None  # the 3-tuple form
+            vector = self.step(vector, item, strength, elapsed_since(previous, at))
+            if at is not None:
+                previous = float(at)
         return vector
 
 
@@ -84,6 +124,8 @@ class OnlineUserModel:
     vectors: dict[int, np.ndarray] = field(default_factory=dict)
     # user -> {film: strength}
     history: defaultdict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    # user -> {film: the time of its signal} (only for events learned with ``at``)
+    times: defaultdict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     # The film vectors' version (``ItemVectors.version``); a vector folded under another version
     # is rebuilt from the user's signals the next time it is read, as the service rebuilds a
     # stored vector whose ``model_version`` is not the current one.
@@ -96,18 +138,28 @@ class OnlineUserModel:
             return self.rule.zero()
         current = self.version()
         if self.versions.get(user, 0) != current:
-            vec = self.rule.rebuild((self.item_vector(f), s) for f, s in self.history[user].items())
+            vec = self._rebuilt(user)
             self.vectors[user], self.versions[user] = vec, current
         return vec
 
-    def learn_one(self, user: int, film: int, strength: float) -> None:
+    def _rebuilt(self, user: int) -> np.ndarray:
+        times = self.times[user]
+        return self.rule.rebuild((self.item_vector(f), s, times.get(f)) for f, s in self.history[user].items())
+
+    def learn_one(self, user: int, film: int, strength: float, at: float | None = None) -> None:
+        """Learn one signal; ``at`` (seconds) is the event's time, used by the half-life."""
         self.vector(user)  # brought to the current film vectors first
         self.versions[user] = self.version()
-        seen = self.history[user]
+        seen, times = self.history[user], self.times[user]
+        previous = times[next(reversed(seen))] if seen and next(reversed(seen)) in times else None
         replaced = film in seen
         seen.pop(film, None)
+        times.pop(film, None)
         seen[film] = strength  # dicts keep insertion order: the latest signal goes last
+        if at is not None:
+            times[film] = float(at)
         if replaced:
-            self.vectors[user] = self.rule.rebuild((self.item_vector(f), s) for f, s in seen.items())
+            self.vectors[user] = self._rebuilt(user)
         else:
-            self.vectors[user] = self.rule.step(self.vector(user), self.item_vector(film), strength)
+            elapsed = elapsed_since(previous, at)
+            self.vectors[user] = self.rule.step(self.vector(user), self.item_vector(film), strength, elapsed)
