@@ -52,6 +52,7 @@ from personalization.core.ensemble import (
     blend,
     learn_weights,
     make_base_models,
+    make_item_vectors,
     prior_weights,
 )
 from personalization.core.item_vectors import ItemVectors
@@ -96,9 +97,10 @@ def model_names() -> tuple[str, ...]:
     return ("seed", CONTENT, *REGISTRY, PERSONAL, *BLENDS)
 
 
-def item_vectors_for(catalogue: Catalogue) -> ItemVectors:
-    """The personal term's film vectors for a catalogue (collaborative once fitted + content)."""
-    return ItemVectors(catalogue.ids, catalogue.matrix)
+def item_vectors_for(catalogue: Catalogue, settings: ModelSettings | None = None) -> ItemVectors | None:
+    """The personal term's film vectors for a catalogue (collaborative once fitted + content);
+    None when ``settings.film_factors`` is 0 (the content vectors alone)."""
+    return make_item_vectors(catalogue, settings or ModelSettings())
 
 
 def fit_scorer(stream: Stream, settings: ModelSettings | None = None) -> Scorer:
@@ -109,7 +111,8 @@ def fit_scorer(stream: Stream, settings: ModelSettings | None = None) -> Scorer:
     models = make_base_models(settings)
     for model in models.values():
         model.fit(stream.ratings)
-    return Scorer(catalogue, models, settings, item_vectors=item_vectors_for(catalogue).fit(stream.ratings))
+    vectors = item_vectors_for(catalogue, settings)
+    return Scorer(catalogue, models, settings, item_vectors=vectors.fit(stream.ratings) if vectors else None)
 
 
 def _terms_for(model: str, prior: UserWeights) -> set[str]:
@@ -167,7 +170,7 @@ class _Replay:
         self.prior = prior_weights(settings)
         self.term_names = sorted(set().union(*(_terms_for(m, self.prior) for m in models)))
         base_names = [t for t in self.term_names if t != PERSONAL]
-        vectors = item_vectors_for(cat) if PERSONAL in self.term_names else None
+        vectors = item_vectors_for(cat, settings) if PERSONAL in self.term_names else None
         self.scorer = Scorer(cat, make_base_models(settings, base_names), settings, item_vectors=vectors)
         rule = UserModel(settings.dim, settings.learning_rate, settings.strong_learning_rate)
         self.users = OnlineUserModel(rule, lambda f: self.scorer.film_vector(self._pos(f)))
