@@ -22,6 +22,7 @@ from personalization.cli.analytics import export_command, import_parquet
 from personalization.cli.context import Context, echo_json, first_line, pass_ctx, plural
 from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
+from personalization.cli.group import MOODS, group_command
 from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.serve import serve_command
 from personalization.cli.settings import settings_command
@@ -144,6 +145,7 @@ main.add_command(export_command)
 main.add_command(serve_command)
 main.add_command(settings_command)
 main.add_command(train_command)
+main.add_command(group_command)
 main.add_command(unrate_command)
 
 
@@ -192,12 +194,19 @@ def feedback(ctx: Context, user: int, film: int, kind: str) -> None:
 )
 @click.option("--genre", help="Only films of this genre.")
 @click.option("--decade", type=int, help="Only films of this decade, e.g. 1990.")
+@click.option(
+    "--mood",
+    type=click.Choice(MOODS, case_sensitive=False),
+    help="Only films in this mood (genres and keywords: docs/moods.md), still in USER's own order.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def recommend(ctx: Context, user: int, count: int, genre: str | None, decade: int | None, as_json: bool) -> None:
+def recommend(
+    ctx: Context, user: int, count: int, genre: str | None, decade: int | None, mood: str | None, as_json: bool
+) -> None:
     """Show USER's top films and how each score was made."""
     with ctx.service() as svc:
-        recs = svc.recommend(user, count, genre=genre, decade=decade)
+        recs = svc.recommend(user, count, genre=genre, decade=decade, mood=mood)
     if as_json:
         echo_json(recs.to_dict())
         return
