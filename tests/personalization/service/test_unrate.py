@@ -39,32 +39,34 @@ def stored_vector(url: str, user: int) -> np.ndarray:
 
 
 def test_unrate_removes_the_row_and_the_vector_is_the_rebuild_from_what_remains(service, small_catalogue, db_url):
-    # User 1 rates films 1-4 and loves film 2; user 2 gives the same signals except the rating
-    # of film 2 that user 1 is about to remove: afterwards their vectors must be the same.
+    # User 1 rates films 1-6 and loves film 2; user 2 gives the same signals except the ratings
+    # of films 2 and 4 that user 1 is about to remove: afterwards their vectors must be the same.
     for i, (film, stars) in enumerate([(1, 5.0), (2, 1.0), (3, 4.0), (4, 2.0)]):
         service.rate(1, film, stars, at=T0 + i)
-        if film != 2:
+        if film not in (2, 4):
             service.rate(2, film, stars, at=T0 + i)
-    service.feedback(1, 2, "love", at=T0 + 10)
+    service.feedback(1, 2, "love", at=T0 + 10)  # film 2 keeps this signal after its rating goes
     service.feedback(2, 2, "love", at=T0 + 10)
-    service.rate(1, 5, 3.5, at=T0 + 20)  # the rating to remove is not the latest event
+    service.rate(1, 5, 3.5, at=T0 + 20)  # the ratings to remove are not the latest events
     service.rate(2, 5, 3.5, at=T0 + 20)
     service.rate(1, 6, 4.5, at=T0 + 21)
     service.rate(2, 6, 4.5, at=T0 + 21)
-    service.profile(1)  # cached: must not survive
+    assert not np.allclose(stored_vector(db_url, 1), stored_vector(db_url, 2), atol=1e-3)
+    assert service.profile(1).n_ratings == 6  # cached: must not survive
 
     before = service.community()
-    result = service.unrate(1, 2)
+    assert service.unrate(1, 2).stars == 1.0
+    result = service.unrate(1, 4)
 
-    assert (result.user_id, result.film_id, result.stars) == (1, 2, 1.0)
-    assert result.n_ratings == 5
+    assert (result.user_id, result.film_id, result.stars) == (1, 4, 2.0)
+    assert result.n_ratings == 4
     ratings, n_fb, counters = rows(db_url, 1)
-    assert 2 not in ratings and len(ratings) == 5
-    assert counters == (len(ratings), n_fb) == (5, 1)
+    assert ratings == {1: 5.0, 3: 4.0, 5: 3.5, 6: 4.5}
+    assert counters == (len(ratings), n_fb) == (4, 1)
     assert np.allclose(stored_vector(db_url, 1), stored_vector(db_url, 2), atol=1e-6)
     cached = service.user_vector(1)
     assert cached is not None and np.allclose(cached[0], stored_vector(db_url, 1), atol=1e-6)
-    assert service.profile(1).n_ratings == 5  # recomputed, not the cached one
+    assert service.profile(1).n_ratings == 4  # recomputed, not the cached one
     after = service.community()
     assert after.mean != pytest.approx(before.mean)
     with psycopg.connect(db_url) as conn:
