@@ -19,7 +19,9 @@ from personalization.core import preferences
 from personalization.core.base_models import Ratings
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import Scorer
+from personalization.core.experiments import Experiment, Report
 from personalization.service.browse import NearUser, SimilarFilm, TasteStep
+from personalization.service.experiments import VariantSpec
 from personalization.service.facade import Service
 from personalization.service.groups import GroupRecommendations
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
@@ -198,3 +200,21 @@ class AsyncService:
 
     async def overview(self) -> Overview:
         return await to_thread(self.sync.overview)
+
+    # -- A/B tests and a member's own data -------------------------------------------------------
+    async def create_experiment(
+        self, name: str, variants: Sequence[VariantSpec], *, description: str = ""
+    ) -> Experiment:
+        return await to_thread(self.sync.create_experiment, name, variants, description=description)
+
+    async def experiments(self) -> list[Experiment]:
+        return await to_thread(self.sync.experiments)
+
+    async def experiment_report(self, name: str, *, metric: str = "liked") -> Report:
+        return await to_thread(self.sync.experiment_report, name, metric=metric)
+
+    async def stop_experiment(self, name: str) -> Experiment:
+        return await to_thread(self.sync.stop_experiment, name)
+
+    async def user_data(self, user_id: Any) -> dict[str, Any]:
+        return await to_thread(self.sync.user_data, user_id)

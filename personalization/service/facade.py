@@ -22,12 +22,14 @@ from personalization.core import preferences
 from personalization.core.base_models import Ratings
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import Scorer
+from personalization.core.experiments import Experiment, Report
 from personalization.core.user_model import UserModel
 from personalization.observability import observed, watch
 from personalization.service import ingest
 from personalization.service.browse import Browse, NearUser, SimilarFilm, TasteStep
 from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.engine import Engine
+from personalization.service.experiments import ExperimentReads, Experiments, VariantSpec
 from personalization.service.groups import GroupRecommendations, Groups
 from personalization.service.invalidation import Invalidation
 from personalization.service.reads import Reads
@@ -43,6 +45,7 @@ from personalization.service.settings import SettingsVersion
 from personalization.service.unrate import Unrate, UnrateResult
 from personalization.service.writes import Writes
 from personalization.storage.db import Database, open_database
+from personalization.storage.experiments import ExperimentStore
 from personalization.storage.external_ids import ExternalIds, rows_from_metadata
 from personalization.storage.migrations import migrate
 from personalization.storage.notify import Listener
@@ -64,7 +67,9 @@ class Service:
         self.engine = Engine(self.repo, settings, token=f"{os.getpid()}-{id(self)}")
         self.writes = Writes(self.engine, self.repo)
         self.unrates = Unrate(self.engine, self.repo)
-        self.reads = Reads(self.engine, self.repo, self.writes.rebuild_user)
+        # A/B tests: a member's running variants apply where their weights are chosen (docs/experiments.md)
+        self.ab = Experiments(ExperimentStore(db.pool), self.engine)
+        self.reads: Reads = ExperimentReads(self.engine, self.repo, self.writes.rebuild_user, experiments=self.ab)
         self.groups = Groups(self.reads)
         self.browse = Browse(self.engine, self.repo, db.url, lambda user: self.reads.history(user)[1])
         self._listener = Listener(db.url, self._on_notify).start() if listen else None
@@ -270,7 +275,9 @@ class Service:
         """Top-k films (k from 1 to 100) for a user, each saying how its score was made; ``mood``
         (``core.moods.MOODS``) keeps the films in that mood, in the user's own order. An unknown
         genre or mood, or a decade with no film, is a CineSyncError."""
-        return self.reads.recommend(user_id, k, genre=genre, decade=decade, mood=mood)
+        picks = self.reads.recommend(user_id, k, genre=genre, decade=decade, mood=mood)
+        self.ab.log_exposures(picks)  # what a member of a running A/B test was shown
+        return picks
 
     @observed("group_recommend")
     def group_recommend(
@@ -336,3 +343,29 @@ class Service:
     def overview(self) -> Overview:
         """Counts over time, the star distribution and the most-loved genres (for dashboards)."""
         return self.browse.overview()
+
+    # -- A/B tests and a member's own data (service.experiments, docs/experiments.md) -------------
+    def create_experiment(self, name: str, variants: Sequence[VariantSpec], *, description: str = "") -> Experiment:
+        """Start an A/B test: ``variants`` like ``["A", "B:blend_weight=0.8"]`` (the first is the
+        control); each member is in one variant (a hash of the name and their id), whose
+        per-member ranking settings (``blend_weight``, ``weight_<model>``) apply wherever they
+        get picks, and what they are shown is logged."""
+        return self.ab.create(name, variants, description=description)
+
+    def experiments(self) -> list[Experiment]:
+        """Every experiment, newest first, with its exposures so far."""
+        return self.ab.all()
+
+    def experiment_report(self, name: str, *, metric: str = "liked") -> Report:
+        """Each variant's outcome rate (``liked`` or ``acted`` per shown pick) with its 95 %
+        interval, each variant against the control, and a plain verdict."""
+        return self.ab.report(name, metric=metric)
+
+    def stop_experiment(self, name: str) -> Experiment:
+        """Stop an experiment: its variants no longer apply and nothing more is logged."""
+        return self.ab.stop(name)
+
+    def user_data(self, user_id: Any) -> dict[str, Any]:
+        """Everything stored about a user, as JSON-ready data: every row of every table that
+        holds their id (exposures included) and their variant in each running experiment."""
+        return self.ab.user_data(user_id)

@@ -148,13 +148,14 @@ INSERT INTO engine_settings (key, value) VALUES (%s, %s)
 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"""
 
 # --- forget -------------------------------------------------------------------------------------
-# users' ON DELETE CASCADE removes ratings, feedback, embeddings, preferences and weights.
+# users' ON DELETE CASCADE removes ratings, feedback, embeddings, preferences, weights and exposures.
 COUNT_USER_ROWS = """
 SELECT (SELECT count(*) FROM ratings WHERE user_id = %(u)s)
      + (SELECT count(*) FROM feedback WHERE user_id = %(u)s)
      + (SELECT count(*) FROM user_embeddings WHERE user_id = %(u)s)
      + (SELECT count(*) FROM user_preferences WHERE user_id = %(u)s)
      + (SELECT count(*) FROM user_model_weights WHERE user_id = %(u)s)
+     + (SELECT count(*) FROM experiment_exposures WHERE user_id = %(u)s)
      + (SELECT count(*) FROM users WHERE id = %(u)s)"""
 DELETE_USER = "DELETE FROM users WHERE id = %s"
 
