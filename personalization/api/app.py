@@ -22,6 +22,7 @@ from personalization import observability
 from personalization.api import views
 from personalization.api.access import WRITE, ApiSettings
 from personalization.api.errors import ApiError
+from personalization.api.groups import add_groups_route
 from personalization.api.history import add_history_route
 from personalization.api.schemas import MAX_BATCH, BatchBody, FeedbackBody, RatingBody, check_batch_rows, check_text
 from personalization.errors import (
@@ -256,10 +257,21 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
         decade: Annotated[
             int | None, Query(ge=1000, le=2999, description="Only films of this decade, e.g. 1990.")
         ] = None,
+        mood: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=50,
+                description="Only films in this mood, in the user's own order: uplifting, dark, thrilling, cozy, "
+                "mind-bending, romantic, scary, funny, epic or thoughtful.",
+            ),
+        ] = None,
     ) -> dict:
         if genre is not None:
             check_text(genre, "genre")
-        return views.result_dict(svc.recommend(user_id, k, genre=genre, decade=decade))
+        if mood is not None:
+            check_text(mood, "mood")
+        return views.result_dict(svc.recommend(user_id, k, genre=genre, decade=decade, mood=mood))
 
     @app.get(
         "/users/{user_id}/profile",
@@ -344,6 +356,7 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
         return {"received": len(events), **views.result_dict(result)}
 
     add_history_route(app, svc, Write)
+    add_groups_route(app, svc, Read)
 
     def _known_film(film_id: int) -> bool:
         try:
