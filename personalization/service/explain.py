@@ -1,20 +1,46 @@
-"""Why each pick was made: short English reasons, from the ranking's scores and the user's history.
+"""Why each pick was made: short English reasons, true of the scores that made it.
 
-Pure functions (no I/O): a pick's ``personal`` and ``base`` parts are its scaled scores (0 to 1)
-from the user's taste vector and from the base models, which learn from every member's ratings.
-A reason only says what those numbers show.
+Two levels. ``reasons`` / ``reason`` (pure, cheap) read a pick's ``personal`` and ``base`` parts
+and the history; they are the fallback. ``Explainer`` measures: it scores the film with the whole
+history and again with each history film left out (through ``ensemble.Scorer``, the code that
+ranked it), so every film it names moved the score as stated (``core.reasons``). ``explain``
+gives one film's full breakdown; ``annotate`` rewrites the reasons of ``recommend``'s picks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from personalization.core.catalogue import Catalogue
-from personalization.core.ranker import ScoredFilm
+from personalization.core import reasons as reasons_core
+from personalization.core import signals as signals_core
+from personalization.core.catalogue import Catalogue, Film
+from personalization.core.ensemble import PERSONAL, UserWeights, normalise
+from personalization.core.preferences import PreferenceProfile
+from personalization.core.ranker import ScoredFilm, rank_of
+from personalization.core.user_model import elapsed_since
+from personalization.errors import CineSyncError, UnknownUser
+from personalization.service.engine import Engine, strength_of
+from personalization.service.results import Recommendations, check_film_id, check_user_id
+from personalization.storage.repository import Repository
+from personalization.storage.rows import EffectiveSignal
 
-__all__ = ["reasons", "reason", "LIKED_STARS", "NO_SIGNAL", "POPULAR", "LIKED_BY_OTHERS"]
+__all__ = [
+    "reasons",
+    "reason",
+    "Explainer",
+    "Explanation",
+    "TermPart",
+    "HistoryEffect",
+    "LIKED_STARS",
+    "NO_SIGNAL",
+    "POPULAR",
+    "LIKED_BY_OTHERS",
+]
 
 LIKED_STARS = 4.0  # a film rated (or loved/liked to the same strength) 4 stars or more is "liked"
 CLOSE = 0.5  # a personal part at least this large is "close to your taste"
@@ -53,3 +79,309 @@ def reasons(
         reason(item, personalised=personalised, has_history=bool(taste), liked_closest=c)
         for item, c in zip(items, closest)
     ]
+
+
+# -- the scores' own explanation: leave-one-out through the scorer ------------------------------
+
+MAX_EXPLAIN_FILMS = 150  # ``explain``: the history films (newest first) whose effect is measured
+MAX_PICK_FILMS = 8  # ``annotate``: the liked films measured for a list of picks
+RECENT_FILMS = 3  # ... always including the newest ones (the sequence and ALS models read them)
+SHOWN_FILMS = 10  # ``explain``: the films with the largest effect (either sign) shown
+
+
+@dataclass(frozen=True)
+class TermPart:
+    """One term of the blend for the film: its weight, its scaled score (0 to 1) and their product."""
+
+    term: str
+    weight: float
+    score: float
+    part: float
+
+
+@dataclass(frozen=True)
+class HistoryEffect:
+    """What one film of the user's history does to the film's score (score with it - without it)."""
+
+    film: Film
+    stars: float | None  # the rating (None: feedback only)
+    feedback: str | None  # the feedback kind, when the latest signal is feedback
+    contribution: float
+    by_term: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The full breakdown of one film's score for one user (``Service.explain``)."""
+
+    user_id: int
+    film: Film
+    mode: str  # "personal" or "base", as in ``recommend``
+    score: float  # sum of the terms' parts: what ``recommend`` ranks by
+    rank: int  # where the film ranks among every film the user has not rated or reacted to
+    candidates: int  # how many such films there are
+    terms: list[TermPart]
+    history: list[HistoryEffect]  # the largest effects, either sign, largest first
+    films_measured: int  # history films whose effect was measured (newest first)
+    n_history: int  # films the user rated or reacted to
+    features: list[reasons_core.Feature]
+    reasons: list[str]
+    model_version: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        film = {k: v for k, v in asdict(self.film).items() if k != "metadata"}
+        film["label"] = self.film.label
+        return {
+            "user_id": self.user_id,
+            "film": film,
+            "mode": self.mode,
+            "score": self.score,
+            "rank": self.rank,
+            "candidates": self.candidates,
+            "reasons": list(self.reasons),
+            "terms": [asdict(t) for t in self.terms],
+            "history": [
+                {
+                    "film_id": h.film.id,
+                    "label": h.film.label,
+                    "stars": h.stars,
+                    "feedback": h.feedback,
+                    "contribution": h.contribution,
+                    "by_term": dict(h.by_term),
+                }
+                for h in self.history
+            ],
+            "films_measured": self.films_measured,
+            "n_history": self.n_history,
+            "features": [asdict(f) for f in self.features],
+            "model_version": self.model_version,
+        }
+
+
+@dataclass
+class _User:
+    """What the scores are computed from: signals (oldest first), the history, the weights."""
+
+    user_id: int
+    signals: list[EffectiveSignal]
+    history: signals_core.History
+    weights: UserWeights
+
+
+class _Measured:
+    """The terms' parts at some picks with the whole history, and each measured film's effect."""
+
+    def __init__(self, full: reasons_core.Terms, shares: dict[str, float], parts: dict[str, NDArray[np.float64]]):
+        self.full, self.shares, self.parts = full, shares, parts
+        self.personalised = PERSONAL in shares
+        self.effects: dict[int, dict[str, NDArray[np.float64]]] = {}
+
+    def contributions(self, j: int, cat: Catalogue, signals: Mapping[int, EffectiveSignal], taste: Mapping[int, float]):
+        out = []
+        for film_id, diff in self.effects.items():
+            film, signal = cat.get(film_id), signals[film_id]
+            by_term = {t: float(v[j]) for t, v in diff.items() if abs(float(v[j])) > 0}
+            out.append(
+                reasons_core.Contribution(
+                    film_id,
+                    film.label if film else str(film_id),
+                    taste.get(film_id),
+                    signal.kind,
+                    float(sum(by_term.values())),
+                    by_term,
+                )
+            )
+        return out
+
+
+class Explainer:
+    """Explains picks from their scores (``explain``) and writes the reasons of ``recommend``'s
+    picks (``annotate``). ``profile``: the service's cached taste-profile read."""
+
+    def __init__(self, engine: Engine, repo: Repository, profile: Callable[[int], PreferenceProfile]):
+        self.engine, self.repo, self.profile = engine, repo, profile
+
+    def _user(self, user_id: int) -> _User:
+        with self.repo.session() as session:
+            found = session.effective_signals(user_id)
+            history = signals_core.History.from_rows(session.history(user_id))
+            stored = session.model_weights(user_id)
+            exists = bool(found) or session.user_exists(user_id)
+        if not exists:
+            raise UnknownUser(user_id)
+        weights = self.engine.ranking_weights(self.engine.user_weights(stored))
+        return _User(user_id, found, history, weights)
+
+    def _measure(
+        self, user: _User, mask: NDArray[np.bool_], positions: NDArray[np.int64], films: Sequence[int]
+    ) -> _Measured:
+        """The parts at ``positions`` and, for each of ``films``, the parts without it."""
+        engine = self.engine
+        scorer = engine.scorer()
+        cat = scorer.catalogue
+        events = []  # (film, its vector, strength, time), oldest first
+        for s in user.signals:
+            pos = cat.position(s.film_id)
+            if pos is not None:
+                events.append((s.film_id, scorer.film_vector(pos), strength_of(s.stars, s.kind), s.at.timestamp()))
+        taste, n = user.history.taste, user.history.n_signals
+        # The taste vector after each event (the fold of the first k, as ``UserModel.rebuild``):
+        # leaving out event i replays only the events after it, from the vector before it.
+        folded = [engine.rule.zero()]
+        for k, (_, x, w, at) in enumerate(events):
+            folded.append(engine.rule.step(folded[-1], x, w, elapsed_since(events[k - 1][3] if k else None, at)))
+        index = {f: i for i, (f, _, _, _) in enumerate(events)}
+        vector = folded[-1]
+        personalised = scorer.personalised(n, vector)
+        full = scorer.terms(taste, vector if personalised else None)
+        # Terms that ignore the history (popularity, trending) need not be scored again.
+        blind = {m for m in scorer.base_models if np.array_equal(scorer.terms({}, None, names=[m])[m], full[m])}
+        depends = [m for m in scorer.base_models if m not in blind]
+        out = _Measured(
+            full,
+            reasons_core.term_shares(full, user.weights, personalised),
+            reasons_core.term_parts(full, user.weights, mask, positions, personalised),
+        )
+        for film_id in films:
+            i = index.get(film_id)
+            rest_vector = vector
+            if i is not None:
+                rest_vector, previous = folded[i], events[i - 1][3] if i else None
+                for _, x, w, at in events[i + 1 :]:
+                    rest_vector = engine.rule.step(rest_vector, x, w, elapsed_since(previous, at))
+                    previous = at
+            rest_personal = scorer.personalised(n - 1, rest_vector)
+            names = [PERSONAL, *depends] if film_id in taste else [PERSONAL]
+            rest_taste = {f: s for f, s in taste.items() if f != film_id} if film_id in taste else taste
+            terms = {m: full[m] for m in scorer.base_models if m in full}
+            terms.pop(PERSONAL, None)
+            terms.update(scorer.terms(rest_taste, rest_vector if rest_personal else None, names=names))
+            without = reasons_core.term_parts(terms, user.weights, mask, positions, rest_personal)
+            out.effects[film_id] = reasons_core.leave_one_out(out.parts, without)
+        return out
+
+    def _profile(self, user: _User) -> PreferenceProfile | None:
+        return self.profile(user.user_id) if user.history.rated else None
+
+    def _reasons(
+        self,
+        film: Film,
+        contributions: list[reasons_core.Contribution],
+        parts: Mapping[str, float],
+        profile: PreferenceProfile | None,
+    ) -> tuple[list[str], list[reasons_core.Feature]]:
+        features = reasons_core.pick_features(film.genres, film.directors, profile)
+        cat = self.engine.catalogue()
+        having: dict[str, list[int]] = {}
+        for c in contributions:
+            f = cat.get(c.film_id)
+            for name in (*f.genres, *f.directors) if f else ():
+                having.setdefault(name, []).append(c.film_id)
+        return reasons_core.pick_reasons(contributions, features, having, parts), features
+
+    def explain(self, user_id: Any, film_id: Any) -> Explanation:
+        """The film's score for the user, term by term, the history films that moved it most
+        (measured by leaving each out) and the reasons that follow."""
+        user_id, film_id = check_user_id(user_id), check_film_id(film_id)
+        engine = self.engine
+        film = engine.catalogue().get(film_id)
+        if film is None:
+            engine.film_vector(film_id)  # re-reads the catalogue once; unknown: UnknownFilm
+            film = engine.catalogue().get(film_id)
+            assert film is not None
+        user = self._user(user_id)
+        if film_id in user.history.seen:
+            raise CineSyncError(
+                f"user {user_id} has already rated or reacted to {film.label}: picks never include such "
+                "films; explain a film they have not rated (one of `cinesync recommend`'s picks)"
+            )
+        cat = engine.scorer().catalogue
+        pos = cat.position(film_id)
+        assert pos is not None
+        mask = np.ones(len(cat), dtype=bool)
+        if user.history.seen:
+            mask[cat.positions(list(user.history.seen))] = False
+        newest = [s.film_id for s in reversed(user.signals) if s.film_id in user.history.seen]
+        films = newest[:MAX_EXPLAIN_FILMS]
+        measured = self._measure(user, mask, np.array([pos]), films)
+        parts = {t: float(v[0]) for t, v in measured.parts.items()}
+        contributions = measured.contributions(0, cat, {s.film_id: s for s in user.signals}, user.history.taste)
+        why, features = self._reasons(film, contributions, parts, self._profile(user))
+        if not why:
+            item = ScoredFilm(film_id, sum(parts.values()), parts.get(PERSONAL, 0.0), 0.0)
+            why = [reason(item, personalised=measured.personalised, has_history=bool(user.history.taste))]
+        shares = measured.shares
+        terms = [TermPart(t, shares[t], parts[t] / shares[t] if shares[t] else 0.0, parts[t]) for t in parts]
+        terms.sort(key=lambda t: -t.part)
+        final = np.zeros(len(cat))
+        for t, share in shares.items():  # the whole blend once more, for the film's rank
+            final += share * normalise(measured.full[t], mask)
+        signals = {s.film_id: s for s in user.signals}
+        effects = sorted(contributions, key=lambda c: (-abs(c.total), c.film_id))[:SHOWN_FILMS]
+        history = [
+            HistoryEffect(
+                cat.get(c.film_id) or film,
+                user.history.rated.get(c.film_id),
+                signals[c.film_id].kind,
+                c.total,
+                dict(c.by_term),
+            )
+            for c in effects
+        ]
+        return Explanation(
+            user_id,
+            film,
+            "personal" if measured.personalised else "base",
+            float(sum(parts.values())),
+            rank_of(final, cat.ids, pos, mask),
+            int(mask.sum()),
+            terms,
+            history,
+            len(films),
+            user.history.n_signals,
+            features,
+            why,
+            engine.served_version_id,
+        )
+
+    def annotate(
+        self, recs: Recommendations, *, genre: str | None = None, decade: int | None = None
+    ) -> Recommendations:
+        """``recs`` (``Reads.recommend``'s, for the same ``genre`` and ``decade``) with each pick's
+        reason written from its scores: up to three reasons joined by "; ". A pick for which the
+        scores show none keeps the reason it had."""
+        from personalization.service.reads import filter_mask  # reads imports this module
+
+        if not recs.items or not recs.n_ratings:
+            return recs
+        user = self._user(recs.user_id)
+        scorer = self.engine.scorer()
+        cat = scorer.catalogue
+        ids = [r.film.id for r in recs.items]
+        positions = cat.positions(ids)
+        if len(positions) != len(ids):
+            return recs  # the catalogue changed under the ranking: keep its reasons
+        mask = filter_mask(cat, genre, decade)
+        if user.history.seen:
+            mask[cat.positions(list(user.history.seen))] = False
+        measured = self._measure(user, mask, positions, self._liked_films(user, cat, positions))
+        profile = self._profile(user)
+        signals = {s.film_id: s for s in user.signals}
+        items = []
+        for j, rec in enumerate(recs.items):
+            parts = {t: float(v[j]) for t, v in measured.parts.items()}
+            contributions = measured.contributions(j, cat, signals, user.history.taste)
+            why, _ = self._reasons(rec.film, contributions, parts, profile)
+            items.append(replace(rec, reason="; ".join(why)) if why else rec)
+        return replace(recs, items=items)
+
+    def _liked_films(self, user: _User, cat: Catalogue, picks: NDArray[np.int64]) -> list[int]:
+        """The liked films whose effect on ``picks`` is measured: the newest few, then those whose
+        content is closest to a pick's (reasons name liked films only)."""
+        liked = [f for f, s in user.history.taste.items() if s >= reasons_core.LIKED and cat.position(f) is not None]
+        if len(liked) <= MAX_PICK_FILMS:
+            return liked
+        recent, rest = liked[-RECENT_FILMS:], liked[:-RECENT_FILMS]
+        sims = cat.matrix[cat.positions(rest)] @ cat.matrix[picks].T  # rest x picks cosines
+        closest = np.argsort(-sims.max(axis=1), kind="stable")[: MAX_PICK_FILMS - len(recent)]
+        return [*recent, *(rest[i] for i in closest)]
