@@ -9,9 +9,9 @@ gives one film's full breakdown; ``annotate`` rewrites the reasons of ``recommen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,9 @@ from personalization.service.engine import Engine, strength_of
 from personalization.service.results import Recommendations, check_film_id, check_user_id
 from personalization.storage.repository import Repository
 from personalization.storage.rows import EffectiveSignal
+
+if TYPE_CHECKING:
+    from personalization.service.reads import Reads  # reads imports this module
 
 __all__ = [
     "reasons",
@@ -198,19 +201,17 @@ class Explainer:
     """Explains picks from their scores (``explain``) and writes the reasons of ``recommend``'s
     picks (``annotate``). ``profile``: the service's cached taste-profile read."""
 
-    def __init__(self, engine: Engine, repo: Repository, profile: Callable[[int], PreferenceProfile]):
-        self.engine, self.repo, self.profile = engine, repo, profile
+    def __init__(self, engine: Engine, repo: Repository, reads: Reads):
+        self.engine, self.repo, self.reads = engine, repo, reads
 
     def _user(self, user_id: int) -> _User:
         with self.repo.session() as session:
             found = session.effective_signals(user_id)
-            history = signals_core.History.from_rows(session.history(user_id))
-            stored = session.model_weights(user_id)
             exists = bool(found) or session.user_exists(user_id)
         if not exists:
             raise UnknownUser(user_id)
-        weights = self.engine.ranking_weights(self.engine.user_weights(stored))
-        return _User(user_id, found, history, weights)
+        history, weights = self.reads.history_and_weights(user_id)  # the weights recommend ranks with
+        return _User(user_id, found, history, self.engine.ranking_weights(weights))
 
     def _measure(
         self, user: _User, mask: NDArray[np.bool_], positions: NDArray[np.int64], films: Sequence[int]
@@ -261,7 +262,7 @@ class Explainer:
         return out
 
     def _profile(self, user: _User) -> PreferenceProfile | None:
-        return self.profile(user.user_id) if user.history.rated else None
+        return self.reads.profile(user.user_id) if user.history.rated else None
 
     def _reasons(
         self,
@@ -345,12 +346,12 @@ class Explainer:
         )
 
     def annotate(
-        self, recs: Recommendations, *, genre: str | None = None, decade: int | None = None
+        self, recs: Recommendations, *, genre: str | None = None, decade: int | None = None, mood: str | None = None
     ) -> Recommendations:
-        """``recs`` (``Reads.recommend``'s, for the same ``genre`` and ``decade``) with each pick's
+        """``recs`` (``Reads.recommend``'s, for the same filters) with each pick's
         reason written from its scores: up to three reasons joined by "; ". A pick for which the
         scores show none keeps the reason it had."""
-        from personalization.service.reads import filter_mask  # reads imports this module
+        from personalization.service.reads import filter_mask  # reads imports this module at load
 
         if not recs.items or not recs.n_ratings:
             return recs
@@ -361,7 +362,7 @@ class Explainer:
         positions = cat.positions(ids)
         if len(positions) != len(ids):
             return recs  # the catalogue changed under the ranking: keep its reasons
-        mask = filter_mask(cat, genre, decade)
+        mask = filter_mask(cat, genre, decade, self.reads.mood_mask(cat, mood))
         if user.history.seen:
             mask[cat.positions(list(user.history.seen))] = False
         measured = self._measure(user, mask, positions, self._liked_films(user, cat, positions))
