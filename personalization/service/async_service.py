@@ -23,6 +23,7 @@ from personalization.core.experiments import Experiment, Report
 from personalization.service.browse import NearUser, SimilarFilm, TasteStep
 from personalization.service.experiments import VariantSpec
 from personalization.service.facade import Service
+from personalization.service.explain import Explanation
 from personalization.service.groups import GroupRecommendations
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
 from personalization.service.settings import SettingsVersion
@@ -155,6 +156,9 @@ class AsyncService:
         self, user_ids: Any, k: int = 10, *, strategy: str = "least_misery", mood: str | None = None
     ) -> GroupRecommendations:
         return await to_thread(self.sync.group_recommend, user_ids, k, strategy=strategy, mood=mood)
+
+    async def explain(self, user_id: Any, film_id: Any) -> Explanation:
+        return await to_thread(self.sync.explain, user_id, film_id)
 
     async def what_if(
         self,

@@ -30,6 +30,7 @@ from personalization.service.browse import Browse, NearUser, SimilarFilm, TasteS
 from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.engine import Engine
 from personalization.service.experiments import ExperimentReads, Experiments, VariantSpec
+from personalization.service.explain import Explainer, Explanation
 from personalization.service.groups import GroupRecommendations, Groups
 from personalization.service.invalidation import Invalidation
 from personalization.service.reads import Reads
@@ -71,6 +72,7 @@ class Service:
         self.ab = Experiments(ExperimentStore(db.pool), self.engine)
         self.reads: Reads = ExperimentReads(self.engine, self.repo, self.writes.rebuild_user, experiments=self.ab)
         self.groups = Groups(self.reads)
+        self.explainer = Explainer(self.engine, self.repo, self.reads)
         self.browse = Browse(self.engine, self.repo, db.url, lambda user: self.reads.history(user)[1])
         self._listener = Listener(db.url, self._on_notify).start() if listen else None
         watch(self)  # its caches, pool and model, when metrics are scraped
@@ -276,8 +278,16 @@ class Service:
         (``core.moods.MOODS``) keeps the films in that mood, in the user's own order. An unknown
         genre or mood, or a decade with no film, is a CineSyncError."""
         picks = self.reads.recommend(user_id, k, genre=genre, decade=decade, mood=mood)
+        picks = self.explainer.annotate(picks, genre=genre, decade=decade, mood=mood)  # reasons from the scores
         self.ab.log_exposures(picks)  # what a member of a running A/B test was shown
         return picks
+
+    @observed("explain")
+    def explain(self, user_id: Any, film_id: Any) -> Explanation:
+        """Why ``film_id`` would be picked for the user: its score term by term, the history films
+        that moved it most (each measured by leaving it out) and up to three reasons. A film the
+        user rated or reacted to is a CineSyncError (picks never include it)."""
+        return self.explainer.explain(user_id, film_id)
 
     @observed("group_recommend")
     def group_recommend(
