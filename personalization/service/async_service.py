@@ -22,8 +22,8 @@ from personalization.core.ensemble import Scorer
 from personalization.core.experiments import Experiment, Report
 from personalization.service.browse import NearUser, SimilarFilm, TasteStep
 from personalization.service.experiments import VariantSpec
-from personalization.service.facade import Service
 from personalization.service.explain import Explanation
+from personalization.service.facade import Service
 from personalization.service.groups import GroupRecommendations
 from personalization.service.results import FeedbackResult, IngestResult, RateResult, Recommendations, Status
 from personalization.service.settings import SettingsVersion
