@@ -9,6 +9,9 @@ learn_one (in memory)           ``OnlineUserModel.learn_one``, 256-d: p99 < 50 u
 rate (service, incl. commit)    ``Service.rate``, one transaction each: p50 < 2 ms, p99 < 10 ms
 recommend top-10 (warm)         ``Service.recommend`` over 10,000 films: p99 < 10 ms
 profile (1,000 ratings)         ``Service.profile`` recomputed each call: p99 < 20 ms
+HTTP recommend, rate            through a real ``cinesync serve`` on localhost, one keep-alive
+                                client: p99 within 3 ms of the in-process call (issue 13)
+HTTP recommend, N clients       the same, N clients at once: at least one client's throughput
 ingestion (rate_many)           what ``cinesync import ratings`` calls: >= 5,000 ratings/s
 memory per cached user          ``cache.VectorCache`` of 100,000 256-d float32 users: <= 1.2 KB
 batch preferences (Polars)      ``analytics.preferences_polars`` on 1,000,000 ratings: < 10 s
@@ -59,6 +62,8 @@ class Sizes:
     ingest: int = 100_000
     cached_users: int = 100_000
     batch_ratings: int = 1_000_000
+    http_requests: int = 400
+    http_clients: int = 4
 
 
 FULL = Sizes()
@@ -73,6 +78,8 @@ QUICK = Sizes(
     ingest=2_000,
     cached_users=2_000,
     batch_ratings=20_000,
+    http_requests=20,
+    http_clients=2,
 )
 
 
@@ -194,6 +201,44 @@ def bench_profile(sizes: Sizes, svc, film_ids, rng) -> BenchResult:
     return _timed(f"profile ({len(films):,} ratings, recomputed)", seconds, "p99 < 20 ms", lambda p50, p99, s: p99 < 20)
 
 
+def bench_http(
+    sizes: Sizes, svc, user_ids, film_ids, rng, home: Path, in_process: list[BenchResult]
+) -> list[BenchResult]:
+    """Recommend and rate through a real ``cinesync serve`` (uvicorn, its own process) over
+    ``svc``'s database; each latency next to the in-process case of the same verb (if in
+    ``in_process``). Ratings go to users 5,100,000 and up."""
+    from personalization.evaluation import http_bench
+
+    n = sizes.http_requests
+    picks = [int(user_ids[i % len(user_ids)]) for i in range(n)]
+    to_rate = [(5_100_000 + i % 50, int(rng.choice(film_ids)), float(rng.integers(1, 11)) / 2) for i in range(n)]
+    key = http_bench.new_key()
+    with http_bench.running_server(svc.db.url, home, key) as base:
+        figures = http_bench.measure(base, key, picks, to_rate, clients=sizes.http_clients)
+
+    def near(prefix: str, seconds: list[float], name: str) -> BenchResult:
+        same = next((r for r in in_process if r.name.startswith(prefix)), None)
+        if same is None or same.p99_ms is None:
+            return _timed(name, seconds, "(no in-process figure to compare)", lambda p50, p99, s: True)
+        limit = same.p99_ms + 3
+        return _timed(name, seconds, f"p99 < {_ms(limit)} ms (in-process + 3 ms)", lambda p50, p99, s: p99 < limit)
+
+    one = figures.one_client_per_s
+    p50, p99 = percentiles(figures.concurrent)
+    return [
+        near("recommend", figures.recommend, "HTTP recommend top-10 (1 client, keep-alive)"),
+        near("rate", figures.rate, "HTTP rate (1 client, incl. commit)"),
+        BenchResult(
+            f"HTTP recommend, {figures.clients} clients at once",
+            p50,
+            p99,
+            figures.concurrent_per_s,
+            f">= 1 client's {one:,.0f}/s",
+            figures.concurrent_per_s >= one,
+        ),
+    ]
+
+
 def bench_ingest(sizes: Sizes, svc, film_ids, rng, batch_size: int = 5_000) -> BenchResult:
     n = sizes.ingest
     users = rng.integers(7_000_000, 7_000_000 + max(1, n // 40), n)
@@ -289,15 +334,25 @@ def bench_batch(sizes: Sizes) -> list[BenchResult]:
 
 # -- the whole run -------------------------------------------------------------------------------
 def run_bench(
-    sizes: Sizes = FULL, home: Path | None = None, say: Callable[[str], None] = lambda _: None
+    sizes: Sizes = FULL,
+    home: Path | None = None,
+    say: Callable[[str], None] = lambda _: None,
+    *,
+    http: bool | None = None,
 ) -> list[BenchResult]:
-    """Run every case (the database cases in a fresh embedded PostgreSQL under ``home``)."""
+    """Run every case (the database cases in a fresh embedded PostgreSQL under ``home``). The
+    HTTP cases run when the ``[api]`` extra is installed (``http`` None), or as told."""
     import tempfile
 
     import numpy as np
 
     from personalization.analytics.sandbox import close_sandbox, open_sandbox
+    from personalization.evaluation.http_bench import available
 
+    if http is None:
+        http = available()
+        if not http:
+            say("HTTP: skipped (pip install 'cinesync-personalization[api]' to measure it)")
     results = [bench_memory(sizes)]
     say(f"memory: done; loading {sizes.films:,} films into a temporary database")
     with tempfile.TemporaryDirectory(prefix="cinesync-bench-") as tmp:
@@ -317,6 +372,9 @@ def run_bench(
             say("recommend: done")
             results.append(bench_profile(sizes, svc, film_ids, rng))
             say("profile: done")
+            if http:
+                results.extend(bench_http(sizes, svc, users, film_ids, rng, Path(tmp) / "serve", results))
+                say("HTTP: done")
             results.append(bench_ingest(sizes, svc, film_ids, rng))
             say("ingestion: done")
         finally:
@@ -383,11 +441,23 @@ def format_comparison(results: list[BenchResult]) -> str:
 @click.command("bench")
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} as JSON.')
 @click.option("--quick", is_flag=True, help="Tiny sizes: checks the bench runs, not the speed.")
-def bench_command(as_json: bool, quick: bool) -> None:
-    """Measure latency and throughput on this machine (in a temporary embedded PostgreSQL)."""
+@click.option(
+    "--http/--no-http",
+    default=None,
+    help="Measure the HTTP API through a real `cinesync serve` on localhost "
+    "(default: when the [api] extra is installed).",
+)
+def bench_command(as_json: bool, quick: bool, http: bool | None) -> None:
+    """Measure latency and throughput on this machine (in a temporary embedded PostgreSQL).
+
+    Every case prints p50/p99 latency, throughput and its target. The HTTP cases start
+    `cinesync serve` on a free localhost port over the same temporary database and call it with
+    keep-alive clients: recommend and rate next to their in-process figures, then several
+    clients at once.
+    """
     sizes = QUICK if quick else FULL
     say = (lambda _: None) if as_json else (lambda m: click.echo(f"  {m}", err=True))
-    results = run_bench(sizes, say=say)
+    results = run_bench(sizes, say=say, http=http)
     if as_json:
         click.echo(json.dumps({"results": [asdict(r) for r in results]}, indent=2))
         return

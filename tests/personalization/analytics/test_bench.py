@@ -16,7 +16,7 @@ def test_percentiles_are_nearest_rank():
 
 
 def test_quick_bench_prints_the_json_shape():
-    out = CliRunner().invoke(bench_command, ["--quick", "--json"])
+    out = CliRunner().invoke(bench_command, ["--quick", "--json", "--no-http"])  # HTTP: test_bench_http.py
     assert out.exit_code == 0, out.output
     results = json.loads(out.output)["results"]
     assert len(results) == 8
