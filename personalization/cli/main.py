@@ -18,12 +18,14 @@ from typing import Any
 import click
 
 from personalization import __version__
+from personalization.cli.ab import ab_command
 from personalization.cli.analytics import export_command, import_parquet
 from personalization.cli.context import Context, echo_json, first_line, pass_ctx, plural
 from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
 from personalization.cli.group import MOODS, group_command
 from personalization.cli.imports import apply_ratings, import_
+from personalization.cli.own_data import export_user_command
 from personalization.cli.serve import serve_command
 from personalization.cli.settings import settings_command
 from personalization.cli.train import train_command
@@ -145,6 +147,8 @@ main.add_command(export_command)
 main.add_command(serve_command)
 main.add_command(settings_command)
 main.add_command(train_command)
+main.add_command(ab_command)  # A/B tests (docs/experiments.md)
+main.add_command(export_user_command)
 main.add_command(group_command)
 main.add_command(unrate_command)
 
@@ -295,7 +299,8 @@ def format_profile(p: Any, *, n_signals: int | None = None, min_ratings: int | N
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_ctx
 def forget(ctx: Context, user: int, yes: bool) -> None:
-    """Delete everything stored about USER (ratings, feedback, embedding, profile, weights)."""
+    """Delete everything stored about USER (ratings, feedback, embedding, profile, weights, A/B
+    exposures): `cinesync export-user USER` shows what that is."""
     if not yes:
         click.confirm(f"Delete everything stored about user {user}?", abort=True)
     with ctx.service() as svc:
