@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
 
+from personalization.core.moods import MOODS
 from personalization.errors import CineSyncError
-from personalization.service import AsyncService
+from personalization.service import AsyncService, Recommendations
 
 from .. import formatting as fmt
 from .. import limits
 from ..views import RecommendationsView, send_view
 from .base import ServiceCog
 
-__all__ = ["Picks", "genre_choices", "decade_choices", "MAX_PICKS"]
+__all__ = ["Picks", "MoodPicksView", "genre_choices", "decade_choices", "MAX_PICKS", "MOOD_CHOICES"]
 
 log = logging.getLogger("cinesync.bot")
 MAX_PICKS = 10  # one embed field and one menu option each: well inside 25
+MOOD_CHOICES = [
+    app_commands.Choice(name=limits.shorten(f"{m.name}: {m.description}", limits.CHOICE_NAME), value=m.name)
+    for m in MOODS.values()
+]
 
 
 async def genre_choices(service: AsyncService, current: str) -> list[app_commands.Choice[str]]:
@@ -53,6 +59,21 @@ async def check_genre(service: AsyncService, genre: str | None) -> str | None:
     return match
 
 
+class MoodPicksView(RecommendationsView):
+    """The picks in a mood: the same view, its embed saying which mood."""
+
+    def __init__(self, service: AsyncService, owner_id: int, recs: Recommendations, *, mood: str, **kwargs: Any):
+        super().__init__(service, owner_id, recs, **kwargs)
+        self.mood = mood
+
+    def embed(self) -> discord.Embed:
+        embed = super().embed()
+        embed.description = limits.shorten(
+            f"In the mood: **{self.mood}** (your own order).\n{embed.description or ''}", limits.EMBED_DESCRIPTION
+        )
+        return embed
+
+
 class Picks(ServiceCog):
     @app_commands.command(
         name="my_recommendations", description="Films picked for your taste; tell me what you think of each"
@@ -61,19 +82,27 @@ class Picks(ServiceCog):
         count=f"How many picks (1-{MAX_PICKS}, default 5)",
         genre="Only films of this genre",
         decade="Only films of this decade",
+        mood="Only films in this mood, still in your own order",
     )
+    @app_commands.choices(mood=MOOD_CHOICES)
     async def my_recommendations(
         self,
         interaction: discord.Interaction,
         count: app_commands.Range[int, 1, MAX_PICKS] = 5,
         genre: str | None = None,
         decade: app_commands.Range[int, 1800, 2100] | None = None,
+        mood: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         genre = await check_genre(self.service, genre)
         count = max(1, min(int(count), MAX_PICKS))
-        recs = await self.service.recommend(interaction.user.id, count, genre=genre, decade=decade)
-        view = RecommendationsView(self.service, interaction.user.id, recs, genre=genre, decade=decade)
+        named = mood.value if mood else None
+        recs = await self.service.recommend(interaction.user.id, count, genre=genre, decade=decade, mood=named)
+        view: RecommendationsView
+        if named:
+            view = MoodPicksView(self.service, interaction.user.id, recs, mood=named, genre=genre, decade=decade)
+        else:
+            view = RecommendationsView(self.service, interaction.user.id, recs, genre=genre, decade=decade)
         await send_view(interaction, view, embed=view.embed())
 
     @my_recommendations.autocomplete("genre")
