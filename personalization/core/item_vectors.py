@@ -50,7 +50,9 @@ from personalization.core.base_models import Ratings
 from personalization.core.base_models.lookup import IdIndex
 from personalization.core.base_models.refit import RatingLog, select_items, user_item_matrix
 
-__all__ = ["ItemVectors", "truncated_svd", "film_factors", "published_state"]
+__all__ = ["ItemVectors", "truncated_svd", "film_factors", "published_state", "FILM_VECTORS"]
+
+FILM_VECTORS = "film_vectors"  # their name among a published version's models
 
 F32 = NDArray[np.float32]
 

@@ -6,6 +6,16 @@ at first use and again when a new version is announced: a serving process never 
 scorer built from them, the caches of active users' vectors and profiles (within one byte
 budget, ``Settings.cache_mb``), and the community's rating sums. Other processes' writes reach it
 as ``Invalidation`` notes.
+
+**The taste vectors' space.** A user's stored vector is a sum of film vectors, so it means
+something only beside the film vectors it was folded with: the published version's (its
+collaborative factors, ``ModelSettings.film_factors``) or, before the first training, with the
+switch off or in a version without them, the content vectors alone. ``space()`` is the one a
+process serves now (``VectorSpace``: the scorer and its ``key``); every stored vector carries
+the key it was folded under (``model_version``), a vector under another key is rebuilt from the
+user's signals before it is used or stepped (``needs_rebuild``), and the process's vector cache
+is emptied whenever the served key changes (only vectors of the current key enter it:
+``cache_vector``), so no score ever mixes a taste vector and film vectors of two spaces.
 """
 
 from __future__ import annotations
@@ -14,8 +24,12 @@ import gc
 import logging
 import math
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
 
 from personalization.config import ConfigError, ModelSettings, Settings
 from personalization.core import preferences, signals
@@ -23,6 +37,7 @@ from personalization.core.base_models import BaseModel, Ratings
 from personalization.core.base_models.base import read_state
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import PERSONAL, Scorer, UserWeights, make_base_models, prior_weights
+from personalization.core.item_vectors import FILM_VECTORS, ItemVectors
 from personalization.core.user_model import UserModel, is_valid_vector
 from personalization.errors import UnknownFilm
 from personalization.service.cache import TTLCache, VectorCache
@@ -33,7 +48,16 @@ from personalization.storage.repository import Repository, Session
 from personalization.storage.rows import EmbeddingRow, FilmRow, StoredWeights, Vector
 from personalization.storage.settings_store import SettingsStore
 
-__all__ = ["Engine", "Served", "MODEL_SETTINGS_KEY", "CACHE_SHARES", "film_of", "cache_budgets"]
+__all__ = [
+    "Engine",
+    "Served",
+    "VectorSpace",
+    "MODEL_SETTINGS_KEY",
+    "CACHE_SHARES",
+    "film_of",
+    "cache_budgets",
+    "space_key",
+]
 
 log = logging.getLogger(__name__)
 MODEL_SETTINGS_KEY = "model_settings"
@@ -71,11 +95,40 @@ class Served:
     version: ModelVersion | None
     models: dict[str, BaseModel]
     settings: ModelSettings
+    # The version's film vectors (``ItemVectors.from_state``'s input); None: content vectors alone.
+    vectors: Mapping[str, NDArray[np.generic]] | None = None
 
     def describe(self) -> str:
         if self.version is None:
             return "none yet: content and popularity only (run `cinesync train`)"
         return self.version.describe()
+
+
+def space_key(scorer: Scorer) -> str:
+    """The key stamped beside a taste vector folded with ``scorer``'s film vectors: the learning
+    settings' version, plus the published version of the film vectors when it has them."""
+    key = scorer.settings.version
+    return f"{key}-films{scorer.vectors_version}" if scorer.item_vectors is not None else key
+
+
+@dataclass(frozen=True)
+class VectorSpace:
+    """The film vectors taste vectors are folded with in a process now, and their ``key``."""
+
+    key: str
+    scorer: Scorer
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.scorer.catalogue
+
+    def vector(self, film_id: int) -> Vector | None:
+        """The film's vector in this space (None: not in this catalogue)."""
+        pos = self.scorer.catalogue.position(film_id)
+        if pos is None:
+            return None
+        vector: Vector = self.scorer.film_vector(pos)
+        return vector
 
 
 @dataclass
@@ -101,6 +154,7 @@ class Engine:
         self._catalogue: Catalogue | None = None
         self._served: Served | None = None  # the published models in use (online state kept)
         self._scorer: Scorer | None = None  # the blend recommend and the weight learning use
+        self._space: str | None = None  # the served scorer's space key (what the vector cache holds)
         self._loading = threading.Lock()  # one version load at a time
         self._generation = 0  # +1 each time the caches are dropped: a load begun before is not kept
         self._catalogue_flight: SingleFlight[Catalogue] = SingleFlight()
@@ -234,21 +288,40 @@ class Engine:
             or (served.version.id if served.version else None) != self.models.newest_id()
         ):
             served = self.load_models(settings)
-        scorer = Scorer(cat, served.models, settings)
+        scorer = self._scorer_over(cat, served, settings)
         with self.lock:
             if settings == self.model_settings:
                 self._served = served
                 if generation == self._generation:
-                    self._scorer = scorer
+                    self._install(scorer)
         return scorer
+
+    def _scorer_over(self, cat: Catalogue, served: Served, settings: ModelSettings) -> Scorer:
+        """The scorer of ``served``'s models over ``cat``, with its film vectors when it has them."""
+        vectors = None
+        if served.vectors is not None and served.version is not None and settings.film_factors > 0:
+            try:
+                vectors = ItemVectors.from_state(cat.ids, cat.matrix, served.vectors, served.version.id)
+            except ValueError as exc:  # e.g. fitted under another dim: content vectors until the next train
+                log.warning("not using the published film vectors of %s: %s", served.version.describe(), exc)
+        return Scorer(cat, served.models, settings, item_vectors=vectors)
+
+    def _install(self, scorer: Scorer) -> None:
+        """Serve ``scorer`` (under ``lock``); a new space empties the vector cache."""
+        key = space_key(scorer)
+        if key != self._space:
+            self.vectors.clear()  # vectors of the old space: rebuilt from the stored signals when next read
+            self._space = key
+        self._scorer = scorer
 
     def load_models(self, settings: ModelSettings) -> Served:
         """The newest published version's models (those with a prior weight > 0), each built
         from ``settings`` and given its published state. Popularity, if the version lacks it (or
         there is no version yet), comes from the stored counts: one GROUP BY, not a fit."""
         wanted = [m for m, b in settings.base_weights.items() if b > 0]
-        found = self.models.arrays(wanted)
+        found = self.models.arrays([*wanted, FILM_VECTORS] if settings.film_factors > 0 else wanted)
         version_id, blobs = found if found is not None else (None, {})
+        vectors = read_state(blobs[FILM_VECTORS]) if FILM_VECTORS in blobs else None
         models = make_base_models(settings, [m for m in wanted if m in blobs])
         for name, model in models.items():
             model.load_state(read_state(blobs[name]))
@@ -260,7 +333,7 @@ class Engine:
         self._limit_model_caches(models)
         version = self.models.version(version_id) if version_id is not None else None
         log.info("serving collaborative models: %s", version.describe() if version else "none published yet")
-        return Served(version, {m: models[m] for m in wanted if m in models}, settings)
+        return Served(version, {m: models[m] for m in wanted if m in models}, settings, vectors)
 
     def reload_models(self) -> Served | None:
         """Load the newest published version if it is not the one served (a ``models`` note:
@@ -281,7 +354,7 @@ class Engine:
                     self._served = loaded
                     old = self._scorer
                     if old is not None:
-                        self._scorer = Scorer(old.catalogue, loaded.models, settings)
+                        self._install(self._scorer_over(old.catalogue, loaded, settings))
             return loaded
 
     @property
@@ -323,40 +396,61 @@ class Engine:
         return Ratings(c.users, c.films, c.stars, c.timestamps)
 
     def film_vector(self, film_id: int) -> Vector:
-        """The film's content vector (re-reading the catalogue once if the film is new)."""
-        cat = self.catalogue()
-        pos = cat.position(film_id)
-        if pos is None:
-            cat = self.reload_catalogue()
-            pos = cat.position(film_id)
-            if pos is None:
+        """The film's vector in the space served now (re-reading the catalogue once if the film
+        is new)."""
+        vector = self.space().vector(film_id)
+        if vector is None:
+            self.reload_catalogue()
+            vector = self.space().vector(film_id)
+            if vector is None:
                 raise UnknownFilm(film_id)
-        vector: Vector = cat.matrix[pos]
         return vector
+
+    # -- the taste vectors' space ----------------------------------------------------------------
+    def space(self) -> VectorSpace:
+        """The film vectors this process folds taste vectors with now, and their key."""
+        scorer = self.scorer()
+        return VectorSpace(space_key(scorer), scorer)
+
+    @property
+    def vector_version(self) -> str:
+        """The key a stored vector must carry to be used as it is (``model_version``)."""
+        return self.space().key
+
+    def cache_vector(self, user_id: int, vector: Vector, n_ratings: int, key: str) -> None:
+        """Keep a user's vector folded under ``key`` in the cache, if that is the space served
+        (a vector of a space just replaced is dropped instead)."""
+        with self.lock:
+            if key == self._space:
+                self.vectors.put(user_id, vector, n_ratings)
+            else:
+                self.vectors.discard(user_id)
 
     # -- users ---------------------------------------------------------------------------------
     def usable(self, vector: Vector) -> bool:
         return bool(is_valid_vector(vector, self.rule.dim))
 
-    def needs_rebuild(self, row: EmbeddingRow, at: datetime) -> bool:
+    def needs_rebuild(self, row: EmbeddingRow, at: datetime, space: VectorSpace | None = None) -> bool:
         """Whether a stored vector must be rebuilt from the user's signals rather than stepped:
-        made under other settings, unusable, or this event is older than its last one."""
+        made in another space (other settings or film vectors), unusable, or this event is older
+        than its last one."""
         return (
-            row.model_version != self.model_settings.version
+            row.model_version != (space or self.space()).key
             or not self.usable(row.embedding)
             or (row.last_event_at is not None and at < row.last_event_at)
         )
 
-    def rebuilt_vector(self, session: Session, user_id: int) -> Vector:
-        """The user's vector replayed from their effective signals (one per film, oldest first)."""
-        cat = self.catalogue()
+    def rebuilt_vector(self, session: Session, user_id: int, space: VectorSpace | None = None) -> Vector:
+        """The user's vector replayed from their effective signals (one per film, oldest first)
+        in ``space`` (the one served now by default)."""
+        space = space or self.space()
         events = []
         for signal in session.effective_signals(user_id):
-            pos = cat.position(signal.film_id)
-            if pos is not None:
-                events.append((cat.matrix[pos], strength_of(signal.stars, signal.kind)))
-        vector: Vector = self.rule.rebuild(events)
-        return vector
+            vector = space.vector(signal.film_id)
+            if vector is not None:
+                events.append((vector, strength_of(signal.stars, signal.kind)))
+        rebuilt: Vector = self.rule.rebuild(events)
+        return rebuilt
 
     def user_weights(self, stored: StoredWeights | None) -> UserWeights:
         """The user's stored blend weights, or the tuned global ones."""

@@ -5,6 +5,10 @@ writing for one user lose nothing): read what the user had said about the film, 
 blend weights from it (before it is written), store it, update the taste vector (one step, or a
 rebuild when the event replaces an earlier signal, arrives out of order or the stored vector is
 unusable) and the counters, and notify the other processes. A verb returns after the commit.
+
+The taste vector is folded in the space the process serves when the event arrives (the published
+film vectors, or the content vectors: ``Engine.space``), taken once per event: the film's vector,
+a rebuild and the key stamped beside the stored vector all come from that one space.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from personalization.core.catalogue import Film
 from personalization.core.ensemble import Scorer
 from personalization.core.user_model import is_valid_vector
 from personalization.errors import InvalidFeedback
-from personalization.service.engine import MODEL_SETTINGS_KEY, Engine, strength_of
+from personalization.service.engine import MODEL_SETTINGS_KEY, Engine, VectorSpace, strength_of
 from personalization.service.results import FeedbackResult, RateResult, check_film_id, check_timestamp, check_user_id
 from personalization.service.settings import SettingsAdmin
 from personalization.storage.repository import Repository, Session
@@ -116,29 +120,33 @@ class Writes:
     def apply(self, user_id: int, signal: Signal) -> Applied:
         """Apply one event in one transaction; then update this process's caches."""
         engine = self.engine
-        item = engine.film_vector(signal.film_id)  # an unknown film fails before any write
-        # Fitted before the transaction: a fit reads every rating on a second pooled connection,
-        # and threads holding one connection each while waiting for another starve the pool.
+        engine.film_vector(signal.film_id)  # an unknown film fails before any write
+        # Loaded before the transaction (the published models and film vectors are read on a
+        # second pooled connection, and threads holding one connection each while waiting for
+        # another starve the pool); one space for the whole event.
+        space = engine.space()
+        item = space.vector(signal.film_id)
+        if item is None:  # the catalogue was dropped and read again meanwhile: take that one
+            item, space = engine.film_vector(signal.film_id), engine.space()
         learns = signal.strength >= POSITIVE and engine.model_settings.ensemble_rate > 0
-        scorer = engine.scorer() if learns else None
         # A deadlock or serialization failure rolled the whole transaction back: run it again.
-        row, previous, n_signals = retry_transaction(lambda: self._apply_once(user_id, signal, item, scorer))
+        row, previous, n_signals = retry_transaction(lambda: self._apply_once(user_id, signal, item, space, learns))
         # Committed: now update what this process keeps in memory.
-        engine.vectors.put(user_id, row.embedding, row.n_ratings)
+        engine.cache_vector(user_id, row.embedding, row.n_ratings, space.key)
         engine.profiles.discard(user_id)
         return Applied(row, previous, n_signals)
 
     def _apply_once(
-        self, user_id: int, signal: Signal, item: Vector, scorer: Scorer | None
+        self, user_id: int, signal: Signal, item: Vector, space: VectorSpace, learns: bool
     ) -> tuple[EmbeddingRow, PreviousSignal, int]:
         """``apply``'s transaction, from the lock to the commit."""
         engine = self.engine
         with self.repo.transaction() as session:
-            row = session.lock_user(user_id, engine.rule.zero(), engine.model_settings.version)
+            row = session.lock_user(user_id, engine.rule.zero(), space.key)
             previous = session.previous_signal(user_id, signal.film_id)
             first = previous.stars is None and not previous.had_feedback
-            if first and scorer is not None:
-                self._learn_weights(session, scorer, user_id, signal.film_id, row)
+            if first and learns:
+                self._learn_weights(session, space, user_id, signal.film_id, row)
             if signal.stars is not None:
                 when = session.upsert_rating(user_id, signal.film_id, signal.stars, signal.at)
                 if previous.stars is None:
@@ -147,26 +155,33 @@ class Writes:
                 assert signal.kind is not None
                 when = session.insert_feedback(user_id, signal.film_id, signal.kind, signal.context, signal.at)
                 row.n_feedback += 1
-            if not first or engine.needs_rebuild(row, when):
-                row.embedding = engine.rebuilt_vector(session, user_id)
+            if not first or engine.needs_rebuild(row, when, space):
+                row.embedding = engine.rebuilt_vector(session, user_id, space)
             else:
                 row.embedding = engine.rule.step(row.embedding, item, signal.strength)
-            row.model_version, row.dim = engine.model_settings.version, engine.rule.dim
+            row.model_version, row.dim = space.key, engine.rule.dim
             session.store_embedding(user_id, row, when, engine.note(user_id=user_id))
             n_signals = session.count_signals(user_id)
         return row, previous, n_signals
 
-    def _learn_weights(self, session: Session, scorer: Scorer, user_id: int, film_id: int, row: EmbeddingRow) -> None:
+    def _learn_weights(
+        self, session: Session, space: VectorSpace, user_id: int, film_id: int, row: EmbeddingRow
+    ) -> None:
         """Before a liked film is written: credit the terms that ranked it well for this user,
         and store their new weights."""
         engine = self.engine
         history = signals.History.from_rows(session.history(user_id))
         if history.n_signals < engine.model_settings.min_ratings or film_id in history.seen:
             return  # too little to learn from, or not a candidate: nothing to credit
+        scorer: Scorer = space.scorer
         cat = scorer.catalogue
         mask = np.ones(len(cat), dtype=bool)
         mask[cat.positions(list(history.seen))] = False
-        vector = row.embedding if is_valid_vector(row.embedding, engine.rule.dim) else None
+        vector: Vector | None = row.embedding
+        if row.model_version != space.key:  # folded in another space: the same user, in this one
+            vector = engine.rebuilt_vector(session, user_id, space)
+        if not is_valid_vector(vector, engine.rule.dim):
+            vector = None
         new = scorer.updated_weights(
             history.taste,
             vector,
@@ -184,12 +199,13 @@ class Writes:
         """Recompute and store a user's vector from their stored signals (e.g. after a model change)."""
         user_id = check_user_id(user_id)
         engine = self.engine
+        space = engine.space()
         with self.repo.transaction() as session:
-            row = session.lock_user(user_id, engine.rule.zero(), engine.model_settings.version)
-            row.embedding = engine.rebuilt_vector(session, user_id)
-            row.model_version, row.dim = engine.model_settings.version, engine.rule.dim
+            row = session.lock_user(user_id, engine.rule.zero(), space.key)
+            row.embedding = engine.rebuilt_vector(session, user_id, space)
+            row.model_version, row.dim = space.key, engine.rule.dim
             session.store_embedding(user_id, row, session.clock(), engine.note(user_id=user_id))
-        engine.vectors.discard(user_id)
+        engine.cache_vector(user_id, row.embedding, row.n_ratings, space.key)
         return row.embedding
 
     # -- users, films, settings ------------------------------------------------------------------

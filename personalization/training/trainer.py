@@ -3,8 +3,11 @@
 ``train`` reads the ratings (binary COPY, oldest first), fits each base model of the settings in
 force (those with a prior weight > 0) one after the other, writes each one's state as bytes
 (``save_state``) and drops it before fitting the next (the peak is one fitted model plus the
-ratings), then publishes the version and notifies every process in one transaction
-(``ModelStore.publish``). Serving processes load it (``service.engine``) and never fit.
+ratings), then fits the personal term's film vectors (``core.item_vectors``: collaborative factors,
+``film_factors`` of them; none when it is 0) and publishes them in the same version
+(``FILM_VECTORS``), then publishes the version and notifies every process in one transaction
+(``ModelStore.publish``). Serving processes load it (``service.engine``) and never fit; a new
+version's film vectors are a new space for the taste vectors, which are rebuilt when next used.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from personalization.config import ModelSettings
 from personalization.core.base_models import BaseModel, Ratings
 from personalization.core.base_models.base import save_state
 from personalization.core.ensemble import make_base_models
+from personalization.core.item_vectors import FILM_VECTORS, published_state
 from personalization.errors import CineSyncError
 from personalization.observability import trainer_timer
 from personalization.service.invalidation import Invalidation
@@ -89,6 +93,13 @@ def train(
         if keep_models:
             kept[name] = model
         del model  # one fitted model in memory at a time
+    factors = min(int(settings.film_factors), settings.dim // 2)
+    if factors > 0:
+        t = time.perf_counter()
+        with trainer_timer(f"fit_{FILM_VECTORS}"):
+            blobs[FILM_VECTORS] = save_state(published_state(ratings, factors))
+        seconds[FILM_VECTORS] = time.perf_counter() - t
+        say(f"fitted {FILM_VECTORS} in {seconds[FILM_VECTORS]:.1f} s ({len(blobs[FILM_VECTORS]) / 2**20:.1f} MiB)")
     note = Invalidation("models", None, origin).format()
     with trainer_timer("publish"):
         version = store.publish(

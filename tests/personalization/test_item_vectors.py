@@ -9,7 +9,7 @@ from personalization.config import ModelSettings
 from personalization.core.base_models import Ratings
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import PERSONAL, Scorer
-from personalization.core.item_vectors import ItemVectors
+from personalization.core.item_vectors import ItemVectors, published_state
 from personalization.core.user_model import OnlineUserModel, UserModel
 
 DIM = 32
@@ -101,12 +101,28 @@ def test_the_scorer_uses_the_film_vectors_and_refits_them_when_due(catalogue):
     assert plain.vectors_version == 0 and np.array_equal(plain.film_vector(3), catalogue.matrix[3])
 
 
-def test_state_round_trips_and_refuses_another_catalogue(catalogue):
+def test_a_published_state_rebuilds_the_same_vectors_over_a_larger_catalogue(catalogue):
     iv = _vectors(catalogue).fit(_ratings())
-    iv.refit()
-    copy = _vectors(catalogue).load_state(iv.state())
-    assert copy.version == iv.version == 2 and copy.fitted_on == iv.fitted_on
-    assert np.array_equal(copy.matrix, iv.matrix)
-    other = Catalogue.build(FILMS[:-1], DIM)
-    with pytest.raises(ValueError, match="another catalogue"):
-        ItemVectors(other.ids, other.matrix, factors=4).load_state(iv.state())
+    state = published_state(_ratings(), iv.factors)
+    assert set(state["films"].tolist()) == set(range(1, 21))  # only films someone rated
+    same = ItemVectors.from_state(catalogue.ids, catalogue.matrix, state, version=7)
+    assert same.version == 7 and np.array_equal(same.matrix, iv.matrix)
+    assert np.array_equal(ItemVectors.from_state(catalogue.ids, catalogue.matrix, iv.state(), 7).matrix, iv.matrix)
+    # a film added after the training (31) keeps its content part; the others their vectors
+    grown = Catalogue.build([*FILMS, Film(31, "New", 2000, ("Drama",))], DIM)
+    served = ItemVectors.from_state(grown.ids, grown.matrix, state, version=7)
+    assert np.allclose(served.vector(grown.position(31)), served.content_part[grown.position(31)])
+    assert np.allclose(served.collab[:20], iv.collab[:20])
+    # a served space never moves: no log, no refit, whatever it is fed
+    for u in range(100):
+        served.learn_one(u, 1, 5.0)
+    assert not served.stale and len(served.log) == 0
+    served.refit()
+    assert served.version == 7
+
+
+def test_published_vectors_fitted_under_another_dim_are_refused(catalogue):
+    state = published_state(_ratings(), 16)
+    small = Catalogue.build(FILMS, 16)  # dim 16 allows 8 factors
+    with pytest.raises(ValueError, match="factors"):
+        ItemVectors.from_state(small.ids, small.matrix, state, version=1)
