@@ -97,12 +97,13 @@ class Reads:
             row = session.read_embedding(user_id)
         if row is None:
             return None
-        vector = row.embedding
-        if row.model_version != engine.model_settings.version or not engine.usable(vector):
-            # expected after a change of dim or learning rates: every vector is rebuilt once, quietly
+        vector, key = row.embedding, engine.vector_version
+        if row.model_version != key or not engine.usable(vector):
+            # expected after a change of dim, learning rates or published film vectors: every
+            # vector is rebuilt once, quietly
             log.info("stored vector of user %s is unusable (version %s); rebuilding", user_id, row.model_version)
             vector = self.rebuild(user_id)
-        engine.vectors.put(user_id, vector, row.n_ratings)
+        engine.cache_vector(user_id, vector, row.n_ratings, key)
         return vector, row.n_ratings
 
     def history_and_weights(self, user_id: int) -> tuple[signals.History, UserWeights]:
