@@ -17,6 +17,7 @@ from discord.ext import commands
 from personalization.service import AsyncService
 
 from .cogs import COGS
+from .cogs.watch_party import WatchParty
 from .errors import CineSyncTree
 
 __all__ = ["CineSyncBase", "CineSyncBot", "ShardedCineSyncBot", "build_bot", "command_payload", "intents"]
@@ -25,9 +26,10 @@ log = logging.getLogger("cinesync.bot")
 
 
 def intents() -> discord.Intents:
-    """Slash commands need only the guilds intent: no privileged intent (members, presences,
-    message content) has to be switched on in the developer portal."""
-    return discord.Intents(guilds=True)
+    """Slash commands need only the guilds intent, and /watch_party the voice states (who is in
+    the caller's voice channel); neither is privileged: nothing (members, presences, message
+    content) has to be switched on in the developer portal."""
+    return discord.Intents(guilds=True, voice_states=True)
 
 
 class CineSyncBase(commands.Bot):
@@ -53,7 +55,7 @@ class CineSyncBase(commands.Bot):
 
     async def add_cogs(self) -> None:
         """Add every cog; a broken cog is logged and skipped rather than stopping the bot."""
-        for cog in COGS:
+        for cog in (*COGS, WatchParty):
             try:
                 await self.add_cog(cog(self.service))
             except Exception:

@@ -17,7 +17,7 @@ from bot.app import build_bot, command_payload
 from bot.cli import NO_TOKEN, bot_command
 
 NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord: lowercase letters, digits, - and _ (ASCII subset)
-OPTION_TYPES = {3: str, 4: int, 10: float, 11: object}  # 11: an attachment (no choices)
+OPTION_TYPES = {3: str, 4: int, 6: object, 10: float, 11: object}  # 6: a member, 11: an attachment (no choices)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def test_payload_within_discord_limits(payload):
         "my_recommendations",
         "my_stats",
         "rate",
+        "watch_party",
     ]
     assert len(set(names)) == len(names)
     for command in payload:
