@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from personalization.core import ranker
-from personalization.core.catalogue import Film
-from personalization.errors import UnknownFilm
+from personalization.core import onboarding, ranker, signals
+from personalization.core.catalogue import Catalogue, Film
+from personalization.errors import CineSyncError, UnknownFilm
 from personalization.service.engine import Engine, film_of, strength_of
+from personalization.service.reads import check_k
 from personalization.service.results import Status, check_film_id, check_user_id
 from personalization.storage.db import redact
+from personalization.storage.onboarding_queries import opinion_stats
 from personalization.storage.repository import Repository
 from personalization.storage.rows import Fan, Overview, UserSummary, Vector
 
-__all__ = ["Browse", "SimilarFilm", "NearUser", "TasteStep"]
+__all__ = ["Browse", "SimilarFilm", "NearUser", "TasteStep", "genres_mask", "STATS_SECONDS"]
+
+STATS_SECONDS = 300.0  # how long the films' opinion counts are reused before they are read again
+
+
+def genres_mask(cat: Catalogue, genres: Sequence[str] | None) -> np.ndarray | None:
+    """The films of any of ``genres`` (None when none is given); an unknown genre is an error
+    that lists the catalogue's genres."""
+    if genres is None or isinstance(genres, str):
+        genres = [genres] if genres else []
+    wanted = [str(g).strip() for g in genres if str(g).strip()]
+    if not wanted:
+        return None
+    known = {g.lower(): g for g in cat.genres()}
+    unknown = [g for g in wanted if g.lower() not in known]
+    if unknown:
+        listed = ", ".join(known.values()) if known else "none: import a catalogue first"
+        raise CineSyncError(f"unknown genre {', '.join(map(repr, unknown))}; the catalogue's genres: {listed}")
+    mask = np.zeros(len(cat), bool)
+    for g in wanted:
+        mask |= cat.genre_mask(g)
+    return mask
 
 
 class SimilarFilm(NamedTuple):
@@ -42,6 +66,7 @@ class Browse:
 
     def __init__(self, engine: Engine, repo: Repository, url: str, excluded: Callable[[int], set[int]]):
         self.engine, self.repo, self.url, self.excluded = engine, repo, url, excluded
+        self._opinions: tuple[float, onboarding.OpinionStats] | None = None
 
     def users(self, query: str = "", limit: int = 50) -> list[UserSummary]:
         """Users whose id is ``query`` or whose name contains it (most ratings first)."""
@@ -75,26 +100,38 @@ class Browse:
         best = ranker.top_k(sims, cat.ids, min(k, len(cat) - 1))
         return [SimilarFilm(cat.films[i], float(sims[i])) for i in best]
 
-    def films_to_rate(self, user_id: Any, n: int = 5) -> list[Film]:
-        """Films the user probably knows: the most often rated they have not rated (or hidden),
-        one per leading genre first so the cards are diverse."""
-        user_id = check_user_id(user_id)
+    def films_to_rate(self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None) -> list[Film]:
+        """A new member's next cards, chosen to learn the most (``core.onboarding``, the default
+        strategy): films that split opinion among the people who rated them and differ from
+        each other and from what the user already answered; never a film they rated or hid.
+        ``genres``: films of those genres first (an unknown genre lists the known ones)."""
+        user_id, n = check_user_id(user_id), check_k(n)
         cat = self.engine.catalogue()
-        excluded = self.excluded(user_id)
-        counts = self.repo.film_popularity()
-        order = sorted((f for f in cat.ids.tolist() if f not in excluded), key=lambda f: (-counts.get(f, 0), f))
-        picked: list[Film] = []
-        rest: list[Film] = []
-        seen_genres: set[str] = set()
-        for film_id in order[: max(20 * n, 100)]:
-            film = cat.get(film_id)
-            assert film is not None
-            lead = film.genres[0] if film.genres else ""
-            (rest if lead in seen_genres else picked).append(film)
-            seen_genres.add(lead)
-            if len(picked) == n:
-                break
-        return (picked + rest)[:n]
+        first = genres_mask(cat, genres)
+        with self.repo.session() as session:
+            history = signals.History.from_rows(session.history(user_id))
+        excluded = np.zeros(len(cat), bool)
+        excluded[cat.positions(list(history.seen))] = True  # what ``excluded`` gives, read with the stars
+        picked = onboarding.choose(
+            cat.ids,
+            [f.genres for f in cat.films],
+            cat.matrix,
+            self.opinion_stats(),
+            n,
+            excluded=excluded,
+            answers=history.rated,
+            first=first,
+            strategy=onboarding.DEFAULT_STRATEGY,
+        )
+        return [cat.films[pos] for pos in picked]
+
+    def opinion_stats(self) -> onboarding.OpinionStats:
+        """Each film's opinion counts, read at most every ``STATS_SECONDS`` (they move slowly)."""
+        now = time.monotonic()
+        cached = self._opinions
+        if cached is None or now - cached[0] > STATS_SECONDS:
+            cached = self._opinions = (now, opinion_stats(self.repo.pool))
+        return cached[1]
 
     def film_fans(self, film_id: Any, k: int = 20, min_stars: float = 4.0) -> list[Fan]:
         """Users who rated the film at least ``min_stars``, best ratings first."""
