@@ -165,13 +165,14 @@ class Reads:
             stored = session.effective_signals(user_id)
             rows = session.history(user_id)
             weights = engine.user_weights(session.model_weights(user_id))
+        space = engine.space()  # the film vectors the scorer serves
         events = []
         for signal in stored:
-            pos = cat.position(signal.film_id)
-            if pos is not None and signal.film_id not in extra:
-                events.append((cat.matrix[pos], strength_of(signal.stars, signal.kind)))
+            film_vector = space.vector(signal.film_id)
+            if film_vector is not None and signal.film_id not in extra:
+                events.append((film_vector, strength_of(signal.stars, signal.kind)))
         for film_id, stars in extra.items():
-            events.append((cat.matrix[cat.position(film_id)], strength_of(stars, None)))
+            events.append((engine.film_vector(film_id), strength_of(stars, None)))
         vector = engine.rule.rebuild(events)
         history = signals.History.from_rows(
             [r for r in rows if r[0] not in extra] + [(f, s, None) for f, s in extra.items()]
