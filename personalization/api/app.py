@@ -286,21 +286,10 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
         "/users/{user_id}/data",
         tags=["users"],
         dependencies=Read,
-        summary="What is stored about the user, as far as the engine can read it back",
+        summary="Everything stored about the user: every row of every table holding their id (404 if none)",
     )
     def get_user_data(user_id: UserId) -> dict:
-        profile = svc.profile(user_id)  # raises UnknownUser: 404
-        rated, seen = svc.history(user_id)
-        user = next((u for u in svc.users(str(user_id), limit=1000) if u["id"] == user_id), None)
-        return views.user_data_dict(
-            user_id,
-            user=user,
-            profile=profile,
-            rated=rated,
-            seen=seen,
-            signals=svc.taste_trajectory(user_id),
-            vector=svc.user_vector(user_id),
-        )
+        return svc.user_data(user_id)  # the same document as `cinesync export-user`; UnknownUser: 404
 
     @app.delete(
         "/users/{user_id}",

@@ -7,12 +7,7 @@ from typing import Any
 
 from personalization.data.links import film_urls
 
-__all__ = ["film_dict", "similar_dict", "result_dict", "user_data_dict", "NOT_INCLUDED_IN_DATA"]
-
-# What GET /users/{id}/data cannot show yet: the service has no verb that reads these back.
-NOT_INCLUDED_IN_DATA = [
-    "the kind (love, like, ...) and context of each feedback: only the films and their signal strength are listed",
-]
+__all__ = ["film_dict", "similar_dict", "result_dict"]
 
 
 def film_dict(film, *, metadata: bool = False) -> dict[str, Any]:
@@ -44,25 +39,3 @@ def result_dict(result) -> dict[str, Any]:
     if isinstance(result, dict):
         return result
     return asdict(result)
-
-
-def user_data_dict(
-    user_id: int, *, user: dict | None, profile, rated: dict[int, float], seen: set[int], signals, vector
-) -> dict[str, Any]:
-    """Everything the service's read verbs return about one user, in one document."""
-    return {
-        "user_id": user_id,
-        "complete": False,
-        "not_included": NOT_INCLUDED_IN_DATA,
-        "user": user,
-        "ratings": [{"film_id": f, "stars": s} for f, s in sorted(rated.items())],
-        "feedback_only_films": sorted(set(seen) - set(rated)),
-        "signals": [
-            {"at": at.isoformat(), "film_id": film_id, "strength": round(float(strength), 4)}
-            for at, film_id, strength, _ in signals
-        ],
-        "embedding": None
-        if vector is None
-        else {"n_ratings": int(vector[1]), "values": [round(float(x), 6) for x in vector[0]]},
-        "profile": result_dict(profile),
-    }
