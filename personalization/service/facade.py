@@ -334,9 +334,10 @@ class Service:
         """Content neighbours of a film, closest first: (film, cosine) pairs."""
         return self.browse.similar_films(film_id, k)
 
-    def films_to_rate(self, user_id: Any, n: int = 5) -> list[Film]:
-        """Films the user probably knows and has not rated, of diverse genres."""
-        return self.browse.films_to_rate(user_id, n)
+    def films_to_rate(self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None) -> list[Film]:
+        """A new member's next cards, chosen to learn the most (films that split opinion, unlike
+        each other and what they answered; never one they rated); ``genres``: those first."""
+        return self.browse.films_to_rate(user_id, n, genres=genres)
 
     def film_fans(self, film_id: Any, k: int = 20, min_stars: float = 4.0) -> list[Fan]:
         """Users who rated the film at least ``min_stars``, best ratings first."""
