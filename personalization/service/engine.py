@@ -431,23 +431,25 @@ class Engine:
         return bool(is_valid_vector(vector, self.rule.dim))
 
     def needs_rebuild(self, row: EmbeddingRow, at: datetime, space: VectorSpace | None = None) -> bool:
-        """Whether a stored vector must be rebuilt from the user's signals rather than stepped:
-        made in another space (other settings or film vectors), unusable, or this event is older
-        than its last one."""
+        """Whether a stored vector must be rebuilt from the user's signals rather than stepped
+        in ``space`` (None: the content vectors', what a bulk import folds with): made in
+        another space (other settings or film vectors), unusable, or this event is older than
+        its last one."""
         return (
-            row.model_version != (space or self.space()).key
+            row.model_version != (space.key if space is not None else self.model_settings.version)
             or not self.usable(row.embedding)
             or (row.last_event_at is not None and at < row.last_event_at)
         )
 
     def rebuilt_vector(self, session: Session, user_id: int, space: VectorSpace | None = None) -> Vector:
         """The user's vector replayed from their effective signals (one per film, oldest first)
-        in ``space`` (the one served now by default)."""
-        space = space or self.space()
+        in ``space`` (None: with the content vectors, stamped ``model_settings.version``)."""
+        cat = space.catalogue if space is not None else self.catalogue()
         events = []
         for signal in session.effective_signals(user_id):
-            vector = space.vector(signal.film_id)
-            if vector is not None:
+            pos = cat.position(signal.film_id)
+            if pos is not None:
+                vector = space.scorer.film_vector(pos) if space is not None else cat.matrix[pos]
                 events.append((vector, strength_of(signal.stars, signal.kind)))
         rebuilt: Vector = self.rule.rebuild(events)
         return rebuilt
