@@ -11,6 +11,16 @@ Definitions (the analytics pipelines reproduce them exactly, see ``analytics``):
   rating standard deviation: above +STYLE_BAND generous, below -STYLE_BAND harsh, else balanced.
 * Diversity is the normalised entropy of the user's genre counts, ``H / ln(G)`` with G the number
   of genres in the catalogue: 0 for one genre, 1 for all genres equally.
+
+Time (docs/time_and_drift.md), when every rating carries its time (``RatedFilm.at``, seconds):
+
+* With ``half_life_days`` h > 0 a rating weighs ``w = 0.5 ** (age / h)``, its age counted from
+  the user's latest rating, and the favourites use weighted sums: ``mu_w = sum(w s) / sum(w)``,
+  ``significance = sum(w (s - mu_w)) / (sum(w) over f + SHRINKAGE)``, ``mean`` the weighted mean
+  of f (``n`` stays the count). Off (the default), or without times, nothing changes. The mean
+  rating, style, diversity and distribution always count every rating alike.
+* ``drift`` (``core.drift``) compares the last ratings with the ones before; None without times
+  (the given order is then not known to be time order).
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
+
+from personalization.core.drift import Drift, detect
+from personalization.core.user_model import age_weight
 
 __all__ = [
     "RatedFilm",
@@ -50,6 +63,7 @@ class RatedFilm(NamedTuple):
     directors: Sequence[str] = ()
     actors: Sequence[str] = ()
     year: int | None = None
+    at: float | None = None  # when it was rated, in seconds (a Unix time); None: not known
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ class PreferenceProfile:
     distribution: dict[str, int] = field(default_factory=dict)
     blend_weight: float | None = None  # filled in by the service (learned per user)
     model_weights: dict[str, float] = field(default_factory=dict)
+    half_life_days: float = 0.0  # the recency half-life the favourites were weighted with (0 = off)
+    drift: Drift | None = None  # recent vs long-term taste; None when rating times are not known
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +108,8 @@ class PreferenceProfile:
         data = dict(data)
         for name in FIELDS:
             data[name] = [FeatureScore(**f) for f in data.get(name, [])]
+        if isinstance(data.get("drift"), Mapping):
+            data["drift"] = Drift.from_dict(data["drift"])
         return cls(**data)
 
 
@@ -100,9 +118,29 @@ def decade_of(year: int | None) -> str | None:
 
 
 def analyse(
-    user_id: int, films: Iterable[RatedFilm], community: CommunityStats, top_n: int = TOP_N
+    user_id: int,
+    films: Iterable[RatedFilm],
+    community: CommunityStats,
+    top_n: int = TOP_N,
+    *,
+    half_life_days: float = 0.0,
 ) -> PreferenceProfile:
     films = list(films)
+    n = len(films)
+    timed = n > 0 and all(f.at is not None for f in films)
+    if timed:
+        films.sort(key=lambda f: float(f.at))  # type: ignore[arg-type]  # every at is set
+    taste_drift = detect([(f.genres, f.stars) for f in films]) if timed else None
+    if timed and half_life_days > 0:
+        profile = _analyse_weighted(user_id, films, community, top_n, half_life_days)
+        profile.drift = taste_drift
+        return profile
+    profile = _analyse(user_id, films, community, top_n)
+    profile.drift = taste_drift
+    return profile
+
+
+def _analyse(user_id: int, films: list[RatedFilm], community: CommunityStats, top_n: int) -> PreferenceProfile:
     n = len(films)
     distribution = {f"{s:g}": 0 for s in STAR_STEPS}
     if n == 0:
@@ -168,6 +206,47 @@ def analyse(
         diversity=diversity(genre_counts, community.n_genres),
         distribution=distribution,
     )
+
+
+def _analyse_weighted(
+    user_id: int, films: list[RatedFilm], community: CommunityStats, top_n: int, half_life_days: float
+) -> PreferenceProfile:
+    """``analyse`` with each rating weighted by its age (see the module docstring); what does
+    not depend on the favourites comes from the unweighted analysis."""
+    base = _analyse(user_id, films, community, top_n)
+    latest = max(float(f.at or 0.0) for f in films)
+    weights = [age_weight(latest - float(f.at or 0.0), half_life_days) for f in films]
+    total_w = math.fsum(weights)
+    mu_w = math.fsum(w * f.stars for w, f in zip(weights, films)) / total_w
+    acc: dict[str, dict[str, list[float]]] = {name: {} for name in FIELDS}
+    for w, film in zip(weights, films):
+        decade = decade_of(film.year)
+        for name, feats in (
+            ("genres", set(film.genres)),
+            ("directors", set(film.directors)),
+            ("actors", set(film.actors)),
+            ("decades", {decade} if decade else set()),
+        ):
+            table = acc[name]
+            for feat in feats:
+                entry = table.setdefault(feat, [0.0, 0.0, 0.0])  # count, sum w, sum w * stars
+                entry[0] += 1
+                entry[1] += w
+                entry[2] += w * film.stars
+
+    def ranked(name: str) -> list[FeatureScore]:
+        scored = []
+        for feat, (k, sum_w, sum_ws) in acc[name].items():
+            sig = (sum_ws - mu_w * sum_w) / (sum_w + SHRINKAGE)
+            if sig > 1e-12:
+                scored.append((-sig, -k, feat, sum_ws / sum_w))
+        best = heapq.nsmallest(top_n, scored)
+        return [FeatureScore(feat, int(-negk), mean, -negsig) for negsig, negk, feat, mean in best]
+
+    for name in FIELDS:
+        setattr(base, name, ranked(name))
+    base.half_life_days = float(half_life_days)
+    return base
 
 
 def diversity(genre_counts: Counter[str], n_genres: int) -> float:
