@@ -138,12 +138,11 @@ class Browse:
         return self.repo.film_fans(check_film_id(film_id), min_stars, k)
 
     def nearest_users(self, film_id: Any, k: int = 10) -> list[NearUser]:
-        """Users whose taste vector points closest to this film's content vector."""
+        """Users whose taste vector points closest to this film's vector (both in the space
+        served now: a vector of another space is not compared until it is rebuilt)."""
         engine = self.engine
         item = engine.film_vector(check_film_id(film_id))
-        rows = [
-            (u, v) for u, v in self.repo.embeddings(1, engine.model_settings.version) if engine.usable(v) and np.any(v)
-        ]
+        rows = [(u, v) for u, v in self.repo.embeddings(1, engine.vector_version) if engine.usable(v) and np.any(v)]
         if not rows:
             return []
         ids = np.array([u for u, _ in rows], np.int64)
@@ -154,14 +153,14 @@ class Browse:
         """How the user's vector moved: (time, film, strength, vector after it) per signal."""
         user_id = check_user_id(user_id)
         engine = self.engine
-        cat = engine.catalogue()
+        space = engine.space()  # the film vectors the stored taste vector is folded with
         out: list[TasteStep] = []
         vector = engine.rule.zero()
         for signal in self.repo.effective_signals(user_id):
-            pos = cat.position(signal.film_id)
-            if pos is not None:
+            film_vector = space.vector(signal.film_id)
+            if film_vector is not None:
                 strength = strength_of(signal.stars, signal.kind)
-                vector = engine.rule.step(vector, cat.matrix[pos], strength)
+                vector = engine.rule.step(vector, film_vector, strength)
                 out.append(TasteStep(signal.at, signal.film_id, strength, vector))
         return out
 
