@@ -47,6 +47,7 @@ def test_payload_within_discord_limits(payload):
         "cinesync_status",
         "forget_me",
         "import_history",
+        "my_data",
         "my_recommendations",
         "my_stats",
         "rate",
