@@ -6,21 +6,24 @@ Two strategies, one function (``choose``):
     The most rated films the member has not rated, one per leading genre first (what
     ``films_to_rate`` showed before this module): cards most members can answer.
 
-``informative``
-    Films that *split opinion* and *cover different tastes*. Each film's value is
+``informative`` (the default)
+    Films that *split opinion*, that people *know*, that *cover different tastes* and that
+    follow the member's answers. Each film's value is
 
-        value = known x split
+        value = known ** popularity x split ** opinion
         known = log(1 + n) / log(1 + n_max)       (can the member answer it: popular enough)
         split = entropy of its ratings' (disliked <= 2, middling, liked >= 4) shares, in [0, 1]
 
     (Rashid et al.'s "popularity x entropy"); films with fewer than ``min_ratings`` ratings are
     worth nothing (their entropy says little). The cards are then picked greedily, maximal
-    marginal relevance: each next card maximises ``(1 - diversity) * value / max value -
-    diversity * similarity`` where ``similarity`` is the largest cosine of its content vector
-    with a card already picked *or a film the member already answered*. So after each answer
-    the next cards move away from what was just asked; ``taste`` (0 by default) adds
-    ``taste * max(0, cos(member's taste, film))``, steering towards what the answers so far
-    liked (measured by ``evaluation/onboarding.py``, see docs/onboarding.md).
+    marginal relevance: each next card maximises ``(1 - diversity) * relevance - diversity *
+    similarity``, ``similarity`` the largest cosine of its content vector with a card already
+    picked *or a film the member already answered*, ``relevance = value / max value + taste *
+    max(0, cos(the member's answers' direction, film))``. So after each answer the next cards
+    adapt: away from what was asked and from what was disliked, towards what was liked. The
+    defaults (popularity 2, diversity 0.3, taste 2) won the simulation in
+    ``evaluation/onboarding.py`` (docs/onboarding.md): leaning towards liked films helped more
+    than pure exploration, and the opinion split itself added little there.
 
 With ``first`` (a mask, e.g. the genres a member picked) the cards come from those films first
 and from the rest only when they run out.
@@ -123,10 +126,10 @@ class Params:
     """The informative strategy's knobs (defaults chosen by the simulation, docs/onboarding.md)."""
 
     min_ratings: int = 10  # fewer ratings (or fewer than the pool-th most rated film has): value 0
-    popularity: float = 1.0  # value = known ** popularity x split ** opinion: higher favours
+    popularity: float = 2.0  # value = known ** popularity x split ** opinion: higher favours
     opinion: float = 1.0  # films people know (popularity), films that split opinion (opinion)
-    diversity: float = 0.5  # weight of the similarity penalty in the greedy pick, in [0, 1]
-    taste: float = 0.0  # pull towards films like those the member's answers liked
+    diversity: float = 0.3  # weight of the similarity penalty in the greedy pick, in [0, 1]
+    taste: float = 2.0  # pull towards films like those the member's answers liked
     pool: int = 400  # the most valuable films considered (the greedy pick is over these)
 
     def __post_init__(self) -> None:

@@ -60,8 +60,9 @@ class Arm:
 
 ARMS = (
     Arm("popular", "popular"),
-    Arm("informative", "informative"),
-    Arm("informative, taste 0.5", "informative", onboarding.Params(taste=0.5)),
+    Arm("split, no taste", "informative", onboarding.Params(popularity=1.0, diversity=0.5, taste=0.0)),
+    Arm("informative (default)", "informative"),
+    Arm("default without split", "informative", onboarding.Params(opinion=0.0)),
     Arm("popular + genres", "popular", genres=True),
     Arm("informative + genres", "informative", genres=True),
 )
