@@ -25,6 +25,7 @@ from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
 from personalization.cli.group import MOODS, group_command
 from personalization.cli.imports import apply_ratings, import_
+from personalization.cli.onboard import onboard_command
 from personalization.cli.own_data import export_user_command
 from personalization.cli.serve import serve_command
 from personalization.cli.settings import settings_command
@@ -151,6 +152,7 @@ main.add_command(ab_command)  # A/B tests (docs/experiments.md)
 main.add_command(export_user_command)
 main.add_command(group_command)
 main.add_command(unrate_command)
+main.add_command(onboard_command)  # a new member's first cards (docs/onboarding.md)
 
 
 # -- db ----------------------------------------------------------------------------------------
