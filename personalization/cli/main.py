@@ -23,6 +23,7 @@ from personalization.cli.analytics import export_command, import_parquet
 from personalization.cli.context import Context, echo_json, first_line, pass_ctx, plural
 from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
+from personalization.cli.explain import explain_command
 from personalization.cli.group import MOODS, group_command
 from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.onboard import onboard_command
@@ -152,6 +153,7 @@ main.add_command(ab_command)  # A/B tests (docs/experiments.md)
 main.add_command(export_user_command)
 main.add_command(group_command)
 main.add_command(unrate_command)
+main.add_command(explain_command)  # why a film would be picked (issue 14)
 main.add_command(onboard_command)  # a new member's first cards (docs/onboarding.md)
 
 
