@@ -24,6 +24,7 @@ from personalization.api.access import WRITE, ApiSettings
 from personalization.api.errors import ApiError
 from personalization.api.groups import add_groups_route
 from personalization.api.history import add_history_route
+from personalization.api.onboarding import add_onboarding_route
 from personalization.api.schemas import MAX_BATCH, BatchBody, FeedbackBody, RatingBody, check_batch_rows, check_text
 from personalization.errors import (
     CineSyncError,
@@ -346,6 +347,7 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
 
     add_history_route(app, svc, Write)
     add_groups_route(app, svc, Read)
+    add_onboarding_route(app, svc, Read)
 
     def _known_film(film_id: int) -> bool:
         try:
