@@ -189,7 +189,7 @@ def test_a_model_version_change_rebuilds_vectors(demo_db_url, settings):
     with Service.open(settings.with_model(learning_rate=0.3), url=demo_db_url, listen=False) as svc:
         new = svc.user_vector(user)[0]
         assert not np.allclose(old, new)
-        assert (svc.model_settings.version,) in rows(
+        assert (svc.engine.vector_version,) in rows(  # the settings and the published film vectors
             demo_db_url, "SELECT model_version FROM user_embeddings WHERE user_id = %s", user
         )
 
