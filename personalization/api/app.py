@@ -22,6 +22,7 @@ from personalization import observability
 from personalization.api import views
 from personalization.api.access import WRITE, ApiSettings
 from personalization.api.errors import ApiError
+from personalization.api.explain import add_explain_route
 from personalization.api.groups import add_groups_route
 from personalization.api.history import add_history_route
 from personalization.api.onboarding import add_onboarding_route
@@ -347,6 +348,7 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
 
     add_history_route(app, svc, Write)
     add_groups_route(app, svc, Read)
+    add_explain_route(app, svc, Read)
     add_onboarding_route(app, svc, Read)
 
     def _known_film(film_id: int) -> bool:
