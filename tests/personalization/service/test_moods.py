@@ -104,3 +104,17 @@ def test_cli_recommend_mood(two_tastes, demo_db_url, tmp_path, monkeypatch):
     assert len(items) == 4 and all("Horror" in i["film"]["genres"] for i in items)
     bad = runner.invoke(main, ["recommend", str(HORROR_FAN), "--mood", "grumpy"])
     assert bad.exit_code == 2 and "mind-bending" in bad.output
+
+
+def test_the_docs_table_is_the_code_table():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "moods.md").read_text()
+    rows = {
+        line.split("|")[1].strip(): line for line in doc.splitlines() if line.startswith("| ") and "---" not in line
+    }
+    rows.pop("mood")
+    assert list(rows) == list(moods.MOODS)
+    for name, mood in moods.MOODS.items():
+        cells = [c.strip() for c in rows[name].split("|")[1:-1]]
+        assert cells[1:4] == [mood.description, ", ".join(mood.genres), ", ".join(mood.avoid) or "-"], name
