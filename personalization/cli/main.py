@@ -218,6 +218,8 @@ def recommend(
     if as_json:
         echo_json(recs.to_dict())
         return
+    if mood:
+        click.echo(f"in the mood: {mood.lower()} (docs/moods.md), in user {user}'s own order")
     click.echo(format_recommendations(recs))
 
 
