@@ -37,6 +37,7 @@ __all__ = [
     "reason",
     "Explainer",
     "Explanation",
+    "AlreadySeen",
     "TermPart",
     "HistoryEffect",
     "LIKED_STARS",
@@ -90,6 +91,17 @@ MAX_EXPLAIN_FILMS = 150  # ``explain``: the history films (newest first) whose e
 MAX_PICK_FILMS = 8  # ``annotate``: the liked films measured for a list of picks
 RECENT_FILMS = 3  # ... always including the newest ones (the sequence and ALS models read them)
 SHOWN_FILMS = 10  # ``explain``: the films with the largest effect (either sign) shown
+
+
+class AlreadySeen(CineSyncError):
+    """The film to explain is one the user rated or reacted to: it is never picked for them."""
+
+    def __init__(self, user_id: int, film: Film):
+        super().__init__(
+            f"user {user_id} has already rated or reacted to {film.label}: picks never include such "
+            "films; explain a film they have not rated (one of `cinesync recommend`'s picks)"
+        )
+        self.user_id, self.film = user_id, film
 
 
 @dataclass(frozen=True)
@@ -292,10 +304,7 @@ class Explainer:
             assert film is not None
         user = self._user(user_id)
         if film_id in user.history.seen:
-            raise CineSyncError(
-                f"user {user_id} has already rated or reacted to {film.label}: picks never include such "
-                "films; explain a film they have not rated (one of `cinesync recommend`'s picks)"
-            )
+            raise AlreadySeen(user_id, film)
         cat = engine.scorer().catalogue
         pos = cat.position(film_id)
         assert pos is not None
