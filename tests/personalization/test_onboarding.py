@@ -137,3 +137,51 @@ def test_films_to_rate_genres_first(demo_service):
 def test_unknown_genre_lists_the_known_ones(demo_service):
     with pytest.raises(CineSyncError, match=r"unknown genre 'Cooking'.*Comedy.*Drama"):
         demo_service.films_to_rate(55, 3, genres=["Drama", "Cooking"])
+
+
+# -- the CLI ---------------------------------------------------------------------------------------
+def test_cli_onboard(demo_db_url, tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from personalization.cli import main
+
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", demo_db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    r = runner.invoke(main, ["onboard", "4242", "-n", "3", "--genres", "Horror,War", "--json"])
+    assert r.exit_code == 0, r.output
+    cards = json.loads(r.output)
+    assert len(cards) == 3 and all({"Horror", "War"} & set(c["genres"]) for c in cards)
+    text = runner.invoke(main, ["onboard", "4242", "-n", "3"])
+    assert text.exit_code == 0 and "cinesync rate 4242 FILM STARS" in text.output and "  1. " in text.output
+    bad = runner.invoke(main, ["onboard", "4242", "--genres", "Cooking"])
+    assert bad.exit_code == 2 and "unknown genre 'Cooking'" in bad.output and "Drama" in bad.output
+    assert "split opinion" in runner.invoke(main, ["onboard", "--help"]).output
+
+
+# -- the simulation --------------------------------------------------------------------------------
+def test_a_small_simulation_compares_both_strategies():
+    from personalization.evaluation.onboarding import Arm, Sizes, compare, format_table
+
+    arms = (
+        Arm("popular", "popular"),
+        Arm("informative", "informative"),
+        Arm("informative + genres", "informative", genres=True),
+    )
+    outcome = compare([1, 2], arms, Sizes(users=80, films=250, mean_ratings=30, members=4, max_cards=60))
+    assert outcome.members == 8 and outcome.seeds == [1, 2]
+    for arm in ("popular", "informative"):
+        for at in (5, 10):
+            assert len(outcome.hits[arm][at]) == 8
+            assert all(h in (0.0, 1.0) for h in outcome.hits[arm][at])
+            assert all(c >= at for c in outcome.cards[arm][at])  # a skipped card costs a card too
+    table = format_table(outcome)
+    lines = table.splitlines()
+    assert "HR@10 after 5" in lines[2] and "HR@10 after 10" in lines[2]
+    assert lines[4].startswith("| popular |") and lines[5].startswith("| informative |")
+    assert lines[5].count("±") == 4  # HR and the paired difference, after 5 and after 10
+    # the same seed gives the same figures
+    again = compare([1], arms[:1], Sizes(users=80, films=250, mean_ratings=30, members=4, max_cards=60))
+    assert again.hits["popular"][5] == outcome.hits["popular"][5][:4]
