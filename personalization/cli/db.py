@@ -35,25 +35,37 @@ def db_migrate(ctx: Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def db_status(ctx: Context, as_json: bool) -> None:
-    """Show migrations, row counts and model versions."""
+    """Show migrations (applied or PENDING: this command applies none), row counts and model
+    versions. `cinesync db migrate` applies what is pending."""
     from dataclasses import asdict
 
-    from personalization.storage import migration_status
+    import psycopg
 
-    with ctx.service() as svc:
-        migrations = migration_status(svc.db.pool)
-        status = svc.status()
+    from personalization.storage import migration_status, open_database
+
+    with open_database(ctx.settings) as database:
+        migrations = migration_status(database.pool)
+    pending = [m for m, ok in migrations if not ok]
+    status = None
+    try:
+        with ctx.service(run_migrations=False) as svc:
+            status = svc.status()
+    except psycopg.errors.ProgrammingError:  # a table or column a pending migration adds
+        if not pending:
+            raise
+    listed = [{"version": m.version, "name": m.name, "applied": ok} for m, ok in migrations]
     if as_json:
-        echo_json(
-            {
-                "migrations": [{"version": m.version, "name": m.name, "applied": ok} for m, ok in migrations],
-                **asdict(status),
-            }
-        )
+        echo_json({"migrations": listed, "pending": [m.version for m in pending], **(asdict(status) if status else {})})
         return
-    click.echo(f"database   {status.database}")
+    if status is not None:
+        click.echo(f"database   {status.database}")
     for m, ok in migrations:
         click.echo(f"  V{m.version:03d} {m.name:<30} {'applied' if ok else 'PENDING'}")
+    if pending:
+        click.echo(f"{plural(len(pending), 'migration')} pending: `cinesync db migrate` applies them")
+    if status is None:
+        click.echo("(row counts and models once the pending migrations are applied)")
+        return
     click.echo(
         f"films {status.films}  users {status.users}  ratings {status.ratings}  "
         f"feedback {status.feedback}  personalised users {status.personalised_users}"

@@ -48,7 +48,9 @@ class Migration:
     path: Path
 
 
-def discover(directory: Path = SQL_DIR) -> list[Migration]:
+def discover(directory: Path | None = None) -> list[Migration]:
+    """The migrations in ``directory`` (default ``SQL_DIR``, read when called), in order."""
+    directory = SQL_DIR if directory is None else directory
     found = []
     for path in sorted(Path(directory).glob("*.sql")):
         m = _NAME.match(path.name)
@@ -64,7 +66,7 @@ def discover(directory: Path = SQL_DIR) -> list[Migration]:
     return found
 
 
-def migrate(pool: ConnectionPool[Any], directory: Path = SQL_DIR) -> list[Migration]:
+def migrate(pool: ConnectionPool[Any], directory: Path | None = None) -> list[Migration]:
     """Apply what is pending; return what was applied (empty when up to date)."""
     applied_now = []
     with pool.connection() as conn, conn.transaction():
@@ -80,7 +82,7 @@ def migrate(pool: ConnectionPool[Any], directory: Path = SQL_DIR) -> list[Migrat
     return applied_now
 
 
-def migration_status(pool: ConnectionPool[Any], directory: Path = SQL_DIR) -> list[tuple[Migration, bool]]:
+def migration_status(pool: ConnectionPool[Any], directory: Path | None = None) -> list[tuple[Migration, bool]]:
     with pool.connection() as conn:
         exists = conn.execute(q.MIGRATIONS_TABLE_EXISTS).fetchone()[0]
         done = {row[0] for row in conn.execute(q.APPLIED_MIGRATIONS)} if exists else set()
