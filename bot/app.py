@@ -17,6 +17,7 @@ from discord.ext import commands
 from personalization.service import AsyncService
 
 from .cogs import COGS
+from .cogs.explain import Why
 from .cogs.my_data import MyData
 from .cogs.watch_party import WatchParty
 from .errors import CineSyncTree
@@ -56,7 +57,7 @@ class CineSyncBase(commands.Bot):
 
     async def add_cogs(self) -> None:
         """Add every cog; a broken cog is logged and skipped rather than stopping the bot."""
-        for cog in (*COGS, WatchParty, MyData):
+        for cog in (*COGS, WatchParty, MyData, Why):
             try:
                 await self.add_cog(cog(self.service))
             except Exception:

@@ -52,6 +52,7 @@ def test_payload_within_discord_limits(payload):
         "my_stats",
         "rate",
         "watch_party",
+        "why",
     ]
     assert len(set(names)) == len(names)
     for command in payload:
