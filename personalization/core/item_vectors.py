@@ -113,6 +113,17 @@ def published_state(
     }
 
 
+def distinct_rows(matrix: F32) -> tuple[F32, NDArray[np.int64]]:
+    """(the distinct rows, each row's index among them): ``rows[inverse] == matrix``. Rows are
+    compared as bytes (``np.unique(axis=0)`` sorts column by column: seconds on a catalogue)."""
+    m = np.ascontiguousarray(matrix, np.float32)
+    if m.ndim != 2 or len(m) == 0:
+        return m, np.zeros(len(m), np.int64)
+    keys = m.view(np.dtype((np.void, m.dtype.itemsize * m.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return m[first], np.asarray(inverse, np.int64).ravel()
+
+
 class ItemVectors:
     """Every catalogue film's vector for the personal term (see the module docstring)."""
 
@@ -144,8 +155,7 @@ class ItemVectors:
         rest = self.content - (self.content @ self.basis) @ self.basis.T
         self.content_part = np.asarray(self.content_weight * rest, np.float32)
         # Many films share their content row (same genres, no people): score distinct rows once.
-        rows, inverse = np.unique(self.content_part, axis=0, return_inverse=True)
-        self._rows, self._inverse = np.asarray(rows, np.float32), np.asarray(inverse, np.int64).ravel()
+        self._rows, self._inverse = distinct_rows(self.content_part)
         self.log = RatingLog()
         self.fitted_on = 0
         self.version = 0  # 0: content only; +1 per installed refit
