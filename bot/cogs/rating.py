@@ -1,4 +1,5 @@
-"""``/rate``: one film with its stars, or (no film given) the quick-rating cards."""
+"""``/rate``: one film with its stars, or (no film given) the quick-rating cards; ``/start``: pick
+genres you like, then the cards (films of those genres first)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from personalization.service import AsyncService
 from .. import formatting as fmt
 from .. import limits
 from ..views import QuickRateView, remember_name, send_view, signal_count, start_quick_rating
+from ..views.quick_rate import start_onboarding
 from .base import ServiceCog
 
 __all__ = ["Rating", "film_choices", "resolve_film"]
@@ -84,6 +86,14 @@ class Rating(ServiceCog):
         await remember_name(self.service, interaction, result.n_ratings)
         n_signals = await signal_count(self.service, user_id)
         await send_view(interaction, content=fmt.rated_text(result, chosen, n_signals, min_ratings))
+
+    @app_commands.command(
+        name="start",
+        description="New here? Pick genres you like, then rate a few films so your picks learn your taste",
+    )
+    async def start(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await start_onboarding(self.service, interaction)
 
     @rate.autocomplete("film")
     async def film_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -51,6 +51,7 @@ def test_payload_within_discord_limits(payload):
         "my_recommendations",
         "my_stats",
         "rate",
+        "start",
         "watch_party",
         "why",
     ]
