@@ -66,6 +66,7 @@ class WatchParty(ServiceCog):
         count=f"How many films (1-{MAX_FILMS}, default 5)",
     )
     @app_commands.choices(strategy=STRATEGY_CHOICES, mood=MOOD_CHOICES)
+    @app_commands.guild_only()  # members and voice channels belong to a server
     async def watch_party(
         self,
         interaction: discord.Interaction,
