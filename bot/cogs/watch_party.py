@@ -14,13 +14,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from personalization.core.moods import MOODS
 from personalization.errors import CineSyncError, UnknownUser
 from personalization.service.groups import MAX_MEMBERS
 
-from .. import limits
 from ..views.vote import MAX_FILMS, VoteView
 from .base import ServiceCog
+from .recommendations import MOOD_CHOICES
 
 __all__ = ["WatchParty", "party_members", "STRATEGY_CHOICES", "MOOD_CHOICES"]
 
@@ -30,10 +29,6 @@ STRATEGY_CHOICES = [
     app_commands.Choice(name="least misery: nothing anyone would hate (default)", value="least_misery"),
     app_commands.Choice(name="average: the highest mean predicted stars", value="average"),
     app_commands.Choice(name="approval: liked by the most of you", value="approval"),
-]
-MOOD_CHOICES = [
-    app_commands.Choice(name=limits.shorten(f"{m.name}: {m.description}", limits.CHOICE_NAME), value=m.name)
-    for m in MOODS.values()
 ]
 
 
