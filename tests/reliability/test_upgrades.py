@@ -11,6 +11,7 @@ import random
 import shutil
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -21,6 +22,7 @@ from reliability_helpers import check_vectors, load_films
 from personalization.cli import main
 from personalization.service import Service
 from personalization.storage import migrations
+from personalization.storage.retry import is_stale_prepared_statement
 
 # What a future release might do to live tables: a column with a default, filled for every row
 # (a table rewrite that holds an exclusive lock while the old process writes), an index, a table,
@@ -36,11 +38,17 @@ INSERT INTO upgrade_probe (note) VALUES ('applied');
 NEW = "V900__upgrade_probe"
 
 
-def install_new_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+# A migration that changes the type of a column the engine reads: statements an old process had
+# prepared on its pooled connections return another type now, which PostgreSQL refuses once per
+# statement and connection ("cached plan must not change result type").
+RETYPING = "ALTER TABLE ratings ALTER COLUMN stars TYPE double precision;"
+
+
+def install_new_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql: str = ADDITIVE) -> Path:
     """The old release's migrations plus the new one, found where an upgraded install would."""
     folder = tmp_path / "sql"
     shutil.copytree(migrations.SQL_DIR, folder)
-    (folder / f"{NEW}.sql").write_text(ADDITIVE)
+    (folder / f"{NEW}.sql").write_text(sql)
     monkeypatch.setattr(migrations, "SQL_DIR", folder)
     return folder
 
@@ -66,7 +74,8 @@ class Writer(threading.Thread):
         self.stop = threading.Event()
         self.acked: dict[tuple[int, int], float] = {}
         self.feedback = 0
-        self.errors: list[BaseException] = []
+        self.errors: list[BaseException] = []  # of the writes
+        self.read_errors: list[BaseException] = []
 
     def run(self) -> None:
         rng = random.Random(7)
@@ -80,10 +89,13 @@ class Writer(threading.Thread):
                     stars = rng.randint(1, 10) / 2
                     self.svc.rate(user, film, stars)
                     self.acked[(user, film)] = stars
-                self.svc.recommend(user, 5)
             except BaseException as exc:  # the test fails on any
                 self.errors.append(exc)
                 return
+            try:
+                self.svc.recommend(user, 5)
+            except BaseException as exc:
+                self.read_errors.append(exc)
 
 
 def test_a_migration_applied_while_a_process_serves_loses_nothing(db_url, settings, tmp_path, monkeypatch):
@@ -116,6 +128,7 @@ def test_a_migration_applied_while_a_process_serves_loses_nothing(db_url, settin
         writer.stop.set()
         writer.join(30)
         assert not writer.errors, f"the old process failed after the upgrade: {writer.errors[0]!r}"
+        assert not writer.read_errors, f"the old process failed after the upgrade: {writer.read_errors[0]!r}"
         assert len(writer.acked) > 10
 
         # The old process still answers every verb, its listener included.
@@ -139,4 +152,41 @@ def test_a_migration_applied_while_a_process_serves_loses_nothing(db_url, settin
     )
     assert all(r == nr and f == nf for _, r, nr, f, nf in counters), counters
     assert _rows(db_url, "SELECT DISTINCT source FROM ratings WHERE user_id < 100") == [("before-upgrade",)]
+    check_vectors(db_url)
+
+
+def test_a_migration_changing_a_column_type_fails_no_write_and_a_read_once_per_connection(
+    db_url, settings, tmp_path, monkeypatch
+):
+    load_films(db_url, 30)
+    # One pooled connection, so that every statement below is prepared on the connection the
+    # next call uses (psycopg prepares a statement on its sixth run on a connection).
+    one = replace(settings, pool_min=1, pool_max=1)
+    with Service.open(one, url=db_url) as old:
+        for u in range(1, 9):
+            for f in range(1, 8):
+                old.rate(u, f, 3.5)
+            old.history(u)
+        install_new_release(tmp_path, monkeypatch, RETYPING)
+        assert _cli(db_url, tmp_path / "home", "db", "migrate").output.strip() == "applied V900 upgrade_probe"
+
+        # The write's transaction fails on a stale statement and is rolled back whole, and with it
+        # the connection's prepared statements: it is run again, and succeeds.
+        assert old.rate(1, 9, 4.0).n_ratings == 8
+        read_errors = []
+        for u in range(1, 9):
+            try:
+                old.history(u)
+            except psycopg.errors.FeatureNotSupported as exc:
+                read_errors.append(exc)
+            assert old.rate(u, 10, 2.5).stars == 2.5
+        assert len(read_errors) <= one.pool_max  # a read is not retried: at most once per connection
+        assert all(is_stale_prepared_statement(e) for e in read_errors), read_errors
+        assert old.history(1)[0][9] == 4.0 and old.unrate(2, 10).stars == 2.5
+
+    stored = {(u, f): s for u, f, s in _rows(db_url, "SELECT user_id, movie_id, stars FROM ratings")}
+    assert stored[(1, 9)] == 4.0 and all(stored[(u, 10)] == 2.5 for u in range(1, 9) if u != 2)
+    assert len(stored) == 8 * 7 + 1 + 7
+    column = "SELECT data_type FROM information_schema.columns WHERE table_name = 'ratings' AND column_name = 'stars'"
+    assert _rows(db_url, column) == [("double precision",)]
     check_vectors(db_url)
