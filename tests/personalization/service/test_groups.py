@@ -65,15 +65,14 @@ def test_calibration_maps_scores_to_the_members_own_stars():
         ({"user_ids": [HORROR_FAN, ROMANCE_FAN], "mood": "grumpy"}, "uplifting, dark, thrilling, cozy"),
     ],
 )
-def test_bad_groups_are_clear_errors(opposites, bad, says):
-    svc = opposites[0]
-    with pytest.raises(CineSyncError, match=says):
-        svc.group_recommend(**bad)
+def test_bad_groups_are_clear_errors(demo_service, bad, says):
+    with pytest.raises(CineSyncError, match=says):  # checked before any member is read
+        demo_service.group_recommend(**bad)
 
 
-def test_an_unknown_member_is_named(opposites):
+def test_an_unknown_member_is_named(demo_service):
     with pytest.raises(UnknownUser, match="999999999"):
-        opposites[0].group_recommend([HORROR_FAN, 999_999_999])
+        demo_service.group_recommend([1, 999_999_999])
 
 
 # -- on the service ---------------------------------------------------------------------------------
