@@ -27,6 +27,7 @@ page = st.navigation(
         st.Page(VIEWS / "users.py", title="User explorer", icon=":material/person_search:"),
         st.Page(VIEWS / "tuning.py", title="Tuning", icon=":material/tune:"),
         st.Page(VIEWS / "films.py", title="Films", icon=":material/movie:"),
+        st.Page(VIEWS / "watch_party.py", title="Watch party", icon=":material/groups:"),
         st.Page(VIEWS / "experiments.py", title="A/B tests", icon=":material/science:"),
     ]
 )
