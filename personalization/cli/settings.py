@@ -1,6 +1,7 @@
 """``cinesync settings``: the engine-wide model settings, versioned in the database.
 
-Every change is a new version (when, from where, by whom, what changed); ``rollback N`` installs
+Every change is a new version (when, from where, by whom, what changed; a save that changes
+nothing stores none); ``rollback N`` installs
 version N's values again as a new version. Every process using the database follows at once.
 """
 
@@ -27,9 +28,18 @@ def format_changes(changes: dict[str, Any]) -> str:
     return ", ".join(f"{name} {_value(old)} -> {_value(new)}" for name, (old, new) in changes.items())
 
 
-def _saved(svc: Any) -> None:
+def _newest_version(svc: Any) -> int | None:
+    newest = svc.settings_history(1)
+    return newest[0].version if newest else None
+
+
+def _saved(svc: Any, before: int | None) -> None:
+    """Say which version was saved, or that nothing changed (no version is stored then)."""
     newest = svc.settings_history(1)[0]
-    click.echo(f"saved as version {newest.version}: {format_changes(newest.changes)}")
+    if newest.version == before:
+        click.echo(f"no change: version {newest.version} stays in force (nothing saved)")
+    else:
+        click.echo(f"saved as version {newest.version}: {format_changes(newest.changes)}")
 
 
 @click.group("settings")
@@ -69,8 +79,9 @@ def settings_set(ctx: Context, assignments: tuple[str, ...]) -> None:
 
     changes = parse_assignments(assignments)
     with ctx.service() as svc:
+        before = _newest_version(svc)
         svc.save_model_settings(source="cli: settings set", **changes)
-        _saved(svc)
+        _saved(svc, before)
 
 
 @settings_command.command("apply")
@@ -83,8 +94,9 @@ def settings_apply(ctx: Context, file: Path) -> None:
 
     values = read_settings_file(file)
     with ctx.service() as svc:
+        before = _newest_version(svc)
         svc.save_model_settings(source=f"cli: settings apply {file.name}", **values)
-        _saved(svc)
+        _saved(svc, before)
 
 
 @settings_command.command("history")
@@ -126,7 +138,9 @@ def settings_history(ctx: Context, limit: int, as_json: bool) -> None:
 def settings_rollback(ctx: Context, version: int) -> None:
     """Install VERSION's settings again (recorded as a new version, so it can be undone too)."""
     with ctx.service() as svc:
+        before = _newest_version(svc)
         done = svc.rollback_model_settings(version, source="cli: settings rollback")
-    click.echo(f"version {version} installed as version {done.version}: {format_changes(done.changes)}")
-    if not done.changes:
-        click.echo(f"(version {version}'s values were already in force)")
+    if done.version == before:
+        click.echo(f"version {version}'s values are already in force (version {done.version}): nothing saved")
+    else:
+        click.echo(f"version {version} installed as version {done.version}: {format_changes(done.changes)}")

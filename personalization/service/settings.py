@@ -138,6 +138,12 @@ class SettingsAdmin:
         return version
 
     def _record(self, before: ModelSettings, model: ModelSettings, source: str) -> SettingsVersion:
+        """Store ``model`` as a new version; when it equals the version in force, nothing is
+        stored (a history of identical versions says nothing) and that version is returned."""
+        if model == before:
+            newest = self.store.history(MODEL_SETTINGS_KEY, 1)
+            if newest:
+                return newest[0]
         version = self.store.record(
             MODEL_SETTINGS_KEY,
             model.to_dict(),

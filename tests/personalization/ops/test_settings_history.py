@@ -45,6 +45,20 @@ def test_each_save_is_a_version_and_rollback_restores_an_older_one(service, sett
         assert [v.version for v in other.settings_history()] == [3, 2, 1]
 
 
+def test_a_save_or_rollback_that_changes_nothing_stores_no_version(service, run):
+    service.save_model_settings(source="test", blend_weight=0.3)
+    again = service.save_model_settings(source="test again", blend_weight=0.3)
+    assert again.blend_weight == 0.3
+    assert [v.version for v in service.settings_history()] == [1]
+    done = service.rollback_model_settings(1, source="test")
+    assert done.version == 1 and [v.version for v in service.settings_history()] == [1]
+    r = run("settings", "set", "blend_weight=0.3")
+    assert r.exit_code == 0 and "no change: version 1 stays in force" in r.output, r.output
+    r = run("settings", "rollback", 1)
+    assert r.exit_code == 0 and "already in force (version 1): nothing saved" in r.output, r.output
+    assert [v.version for v in service.settings_history()] == [1]
+
+
 def test_invalid_changes_are_refused_and_store_nothing(service):
     with pytest.raises(CineSyncError, match="unknown setting"):
         service.save_model_settings(blend_wieght=0.3)
