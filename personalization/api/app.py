@@ -37,6 +37,7 @@ from personalization.errors import (
     UnknownRating,
     UnknownUser,
 )
+from personalization.storage.retry import is_stale_prepared_statement
 
 __all__ = ["create_app", "ApiError"]
 
@@ -210,6 +211,14 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
     async def database_down(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc)
         return _error(503, "database_unavailable", "the database is not answering: try again shortly")
+
+    @app.exception_handler(psycopg.errors.FeatureNotSupported)
+    async def schema_changed(request: Request, exc: psycopg.errors.FeatureNotSupported) -> JSONResponse:
+        if not is_stale_prepared_statement(exc):
+            return await unexpected(request, exc)
+        # a migration changed a column's type under this process: once per pooled connection
+        log.warning("database schema changed under a prepared statement: %s", exc)
+        return _error(503, "schema_changed", "the database schema was just upgraded: try again")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
