@@ -6,6 +6,7 @@ heavy at module level: the replay, implicit and matplotlib load inside the comma
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -78,6 +79,27 @@ class _TuneCommand(click.Command):
     help="Score and learn same-second events one by one in file order (labelled; the default scores "
     "them all on the state before that second).",
 )
+@click.option(
+    "--half-life",
+    "half_life",
+    type=click.FloatRange(min=0.0),
+    default=None,
+    help="Recency half-life of the taste vectors, in days (0 = off; default: the settings'). "
+    "See docs/time_and_drift.md and benchmarks/time_study.py.",
+)
+@click.option(
+    "--context-weight",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Weight of the time-of-day/day-of-week re-rank on blend and cinesync (0 = off; default: the settings').",
+)
+@click.option(
+    "--drift-half-life",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="React to drift: while a user is drifting, their taste vector uses this half-life in days (0 = no reaction).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr).")
 def replay_command(
@@ -89,6 +111,9 @@ def replay_command(
     evaluate_from: float | None,
     include_tuning_events: bool,
     keep_file_order: bool,
+    half_life: float | None,
+    context_weight: float | None,
+    drift_half_life: float,
     as_json: bool,
     no_progress: bool,
 ) -> None:
@@ -108,6 +133,10 @@ def replay_command(
     if settings_file is not None:
         settings, tuned_cut = read_tuned(settings_file)
         cut = tuned_cut or SHIPPED_CUT
+    if half_life is not None:
+        settings = dataclasses.replace(settings, half_life_days=half_life)
+    if context_weight is not None:
+        settings = dataclasses.replace(settings, context_weight=context_weight)
     configure_threads()  # implicit does its own threading: one BLAS thread underneath
     stream = load_stream(directory)
     if max_events:
@@ -120,6 +149,7 @@ def replay_command(
             "scoring them does not measure anything held out. Pass --include-tuning-events to do it anyway "
             "(the output says so)."
         )
+    flags: list[bool] = []
     try:
         report = run_replay(
             stream,
@@ -129,9 +159,12 @@ def replay_command(
             progress=not no_progress,
             evaluate_from=start,
             keep_file_order=keep_file_order,
+            drift_half_life_days=drift_half_life,
+            drift_flags=flags,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    report.protocol["drifting_evaluated"] = sum(flags)
     report.protocol["tuning_cut"] = {**cut.to_dict(), "index": tuned_from}
     report.protocol["includes_tuning_events"] = start < tuned_from
     if not report.protocol.get("evaluated"):
@@ -147,6 +180,12 @@ def replay_command(
     click.echo(report.table())
     click.echo("\nHR@10 (± standard error) by the user's number of earlier ratings:\n")
     click.echo(report.bucket_table())
+    p = report.protocol
+    click.echo(
+        f"\ntime: half-life {p['half_life_days']:g} days, context weight {p['context_weight']:g}, "
+        f"drift half-life {p['drift_half_life_days']:g} days; {sum(flags)} of {len(flags)} evaluated "
+        "events were by a drifting user (docs/time_and_drift.md)"
+    )
 
 
 @click.command("tune", cls=_TuneCommand)

@@ -29,6 +29,14 @@ registered base model and ``personal``: the taste vector against the collaborati
 vectors, ``core.item_vectors``), ``collaborative`` (the fixed blend of the base models),
 ``blend`` (the fixed blend with the personal term) and ``cinesync`` (``blend`` with per-user
 weights learned online).
+
+Time (docs/time_and_drift.md): ``settings.half_life_days`` folds the taste vectors with the
+recency half-life (each event learned at its timestamp); ``settings.context_weight`` adds the
+user's time-of-day/day-of-week context (``core.timecontext``, learned from their own earlier
+ratings) to ``blend`` and ``cinesync``; ``drift_half_life_days`` reacts to drift: while a user is
+drifting (``core.drift`` on their history so far) their personal term uses a taste vector folded
+with that shorter half-life. ``drift_flags`` receives, per evaluated event, whether its user was
+drifting then (so a study can report drifting and stable users apart).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from personalization.config import ModelSettings
-from personalization.core import signals
+from personalization.core import drift, signals
 from personalization.core.base_models import REGISTRY, BaseModel
 from personalization.core.catalogue import Catalogue
 from personalization.core.ensemble import (
@@ -57,6 +65,7 @@ from personalization.core.ensemble import (
 )
 from personalization.core.item_vectors import ItemVectors
 from personalization.core.ranker import SCORE_DECIMALS, rank_of, top_k
+from personalization.core.timecontext import ContextProfile, genre_matrix
 from personalization.core.user_model import OnlineUserModel, UserModel
 from personalization.evaluation.positions import Positions, popularity_ranks, positions, progress_bar
 from personalization.evaluation.refit_ahead import RefitAhead
@@ -89,6 +98,7 @@ TUNED_SPLIT = 0.5  # the shipped settings were tuned on the first half of a stre
 CONTENT = "content"
 BLENDS = ("collaborative", "blend", "cinesync")
 DEFAULT_MODELS = ("popularity", "seed", "cinesync")
+DRIFT_SPAN = 200  # the replay's drift check reads a user's last 200 ratings
 
 
 def model_names() -> tuple[str, ...]:
@@ -137,6 +147,8 @@ def run_replay(
     record: list | None = None,
     record_top: int = 100,
     trace: list | None = None,
+    drift_half_life_days: float = 0.0,
+    drift_flags: list | None = None,
 ) -> ReplayReport:
     """Replay ``stream`` through ``models`` (see the module docstring for the protocol).
 
@@ -144,6 +156,7 @@ def run_replay(
     ``record``: receives one ``Snapshot`` per evaluated event (each term's scores on the union of
     the terms' ``record_top`` best films), so ``tune`` can try blends without replaying.
     ``trace``: receives ``(event index, {model: rank})`` per evaluated event.
+    ``drift_half_life_days`` / ``drift_flags``: see the module docstring (time).
     """
     settings = settings or ModelSettings()
     known = model_names()
@@ -156,6 +169,9 @@ def run_replay(
         stream = stream.head(max_events)
     replay = _Replay(stream, list(dict.fromkeys(models)), every, settings, evaluate_from)
     replay.record, replay.record_top, replay.trace = record, record_top, trace
+    if drift_half_life_days < 0:
+        raise ValueError("drift_half_life_days must be >= 0")
+    replay.react_to_drift(drift_half_life_days, drift_flags)
     try:
         return replay.run(progress, keep_file_order)
     finally:
@@ -172,9 +188,16 @@ class _Replay:
         base_names = [t for t in self.term_names if t != PERSONAL]
         vectors = item_vectors_for(cat, settings) if PERSONAL in self.term_names else None
         self.scorer = Scorer(cat, make_base_models(settings, base_names), settings, item_vectors=vectors)
-        rule = UserModel(settings.dim, settings.learning_rate, settings.strong_learning_rate)
+        rule = UserModel(settings.dim, settings.learning_rate, settings.strong_learning_rate, settings.half_life_days)
         self.users = OnlineUserModel(rule, lambda f: self.scorer.film_vector(self._pos(f)))
         self.users.version = lambda: self.scorer.vectors_version
+        self.context: ContextProfile | None = None
+        if settings.context_weight > 0 and stream.ratings.timestamps is not None:
+            self.context = ContextProfile(genre_matrix([tuple(f.genres) for f in cat.films]))
+        self.film_genres = [tuple(f.genres) for f in cat.films]
+        self.drifting_users: OnlineUserModel | None = None  # the shorter half-life, while drifting
+        self.drift_flags: list | None = None
+        self.now: float | None = None  # the current second's timestamp
         self.content: OnlineUserModel | None = None
         if CONTENT in models:  # the seed's film vectors: content alone
             self.content = OnlineUserModel(rule, lambda f: cat.matrix[self._pos(f)])
@@ -195,6 +218,22 @@ class _Replay:
         self.learners = learners
         self.ahead = RefitAhead(stream.ratings, learners)
         self.blended = [t for t in self.term_names if t == PERSONAL or self.prior.base_weights.get(t, 0) > 0]
+
+    def react_to_drift(self, half_life_days: float, flags: list | None) -> None:
+        self.drift_flags = flags
+        if half_life_days > 0 and PERSONAL in self.term_names:
+            s = self.settings
+            rule = UserModel(s.dim, s.learning_rate, s.strong_learning_rate, half_life_days)
+            self.drifting_users = OnlineUserModel(rule, self.users.item_vector)
+            self.drifting_users.version = self.users.version
+
+    def _drifting(self, hist: dict[int, float]) -> bool:
+        """Whether the user's history so far (time order) is drifting (``core.drift``); only the
+        last ``DRIFT_SPAN`` ratings are read, to keep the replay linear."""
+        if len(hist) < 2 * drift.RECENT:
+            return False
+        recent = list(hist.items())[-DRIFT_SPAN:]
+        return drift.detect([(self.film_genres[self._pos(f)], s) for f, s in recent]).drifting
 
     def _pos(self, film: int) -> int:
         pos = self.catalogue.position(film)
@@ -219,7 +258,11 @@ class _Replay:
         eligible = evaluated = 0
         bar = progress_bar(len(r), progress)
         users, films, stars = r.users.tolist(), r.films.tolist(), r.stars.tolist()
+        times: list[float] | None = r.timestamps.tolist() if r.timestamps is not None else None
+        watch_drift = self.drifting_users is not None or self.drift_flags is not None
+        drifting: dict[int, bool] = {}
         for start, stop in same_second_groups(self.stream, keep_file_order):
+            self.now = times[start] if times is not None else None
             # 1. score every event of this second against the state from before it
             state: dict[int, tuple[dict[str, np.ndarray], np.ndarray]] = {}
             in_second: defaultdict[int, set[int]] = defaultdict(set)
@@ -240,7 +283,9 @@ class _Replay:
                 if u not in state:
                     mask = np.ones(len(ids), bool)  # the candidates: films not rated before
                     mask[hist_pos[u].view()] = False
-                    state[u] = (self._terms(u, hist, n_before), mask)
+                    if watch_drift:
+                        drifting[u] = self._drifting(hist)
+                    state[u] = (self._terms(u, hist, n_before, drifting.get(u, False)), mask)
                 terms, mask = state[u]
                 uw = weights.get(u, self.prior)
                 if evaluate:
@@ -249,6 +294,8 @@ class _Replay:
                         popularity = popularity_ranks(counts)
                     ranks = self._evaluate(u, p, terms, uw, mask, popularity)
                     self.tally.buckets.append(bucket_of(n_before))
+                    if self.drift_flags is not None:
+                        self.drift_flags.append(drifting.get(u, False))
                     if self.trace is not None:
                         self.trace.append((i, ranks))
                     if self.record is not None:
@@ -263,7 +310,7 @@ class _Replay:
                 self.seconds["cinesync"] += time.perf_counter() - t0
             for i in range(start, stop):
                 u, f, s, p = users[i], films[i], stars[i], int(pos_all[i])
-                self._learn(u, f, s)
+                self._learn(u, f, s, times[i] if times is not None else None)
                 hist = history[u]
                 if f in hist:
                     del hist[f]
@@ -278,9 +325,10 @@ class _Replay:
             bar.close()
         return self._report(eligible, evaluated, keep_file_order)
 
-    def _terms(self, u: int, hist: dict[int, float], n_before: int) -> dict[str, np.ndarray]:
+    def _terms(self, u: int, hist: dict[int, float], n_before: int, drifting: bool = False) -> dict[str, np.ndarray]:
         out = {}
-        vector = self.users.vector(u) if PERSONAL in self.term_names else None
+        users = self.drifting_users if drifting and self.drifting_users is not None else self.users
+        vector = users.vector(u) if PERSONAL in self.term_names else None
         personalised = self.scorer.personalised(n_before, vector)
         for name in self.term_names:
             if name == PERSONAL and not personalised:
@@ -302,7 +350,11 @@ class _Replay:
             return np.zeros(len(ids))  # the term had nothing to say (e.g. no taste vector)
         if model == "collaborative":
             return blend(terms, UserWeights(0.0, self.prior.base_weights), mask, False)[0]
-        return blend(terms, self.prior if model == "blend" else uw, mask)[0]
+        scores = blend(terms, self.prior if model == "blend" else uw, mask)[0]
+        context = self.context.scores(u, self.now) if self.context is not None else None
+        if context is not None:  # the mild time-of-day / day-of-week re-rank
+            scores = scores + self.settings.context_weight * context
+        return scores
 
     def _evaluate(
         self, u: int, p: int, terms: dict, uw: UserWeights, mask: np.ndarray, popularity: np.ndarray
@@ -320,7 +372,7 @@ class _Replay:
             ranks[model] = rank
         return ranks
 
-    def _learn(self, u: int, f: int, s: float) -> None:
+    def _learn(self, u: int, f: int, s: float, at: float | None = None) -> None:
         for name, model in self.learners.items():
             t0 = time.perf_counter()
             model.learn_one(u, f, s)
@@ -330,11 +382,15 @@ class _Replay:
         strength = signals.stars_strength(s)
         if PERSONAL in self.term_names:
             t0 = time.perf_counter()
-            self.users.learn_one(u, f, strength)
+            self.users.learn_one(u, f, strength, at)
+            if self.drifting_users is not None:
+                self.drifting_users.learn_one(u, f, strength, at)
             self.seconds["term:" + PERSONAL] += time.perf_counter() - t0
+        if self.context is not None:
+            self.context.learn_one(u, self._pos(f), at, s)
         if self.content is not None:
             t0 = time.perf_counter()
-            self.content.learn_one(u, f, strength)
+            self.content.learn_one(u, f, strength, at)
             self.seconds[CONTENT] += time.perf_counter() - t0
         if self.seed is not None:
             t0 = time.perf_counter()
@@ -366,6 +422,9 @@ class _Replay:
             "ties": f"scores rounded to {SCORE_DECIMALS} decimals, then the lower film id",
             "candidates": "all films the user has not rated before the event's second",
             "skipped": "films the user already rated",
+            "half_life_days": self.settings.half_life_days,
+            "context_weight": self.settings.context_weight if self.context is not None else 0.0,
+            "drift_half_life_days": self.drifting_users.rule.half_life_days if self.drifting_users else 0.0,
         }
 
         return ReplayReport(protocol, results, by_count)
