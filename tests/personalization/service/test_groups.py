@@ -47,6 +47,22 @@ def test_strategies_differ_as_documented():
     assert scores.tolist() == [2.0, 3.0, 1.0] and allowed.all()
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_least_misery_vetoes_and_the_others_follow_their_rule_on_random_groups(seed):
+    rng = np.random.default_rng(seed)
+    likings = rng.uniform(0.5, 5.0, size=(int(rng.integers(2, 7)), 60)).round(1)
+    ids = np.arange(100, 160)
+    lm = group.rank(likings, ids, "least_misery", 10)
+    assert (likings[:, lm].min(axis=0) >= group.HATE_STARS).all()
+    safe = np.flatnonzero(likings.min(axis=0) >= group.HATE_STARS)
+    assert len(lm) == min(10, len(safe))  # every safe film competes; only hated ones are dropped
+    avg = group.rank(likings, ids, "average", 10)
+    assert np.all(np.diff(likings[:, avg].mean(axis=0)) <= 1e-9)  # best mean first
+    appr = group.rank(likings, ids, "approval", 10)
+    counts = (likings[:, appr] >= group.LIKE_STARS).sum(axis=0)
+    assert np.all(np.diff(counts) <= 0) and counts[0] == (likings >= group.LIKE_STARS).sum(axis=0).max()
+
+
 def test_calibration_maps_scores_to_the_members_own_stars():
     c = group.calibrate([0.9, 0.7, -0.6, -0.8], [5, 5, 1, 1])
     low, mid, high = c.stars(np.array([-0.7, 0.05, 0.8]))
