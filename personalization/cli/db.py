@@ -130,8 +130,9 @@ def _url(ctx: Context) -> str:
 
 @db.command("dump")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace FILE without asking if it exists.")
 @pass_ctx
-def db_dump(ctx: Context, file: Path) -> None:
+def db_dump(ctx: Context, file: Path, yes: bool) -> None:
     """Back the whole database up into FILE (pg_dump's custom format, compressed), while every
     other process keeps working. `cinesync db restore FILE` puts it back.
 
@@ -141,6 +142,8 @@ def db_dump(ctx: Context, file: Path) -> None:
     from personalization.storage.ops import dump
 
     url = _url(ctx)
+    if file.exists() and not yes:
+        click.confirm(f"{file} exists (an older backup?); replace it?", abort=True)
     dump(url, file)
     click.echo(f"{redact(url)} dumped to {file} ({file.stat().st_size / 2**20:.1f} MiB)")
 

@@ -86,11 +86,16 @@ def import_imdb(ctx: Context, directory: Path, types: str, min_votes: int, actor
     is written; re-importing updates the films in place."""
     from tqdm import tqdm
 
-    from personalization.data.imdb import ImdbOptions, read_imdb
+    from personalization.data.imdb import TITLE_TYPES, ImdbOptions, read_imdb
 
     kept_types = tuple(t.strip() for t in types.split(",") if t.strip())
     if not kept_types:
         raise CineSyncError("--types: name at least one titleType, e.g. movie")
+    unknown = [t for t in kept_types if t not in TITLE_TYPES]
+    if unknown:
+        raise CineSyncError(
+            f"--types: unknown titleType {', '.join(unknown)}; IMDb's are {', '.join(TITLE_TYPES)} (case matters)"
+        )
     options = ImdbOptions(types=kept_types, min_votes=min_votes, actors=actors, adult=adult)
     with tqdm(total=5, unit="file", desc="reading", disable=None) as bar:
 

@@ -30,7 +30,7 @@ from personalization.core.catalogue import Film
 from personalization.data.links import imdb_number
 from personalization.errors import ImportFormatError
 
-__all__ = ["FILES", "DEFAULT_TYPES", "ImdbOptions", "ImdbCatalogue", "read_imdb", "scan_tsv"]
+__all__ = ["FILES", "DEFAULT_TYPES", "TITLE_TYPES", "ImdbOptions", "ImdbCatalogue", "read_imdb", "scan_tsv"]
 
 # The documented columns of each file (IMDb's "non-commercial datasets" page).
 FILES: dict[str, tuple[str, ...]] = {
@@ -58,6 +58,20 @@ FILES: dict[str, tuple[str, ...]] = {
     ),
 }
 DEFAULT_TYPES = ("movie", "tvMovie")
+# Every titleType value title.basics.tsv.gz uses (IMDb's dataset documentation).
+TITLE_TYPES = (
+    "movie",
+    "short",
+    "tvMovie",
+    "tvSeries",
+    "tvEpisode",
+    "tvMiniSeries",
+    "tvSpecial",
+    "tvShort",
+    "tvPilot",
+    "video",
+    "videoGame",
+)
 ACTING = ("actor", "actress")
 FIRST_YEAR, LAST_YEAR = 1850, 2200  # the movies.year CHECK constraint (sql/V001)
 _TCONST = r"^tt\d{7,9}$"  # 9 digits at most: the number must fit movies.id (an integer)

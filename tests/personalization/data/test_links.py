@@ -130,3 +130,12 @@ def test_history_commands_and_a_malformed_file(run, tmp_path, service, db_url, m
     bad = CliRunner().invoke(main, ["import", "letterboxd", "9", str(tmp_path / "bad.csv")])
     assert bad.exit_code == 2 and "bad.csv:6: Rating must be" in bad.output
     assert service.history(9)[0] == {}
+
+
+def test_import_imdb_refuses_an_unknown_title_type_and_names_the_known(db_url, tmp_path, monkeypatch, service):
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(main, ["import", "imdb", str(imdb_dir(tmp_path)), "--types", "movie,tvmovie"])
+    assert result.exit_code == 2, result.output
+    assert "unknown titleType tvmovie" in result.output and "tvMovie" in result.output
+    assert service.catalogue().films == []  # nothing imported

@@ -60,6 +60,9 @@ def test_dump_and_restore_round_trip(cli, source, demo_db_url, db_url, settings,
     r = cli(demo_db_url, "db", "dump", file)
     assert r.exit_code == 0, r.output
     assert file.stat().st_size > 0 and "dumped to" in r.output
+    before = file.read_bytes()
+    r = cli(demo_db_url, "db", "dump", file, input="n\n")
+    assert r.exit_code == 1 and "exists" in r.output and file.read_bytes() == before  # asks before replacing
     r = cli(db_url, "db", "restore", file, input="n\n")
     assert r.exit_code == 1 and "Aborted" in r.output  # asks first
     r = cli(db_url, "db", "restore", file, "--yes")
