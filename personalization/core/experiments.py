@@ -6,8 +6,8 @@ variant is picked by BLAKE2b of the experiment's name and the member's id (never
 ``hash()``), so nothing about assignments needs storing.
 
 >>> variants = (Variant("A"), Variant("B", {"blend_weight": 0.8}))
->>> assign("blend-08", 42, variants).name
-'A'
+>>> assign("blend-08", 42, variants).name, assign("blend-08", 43, variants).name
+('B', 'A')
 >>> s = VariantStats.of("A", [(10, 3)])
 >>> round(s.rate, 2), [round(x, 3) for x in s.interval]
 (0.3, [0.108, 0.603])
