@@ -45,6 +45,7 @@ __all__ = [
     "JS_DRIFT",
     "COSINE_DRIFT",
     "NO_GENRE",
+    "summary",
 ]
 
 RECENT = 10
@@ -173,3 +174,17 @@ def detect(
         rising,
         fading,
     )
+
+
+def summary(d: Drift | None) -> str:
+    """The drift line every front-end shows (profile CLI, /my_stats, the dashboard)."""
+    if d is None:
+        return "not measured (the times of the ratings were not read)"
+    if d.status == "unknown":
+        return f"not enough ratings yet (needs {2 * RECENT}: the last {RECENT} against the ones before)"
+    cos = "n/a" if d.cosine is None else f"{d.cosine:.2f}"
+    measures = f"genre divergence {d.divergence:.2f}, taste cosine {cos}"
+    if d.drifting:
+        towards = f" towards {', '.join(d.rising)}" if d.rising else ""
+        return f"drifting{towards}: the last {d.recent_n} ratings depart from the {d.long_term_n} before ({measures})"
+    return f"stable: the last {d.recent_n} ratings match the {d.long_term_n} before ({measures})"
