@@ -24,6 +24,8 @@ from numpy.typing import NDArray
 
 from personalization.core.ensemble import PERSONAL, UserWeights, normalise
 from personalization.core.preferences import PreferenceProfile
+from personalization.core.signals import is_strong
+from personalization.core.user_model import UserModel, age_weight, elapsed_since
 
 __all__ = [
     "Terms",
@@ -34,6 +36,8 @@ __all__ = [
     "leave_one_out",
     "pick_features",
     "pick_reasons",
+    "fold_prefixes",
+    "fold_from",
     "LIKED",
     "LOVED",
     "MAX_REASONS",
@@ -124,6 +128,56 @@ def leave_one_out(
     some = next(iter(full.values()), next(iter(without.values()), np.zeros(0)))
     zero = np.zeros(len(some), np.float64)
     return {t: np.asarray(full.get(t, zero) - without.get(t, zero), np.float64) for t in names}
+
+
+def _step(
+    rule: UserModel, v: NDArray[np.float64], x: NDArray[np.float64], strength: float, elapsed: float
+) -> NDArray[np.float64]:
+    """``UserModel.step`` on a float64 copy of the float32 vector (the same arithmetic, and the
+    same float32 result, without its per-call checks: the items were checked once)."""
+    if strength == 0.0:
+        return v
+    lr = rule.strong_learning_rate if is_strong(strength) else rule.learning_rate
+    updated = age_weight(elapsed, rule.half_life_days) * v + lr * strength * x
+    norm = float(np.sqrt(updated.dot(updated)))
+    if not np.isfinite(norm) or norm < 1e-12:
+        return np.zeros_like(v)
+    out: NDArray[np.float64] = (updated / norm).astype(np.float32).astype(np.float64)
+    return out
+
+
+def _finite(items: Sequence[NDArray[np.floating]]) -> list[NDArray[np.float64] | None]:
+    return [np.asarray(x, np.float64) if np.all(np.isfinite(x)) else None for x in items]
+
+
+def fold_prefixes(
+    rule: UserModel, items: Sequence[NDArray[np.floating]], strengths: Sequence[float], times: Sequence[float | None]
+) -> list[NDArray[np.float64]]:
+    """The taste vector after each of the first k events, k = 0..n (``rule.rebuild`` of the
+    first k ``(item, strength, time)`` events, as float64 copies of its float32 vectors)."""
+    xs = _finite(items)
+    out = [np.zeros(rule.dim, np.float64)]
+    for k, (x, w) in enumerate(zip(xs, strengths)):
+        elapsed = elapsed_since(times[k - 1] if k else None, times[k])
+        out.append(out[-1] if x is None else _step(rule, out[-1], x, w, elapsed))
+    return out
+
+
+def fold_from(
+    rule: UserModel,
+    start: NDArray[np.float64],
+    previous: float | None,
+    items: Sequence[NDArray[np.floating]],
+    strengths: Sequence[float],
+    times: Sequence[float | None],
+) -> NDArray[np.float64]:
+    """Continue a fold from ``start`` (the vector after an event at time ``previous``)."""
+    v = start
+    for x, w, at in zip(_finite(items), strengths, times):
+        if x is not None:
+            v = _step(rule, v, x, w, elapsed_since(previous, at))
+        previous = at
+    return v
 
 
 def pick_features(genres: Sequence[str], directors: Sequence[str], profile: PreferenceProfile | None) -> list[Feature]:

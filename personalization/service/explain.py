@@ -19,10 +19,9 @@ from numpy.typing import NDArray
 from personalization.core import reasons as reasons_core
 from personalization.core import signals as signals_core
 from personalization.core.catalogue import Catalogue, Film
-from personalization.core.ensemble import PERSONAL, UserWeights, normalise
+from personalization.core.ensemble import PERSONAL, Scorer, UserWeights, normalise
 from personalization.core.preferences import PreferenceProfile
 from personalization.core.ranker import ScoredFilm, rank_of
-from personalization.core.user_model import elapsed_since
 from personalization.errors import CineSyncError, UnknownUser
 from personalization.service.engine import Engine, strength_of
 from personalization.service.results import Recommendations, check_film_id, check_user_id
@@ -88,8 +87,8 @@ def reasons(
 # -- the scores' own explanation: leave-one-out through the scorer ------------------------------
 
 MAX_EXPLAIN_FILMS = 150  # ``explain``: the history films (newest first) whose effect is measured
-MAX_PICK_FILMS = 8  # ``annotate``: the liked films measured for a list of picks
-RECENT_FILMS = 3  # ... always including the newest ones (the sequence and ALS models read them)
+MAX_PICK_FILMS = 3  # ``annotate``: the liked films measured for a list of picks (each costs a rescoring)
+RECENT_FILMS = 2  # ... always including the newest ones (the sequence and ALS models read them)
 SHOWN_FILMS = 10  # ``explain``: the films with the largest effect (either sign) shown
 
 
@@ -215,6 +214,17 @@ class Explainer:
 
     def __init__(self, engine: Engine, repo: Repository, reads: Reads):
         self.engine, self.repo, self.reads = engine, repo, reads
+        self._blind_models: tuple[Scorer | None, frozenset[str]] = (None, frozenset())
+
+    def _blind(self, scorer: Scorer, full: reasons_core.Terms) -> frozenset[str]:
+        """The base models whose scores ignore the history (popularity, trending): found once
+        per scorer, by scoring an empty history, and never scored again without a film."""
+        held, names = self._blind_models
+        if held is not scorer:
+            empty = scorer.terms({}, None, names=list(scorer.base_models))
+            names = frozenset(m for m in scorer.base_models if m in full and np.array_equal(empty[m], full[m]))
+            self._blind_models = (scorer, names)
+        return names
 
     def _user(self, user_id: int) -> _User:
         with self.repo.session() as session:
@@ -240,16 +250,15 @@ class Explainer:
         taste, n = user.history.taste, user.history.n_signals
         # The taste vector after each event (the fold of the first k, as ``UserModel.rebuild``):
         # leaving out event i replays only the events after it, from the vector before it.
-        folded = [engine.rule.zero()]
-        for k, (_, x, w, at) in enumerate(events):
-            folded.append(engine.rule.step(folded[-1], x, w, elapsed_since(events[k - 1][3] if k else None, at)))
+        rule, items = engine.rule, [x for _, x, _, _ in events]
+        strengths, times = [w for _, _, w, _ in events], [at for _, _, _, at in events]
+        folded = reasons_core.fold_prefixes(rule, items, strengths, times)
         index = {f: i for i, (f, _, _, _) in enumerate(events)}
-        vector = folded[-1]
+        vector = folded[-1].astype(np.float32)
         personalised = scorer.personalised(n, vector)
-        full = scorer.terms(taste, vector if personalised else None)
-        # Terms that ignore the history (popularity, trending) need not be scored again.
-        blind = {m for m in scorer.base_models if np.array_equal(scorer.terms({}, None, names=[m])[m], full[m])}
-        depends = [m for m in scorer.base_models if m not in blind]
+        # ``user``: the models' running scores of this history (the ranking just used them)
+        full = scorer.terms(taste, vector if personalised else None, user=user.user_id)
+        depends = [m for m in scorer.base_models if m not in self._blind(scorer, full)]
         out = _Measured(
             full,
             reasons_core.term_shares(full, user.weights, personalised),
@@ -259,10 +268,10 @@ class Explainer:
             i = index.get(film_id)
             rest_vector = vector
             if i is not None:
-                rest_vector, previous = folded[i], events[i - 1][3] if i else None
-                for _, x, w, at in events[i + 1 :]:
-                    rest_vector = engine.rule.step(rest_vector, x, w, elapsed_since(previous, at))
-                    previous = at
+                after = slice(i + 1, None)
+                previous = times[i - 1] if i else None
+                rest = reasons_core.fold_from(rule, folded[i], previous, items[after], strengths[after], times[after])
+                rest_vector = rest.astype(np.float32)
             rest_personal = scorer.personalised(n - 1, rest_vector)
             names = [PERSONAL, *depends] if film_id in taste else [PERSONAL]
             rest_taste = {f: s for f, s in taste.items() if f != film_id} if film_id in taste else taste

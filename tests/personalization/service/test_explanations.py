@@ -199,3 +199,25 @@ def test_reasons_follow_the_numbers():
     (feature,) = core.pick_features(("Crime", "Drama"), (), profile)
     assert (feature.field, feature.name, feature.n) == ("genre", "Crime", 4)
     assert feature.above_average == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("half_life_days", [0.0, 3.0])
+def test_the_fast_fold_is_the_rule_s_own(half_life_days):
+    """``core.reasons.fold_prefixes`` / ``fold_from`` give exactly ``UserModel.rebuild``'s vectors."""
+    from personalization.core.user_model import UserModel
+
+    rng = np.random.default_rng(5)
+    rule = UserModel(dim=16, half_life_days=half_life_days)
+    items = [x / np.linalg.norm(x) for x in rng.normal(size=(30, 16)).astype(np.float32)]
+    items[7] = np.full(16, np.nan, np.float32)  # skipped, as the rule skips it
+    strengths = [float(s) for s in rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], size=30)]
+    times = [1e9 + 86400.0 * k * rng.random() for k in range(30)]
+    events = list(zip(items, strengths, times))
+    folded = core.fold_prefixes(rule, items, strengths, times)
+    for k in (0, 1, 8, 30):
+        assert np.array_equal(folded[k].astype(np.float32), rule.rebuild(events[:k]))
+    for i in (0, 7, 12, 29):  # leaving event i out
+        rest = core.fold_from(
+            rule, folded[i], times[i - 1] if i else None, items[i + 1 :], strengths[i + 1 :], times[i + 1 :]
+        )
+        assert np.array_equal(rest.astype(np.float32), rule.rebuild(events[:i] + events[i + 1 :]))
