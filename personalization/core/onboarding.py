@@ -21,9 +21,9 @@ Two strategies, one function (``choose``):
     picked *or a film the member already answered*, ``relevance = value / max value + taste *
     max(0, cos(the member's answers' direction, film))``. So after each answer the next cards
     adapt: away from what was asked and from what was disliked, towards what was liked. The
-    defaults (popularity 2, diversity 0.3, taste 2) won the simulation in
-    ``evaluation/onboarding.py`` (docs/onboarding.md): leaning towards liked films helped more
-    than pure exploration, and the opinion split itself added little there.
+    defaults (popularity 2, diversity 0.3, taste 2, or 0.5 once the member picked genres) won
+    the simulation in ``evaluation/onboarding.py`` (docs/onboarding.md): leaning towards liked
+    films helped more than pure exploration; with picked genres a lighter pull did better.
 
 With ``first`` (a mask, e.g. the genres a member picked) the cards come from those films first
 and from the rest only when they run out.
@@ -130,6 +130,7 @@ class Params:
     opinion: float = 1.0  # films people know (popularity), films that split opinion (opinion)
     diversity: float = 0.3  # weight of the similarity penalty in the greedy pick, in [0, 1]
     taste: float = 2.0  # pull towards films like those the member's answers liked
+    taste_with_genres: float = 0.5  # the same once the member picked genres (those steer already)
     pool: int = 400  # the most valuable films considered (the greedy pick is over these)
 
     def __post_init__(self) -> None:
@@ -231,7 +232,8 @@ def _informative(
     value = np.where(counts >= max(floor, 2), known**p.popularity * split**p.opinion, 0.0)
     asked = [int(i) for i in np.searchsorted(catalogue_ids, list(answers)) if i < len(catalogue_ids)]
     asked = [i for i, f in zip(asked, answers) if catalogue_ids[i] == f]
-    taste = _taste(matrix, answers, catalogue_ids) if p.taste > 0 else None
+    pull = p.taste if len(groups) == 1 else p.taste_with_genres
+    taste = _taste(matrix, answers, catalogue_ids) if pull > 0 else None
     out: list[int] = []
     for group in groups:
         if len(out) >= n or not group.any():
@@ -241,7 +243,7 @@ def _informative(
         cand = cand[np.lexsort((catalogue_ids[cand], -counts[cand], -value[cand]))][: max(p.pool, n)]
         relevance = value[cand] / max(float(value[cand].max()), 1e-12)
         if taste is not None:
-            relevance = relevance + p.taste * np.clip(matrix[cand] @ taste, 0.0, None)
+            relevance = relevance + pull * np.clip(matrix[cand] @ taste, 0.0, None)
         ref = [*asked, *out]
         sim = np.zeros(len(cand)) if not ref else np.clip(matrix[cand] @ matrix[ref].T, 0.0, None).max(axis=1)
         free = np.ones(len(cand), bool)

@@ -260,10 +260,11 @@ def format_table(outcome: Outcome, base: str = "popular") -> str:
     ``base``, and the cards shown to get the answers."""
     lines = [
         f"{outcome.members} simulated new members over seeds {', '.join(map(str, outcome.seeds))}; "
-        "HR@10 of their held-out liked films, 95 % intervals",
+        "HR@10 of their held-out liked films (95 % intervals; the differences are paired), P@10 the share "
+        "of the top 10 they liked, cards the cards shown for those answers (skips included)",
         "",
-        "| strategy | HR@10 after 5 | vs popular | P@10 | cards for 5 "
-        "| HR@10 after 10 | vs popular | P@10 | cards for 10 |",
+        f"| strategy | HR@10 after 5 | vs {base} | P@10 | cards for 5 "
+        f"| HR@10 after 10 | vs {base} | P@10 | cards for 10 |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for arm in outcome.hits:
