@@ -5,13 +5,26 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from personalization.core.drift import summary as drift_summary
+from personalization.core.preferences import PreferenceProfile
 from personalization.errors import UnknownUser
 
 from .. import formatting as fmt
+from .. import limits
+from ..limits import shorten
 from ..views import ConfirmForgetView, ShareView, send_view
 from .base import ServiceCog
 
-__all__ = ["Profile"]
+__all__ = ["Profile", "drift_text"]
+
+
+def drift_text(profile: PreferenceProfile) -> str:
+    """The "Taste drift" field: is the person's recent taste departing from their long-term one."""
+    drift = profile.drift
+    line = drift_summary(drift)
+    if drift is not None and drift.drifting:
+        return "Your taste is on the move — " + line
+    return line[:1].upper() + line[1:]
 
 
 class Profile(ServiceCog):
@@ -33,6 +46,8 @@ class Profile(ServiceCog):
             return
         picks = await self.service.recommend(interaction.user.id, 1)  # how personal they are now
         embed = fmt.profile_embed(profile, picks, name=getattr(interaction.user, "display_name", None))
+        embed.add_field(name="Taste drift", value=shorten(drift_text(profile), limits.FIELD_VALUE), inline=False)
+        embed = fmt.fit_embed(embed)
         await send_view(interaction, ShareView(interaction.user.id, embed), embed=embed)
 
     @app_commands.command(name="forget_me", description="Delete everything CineSync stores about you (asks first)")

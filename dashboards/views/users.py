@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboards import charts, data, frames, ui
 from dashboards.text import plural
+from personalization.core.drift import summary as drift_summary
 from personalization.errors import CineSyncError
 
 key = ui.connect()
@@ -48,6 +49,10 @@ cols[3].metric(
     help="Normalised entropy of the genres rated: 0 = one genre, 1 = every genre equally.",
 )
 weight_box = cols[4]  # filled below, with the weight the picks are really blended with
+if profile.drift is not None and profile.drift.drifting:
+    st.warning(f"Taste drift: {drift_summary(profile.drift)}", icon=":material/trending_up:")
+else:
+    st.caption(f"Taste drift: {drift_summary(profile.drift)}")
 
 if profile.n_ratings == 0:
     st.info("This user has no ratings yet: no favourites to show.")

@@ -297,6 +297,9 @@ def format_profile(p: Any, *, n_signals: int | None = None, min_ratings: int | N
         lines.append(f"  {name:<9} {shown or '-'}")
     dist = " ".join(f"{k}:{v}" for k, v in p.distribution.items() if v)
     lines.append(f"  ratings   {dist or '-'}")
+    from personalization.core.drift import summary as drift_summary
+
+    lines.append(f"  drift     {drift_summary(getattr(p, 'drift', None))}")
     return "\n".join(lines)
 
 
