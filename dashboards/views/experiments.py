@@ -48,7 +48,7 @@ def rates_chart(frame: pd.DataFrame, metric: str) -> alt.LayerChart:
         .mark_point(filled=True, size=120)
         .encode(y=y, x="rate %:Q", tooltip=list(frame.columns), color=alt.Color("variant:N", sort=order, legend=None))
     )
-    return alt.layer(bars, points)
+    return bars + points
 
 
 key = ui.connect()
