@@ -63,7 +63,7 @@ def test_train_once_then_db_status_shows_the_published_versions(run):
     assert "published version" in r.output and "fitted ease" in r.output
     after = json.loads(run("db", "status", "--json").output)["models_published"]
     assert after[0]["id"] > (before[0]["id"] if before else 0)
-    assert set(after[0]["models"]) == {"popularity", "trending", "itemknn", "ease", "als", "sequence"}
+    assert set(after[0]["models"]) == {"popularity", "trending", "itemknn", "ease", "als", "sequence", "film_vectors"}
     text = run("db", "status").output
     assert f"version {after[0]['id']}" in text
     assert json.loads(run("train", "--json", "--keep", 1).output)["version"] == after[0]["id"] + 1
