@@ -54,6 +54,7 @@ Z95 = 1.959963984540054
 Z80_POWER = 0.8416212335729143  # one-sided: 80 % power
 MIN_EFFECT = 0.02  # the smallest difference the "need ~N more" estimate aims to tell apart
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+_VARIANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,8 @@ def check_variants(variants: Sequence[Variant], models: Iterable[str]) -> tuple[
         )
     names = [v.name for v in variants]
     for v in variants:
-        if not _NAME.match(v.name):
-            raise CineSyncError(f"a variant name is lower-case letters, digits, '-', '_' or '.', got {v.name!r}")
+        if not _VARIANT.match(v.name):
+            raise CineSyncError(f"a variant name is 1-32 letters, digits, '-', '_' or '.', got {v.name!r}")
     if len(set(names)) < len(names):
         raise CineSyncError(f"variant names must differ, got {', '.join(names)}")
     out = []

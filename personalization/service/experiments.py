@@ -15,7 +15,6 @@ applying a variant within that time; this process at once.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -67,7 +66,6 @@ class Experiments:
     def __init__(self, store: ExperimentStore, engine: Engine, *, ttl: float = 5.0):
         self.store, self.engine, self.ttl = store, engine, ttl
         self._running: tuple[float, tuple[Experiment, ...]] = (-float("inf"), ())
-        self._lock = threading.Lock()
 
     # -- the verbs ---------------------------------------------------------------------------------
     def models(self) -> list[str]:

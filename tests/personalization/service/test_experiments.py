@@ -39,7 +39,7 @@ def test_variants_are_parsed_and_checked():
         ([ab.Variant("a"), ab.Variant("b", {"blend_weight": 1.5})], "from 0 to 1"),
         ([ab.Variant("a"), ab.Variant("b", {"weight_ease": -1})], "0 or more"),
         ([ab.Variant("a"), ab.Variant("b", {"weight_ease": 0, "weight_popularity": 0})], "above 0"),
-        ([ab.Variant("a"), ab.Variant("B")], "lower-case"),
+        ([ab.Variant("a"), ab.Variant("b c")], "a variant name is"),
     ]:
         with pytest.raises(CineSyncError, match=words):
             ab.check_variants(bad, models)
