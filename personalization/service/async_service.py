@@ -149,8 +149,9 @@ class AsyncService:
         genre: str | None = None,
         decade: int | None = None,
         mood: str | None = None,
+        shown: bool = True,
     ) -> Recommendations:
-        return await to_thread(self.sync.recommend, user_id, k, genre=genre, decade=decade, mood=mood)
+        return await to_thread(self.sync.recommend, user_id, k, genre=genre, decade=decade, mood=mood, shown=shown)
 
     async def group_recommend(
         self, user_ids: Any, k: int = 10, *, strategy: str = "least_misery", mood: str | None = None

@@ -273,13 +273,16 @@ class Service:
         genre: str | None = None,
         decade: int | None = None,
         mood: str | None = None,
+        shown: bool = True,
     ) -> Recommendations:
         """Top-k films (k from 1 to 100) for a user, each saying how its score was made; ``mood``
         (``core.moods.MOODS``) keeps the films in that mood, in the user's own order. An unknown
-        genre or mood, or a decade with no film, is a CineSyncError."""
+        genre or mood, or a decade with no film, is a CineSyncError. ``shown=False``: the member
+        does not see these picks (an admin's view, a check), so no A/B exposure is logged."""
         picks = self.reads.recommend(user_id, k, genre=genre, decade=decade, mood=mood)
         picks = self.explainer.annotate(picks, genre=genre, decade=decade, mood=mood)  # reasons from the scores
-        self.ab.log_exposures(picks)  # what a member of a running A/B test was shown
+        if shown:
+            self.ab.log_exposures(picks)  # what a member of a running A/B test was shown
         return picks
 
     @observed("explain")

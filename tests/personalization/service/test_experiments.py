@@ -124,6 +124,7 @@ def test_exposures_are_logged_with_their_ranks_only_during_an_experiment(demo_se
         (i + 1, item.film.id, variant) for i, item in enumerate(picks.items)
     ]
     svc.what_if(member, {picks.items[0].film.id: 5})  # a what-if is not shown: not logged
+    svc.recommend(member, 4, shown=False)  # nor a look the member does not see
     svc.stop_experiment("ranks")
     svc.recommend(member, 4)
     assert len(svc.user_data(member)["tables"]["experiment_exposures"]) == 4
