@@ -72,6 +72,7 @@ from personalization.evaluation.refit_ahead import RefitAhead
 from personalization.evaluation.report import BUCKETS, K, ModelResult, ReplayReport, Tally, bucket_of
 from personalization.evaluation.snapshot import Snapshot, snapshot
 from personalization.evaluation.stream import Stream, load_stream, same_second_groups
+from personalization.evaluation.time_variants import TimeVariant, TimeVariants
 
 __all__ = [
     "Stream",
@@ -149,6 +150,7 @@ def run_replay(
     trace: list | None = None,
     drift_half_life_days: float = 0.0,
     drift_flags: list | None = None,
+    variants: Sequence[TimeVariant] = (),
 ) -> ReplayReport:
     """Replay ``stream`` through ``models`` (see the module docstring for the protocol).
 
@@ -157,6 +159,8 @@ def run_replay(
     the terms' ``record_top`` best films), so ``tune`` can try blends without replaying.
     ``trace``: receives ``(event index, {model: rank})`` per evaluated event.
     ``drift_half_life_days`` / ``drift_flags``: see the module docstring (time).
+    ``variants``: time variants of the personal term, reported as extra models
+    (``evaluation.time_variants``).
     """
     settings = settings or ModelSettings()
     known = model_names()
@@ -167,7 +171,7 @@ def run_replay(
         raise ValueError("every must be >= 1")
     if max_events is not None:
         stream = stream.head(max_events)
-    replay = _Replay(stream, list(dict.fromkeys(models)), every, settings, evaluate_from)
+    replay = _Replay(stream, list(dict.fromkeys(models)), every, settings, evaluate_from, variants)
     replay.record, replay.record_top, replay.trace = record, record_top, trace
     if drift_half_life_days < 0:
         raise ValueError("drift_half_life_days must be >= 0")
@@ -179,20 +183,34 @@ def run_replay(
 
 
 class _Replay:
-    def __init__(self, stream: Stream, models: list[str], every: int, settings: ModelSettings, evaluate_from: int):
+    def __init__(
+        self,
+        stream: Stream,
+        models: list[str],
+        every: int,
+        settings: ModelSettings,
+        evaluate_from: int,
+        variants: Sequence[TimeVariant] = (),
+    ):
         self.stream, self.models, self.every, self.settings = stream, models, every, settings
         self.evaluate_from = evaluate_from
         cat = self.catalogue = Catalogue.build(stream.films, settings.dim)
         self.prior = prior_weights(settings)
-        self.term_names = sorted(set().union(*(_terms_for(m, self.prior) for m in models)))
+        needed = [*models, "blend"] if variants else models  # a variant's blend needs its terms
+        self.term_names = sorted(set().union(*(_terms_for(m, self.prior) for m in needed)))
         base_names = [t for t in self.term_names if t != PERSONAL]
         vectors = item_vectors_for(cat, settings) if PERSONAL in self.term_names else None
         self.scorer = Scorer(cat, make_base_models(settings, base_names), settings, item_vectors=vectors)
         rule = UserModel(settings.dim, settings.learning_rate, settings.strong_learning_rate, settings.half_life_days)
         self.users = OnlineUserModel(rule, lambda f: self.scorer.film_vector(self._pos(f)))
         self.users.version = lambda: self.scorer.vectors_version
+        self.variants: TimeVariants | None = None
+        if variants:
+            self.variants = TimeVariants(variants, settings, self.users.item_vector, self.users.version)
+            self.models = [*models, *self.variants.models]
         self.context: ContextProfile | None = None
-        if settings.context_weight > 0 and stream.ratings.timestamps is not None:
+        wants_context = settings.context_weight > 0 or (self.variants is not None and self.variants.context)
+        if wants_context and stream.ratings.timestamps is not None:
             self.context = ContextProfile(genre_matrix([tuple(f.genres) for f in cat.films]))
         self.film_genres = [tuple(f.genres) for f in cat.films]
         self.drifting_users: OnlineUserModel | None = None  # the shorter half-life, while drifting
@@ -260,6 +278,7 @@ class _Replay:
         users, films, stars = r.users.tolist(), r.films.tolist(), r.stars.tolist()
         times: list[float] | None = r.timestamps.tolist() if r.timestamps is not None else None
         watch_drift = self.drifting_users is not None or self.drift_flags is not None
+        watch_drift = watch_drift or (self.variants is not None and self.variants.watch_drift)
         drifting: dict[int, bool] = {}
         for start, stop in same_second_groups(self.stream, keep_file_order):
             self.now = times[start] if times is not None else None
@@ -285,7 +304,10 @@ class _Replay:
                     mask[hist_pos[u].view()] = False
                     if watch_drift:
                         drifting[u] = self._drifting(hist)
-                    state[u] = (self._terms(u, hist, n_before, drifting.get(u, False)), mask)
+                    terms = self._terms(u, hist, n_before, drifting.get(u, False))
+                    if self.variants is not None:
+                        terms.update(self.variants.terms(self.scorer, u, hist, n_before, drifting.get(u, False)))
+                    state[u] = (terms, mask)
                 terms, mask = state[u]
                 uw = weights.get(u, self.prior)
                 if evaluate:
@@ -344,6 +366,11 @@ class _Replay:
             return np.asarray(self.seed.score_user(u, ids))
         if model == CONTENT and self.content is not None:
             return np.asarray(self.content_scores(self.content.vector(u)))
+        if self.variants is not None:
+            context = self.context.scores(u, self.now) if self.context is not None else None
+            scored = self.variants.scores(model, terms, self.prior, mask, context)
+            if scored is not None:
+                return scored
         if model in terms:
             return terms[model]
         if model == PERSONAL or model in REGISTRY:
@@ -351,7 +378,8 @@ class _Replay:
         if model == "collaborative":
             return blend(terms, UserWeights(0.0, self.prior.base_weights), mask, False)[0]
         scores = blend(terms, self.prior if model == "blend" else uw, mask)[0]
-        context = self.context.scores(u, self.now) if self.context is not None else None
+        use_context = self.context is not None and self.settings.context_weight > 0
+        context = self.context.scores(u, self.now) if self.context is not None and use_context else None
         if context is not None:  # the mild time-of-day / day-of-week re-rank
             scores = scores + self.settings.context_weight * context
         return scores
@@ -386,6 +414,8 @@ class _Replay:
             if self.drifting_users is not None:
                 self.drifting_users.learn_one(u, f, strength, at)
             self.seconds["term:" + PERSONAL] += time.perf_counter() - t0
+        if self.variants is not None:
+            self.variants.learn_one(u, f, strength, at)
         if self.context is not None:
             self.context.learn_one(u, self._pos(f), at, s)
         if self.content is not None:
