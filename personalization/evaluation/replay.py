@@ -196,7 +196,12 @@ class _Replay:
         self.evaluate_from = evaluate_from
         cat = self.catalogue = Catalogue.build(stream.films, settings.dim)
         self.prior = prior_weights(settings)
-        needed = [*models, "blend"] if variants else models  # a variant's blend needs its terms
+        # a variant needs the personal term's film vectors, and its blend the blend's terms
+        needed = [
+            *models,
+            *([PERSONAL] if variants else []),
+            *(["blend"] if any(v.with_blend for v in variants) else []),
+        ]
         self.term_names = sorted(set().union(*(_terms_for(m, self.prior) for m in needed)))
         base_names = [t for t in self.term_names if t != PERSONAL]
         vectors = item_vectors_for(cat, settings) if PERSONAL in self.term_names else None

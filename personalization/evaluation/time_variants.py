@@ -29,10 +29,12 @@ class TimeVariant:
     half_life_days: float = 0.0
     drift_half_life_days: float = 0.0  # > 0: while drifting, the vector with this half-life
     context_weight: float = 0.0
+    with_blend: bool = True  # False: only personal[label] (no collaborative term is computed for it)
 
     @property
-    def models(self) -> tuple[str, str]:
-        return f"personal[{self.label}]", f"blend[{self.label}]"
+    def models(self) -> tuple[str, ...]:
+        personal = f"personal[{self.label}]"
+        return (personal, f"blend[{self.label}]") if self.with_blend else (personal,)
 
 
 class TimeVariants:
@@ -57,6 +59,10 @@ class TimeVariants:
     @property
     def models(self) -> list[str]:
         return [m for v in self.variants for m in v.models]
+
+    @property
+    def blended(self) -> bool:
+        return any(v.with_blend for v in self.variants)
 
     @property
     def watch_drift(self) -> bool:
@@ -92,10 +98,10 @@ class TimeVariants:
     ) -> np.ndarray | None:
         """A variant model's scores, or None when ``model`` is not one."""
         for v in self.variants:
-            personal, blended = v.models
+            personal = v.models[0]
             if model == personal:
                 return terms.get(personal, np.zeros(len(mask)))
-            if model == blended:
+            if v.with_blend and model == v.models[1]:
                 own = {t: s for t, s in terms.items() if "[" not in t and t != PERSONAL}
                 if personal in terms:
                     own[PERSONAL] = terms[personal]
