@@ -19,6 +19,7 @@ from personalization.service import AsyncService
 from .cogs import COGS
 from .cogs.explain import Why
 from .cogs.my_data import MyData
+from .cogs.unrate import Unrating
 from .cogs.watch_party import WatchParty
 from .errors import CineSyncTree
 
@@ -57,7 +58,7 @@ class CineSyncBase(commands.Bot):
 
     async def add_cogs(self) -> None:
         """Add every cog; a broken cog is logged and skipped rather than stopping the bot."""
-        for cog in (*COGS, WatchParty, MyData, Why):
+        for cog in (*COGS, WatchParty, MyData, Why, Unrating):
             try:
                 await self.add_cog(cog(self.service))
             except Exception:

@@ -52,6 +52,7 @@ def test_payload_within_discord_limits(payload):
         "my_stats",
         "rate",
         "start",
+        "unrate",
         "watch_party",
         "why",
     ]
