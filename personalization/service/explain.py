@@ -368,7 +368,7 @@ class Explainer:
     ) -> Recommendations:
         """``recs`` (``Reads.recommend``'s, for the same filters) with each pick's
         reason written from its scores: up to three reasons joined by "; ". A pick for which the
-        scores show none keeps the reason it had."""
+        measured films show none gets a reason that names no film (``reason``)."""
         from personalization.service.reads import filter_mask  # reads imports this module at load
 
         if not recs.items or not recs.n_ratings:
@@ -391,7 +391,10 @@ class Explainer:
             parts = {t: float(v[j]) for t, v in measured.parts.items()}
             contributions = measured.contributions(j, cat, signals, user.history.taste)
             why, _ = self._reasons(rec.film, contributions, parts, profile)
-            items.append(replace(rec, reason="; ".join(why)) if why else rec)
+            if not why:  # nothing measured stands out: a reason that names no film
+                item = ScoredFilm(rec.film.id, rec.score, rec.personal, rec.base)
+                why = [reason(item, personalised=measured.personalised, has_history=bool(user.history.taste))]
+            items.append(replace(rec, reason="; ".join(why)))
         return replace(recs, items=items)
 
     def _liked_films(self, user: _User, cat: Catalogue, picks: NDArray[np.int64]) -> list[int]:
