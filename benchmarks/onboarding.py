@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     outcome = compare(seeds, ARMS, sizes)
     print(format_table(outcome))
+    for arm, base in (("informative + genres", "popular + genres"), ("informative (default)", "default without split")):
+        if arm in outcome.hits and base in outcome.hits:
+            cells = [f"{d:+.3f} ± {h:.3f} after {at}" for at in (5, 10) for d, h in [outcome.diff(arm, base, at)]]
+            print(f"\n{arm} vs {base} (paired HR@10): " + ", ".join(cells))
     print(f"\n{len(ARMS)} strategies, {time.perf_counter() - started:.0f} s")
     return 0
 
