@@ -12,7 +12,9 @@ Stages, each starting from the best so far:
    learning rates (normal and strong): one replay per value, scored by the blend's HR@10;
 2. blend weights: coordinate search over each registered base model's weight (its registry
    ``weight_grid``) and the personal weight, on snapshots recorded by the best structure's
-   replay (no replay per trial);
+   replay (no replay per trial); from the current weights, and again from each personal
+   weight in ``weight_starts`` (coordinate search finds a local best: the personal term's
+   weight moves the others'), keeping the best;
 3. per-user learning: the Hedge step size and the pull back to the prior, one replay each.
 
 Every trial is a row of ``TuneResult.trials``; ``write`` saves them as CSV and Markdown, a plot,
@@ -181,11 +183,15 @@ def tune(
     learning: dict[str, Sequence] | None = None,
     progress: Callable[[str], None] | None = None,
     min_gain: float = 0.0,
+    weight_starts: Sequence[float] = (),
+    report: bool = True,
 ) -> TuneResult:
     """Search the settings on the first ``split`` of the stream; report on the rest.
 
     A value replaces the current one only if it gains more than ``min_gain`` (relative HR@10):
-    differences below that are noise on a stream of this size, and the current value stands."""
+    differences below that are noise on a stream of this size, and the current value stands.
+    ``structure={}, learning={}`` tunes the blend weights alone (one replay of the tuning part);
+    ``report=False`` leaves the held-out replays to ``cinesync replay`` (with intervals)."""
     t_start = time.perf_counter()
     defaults = settings or ModelSettings()
     structure = structure_grid() if structure is None else structure
@@ -227,6 +233,13 @@ def tune(
 
     best, hr, nd = _search_weights(best_rec, best, result.trials)
     say(f"weights: HR@10 {hr:.4f}")
+    for start in weight_starts:
+        tried: list[dict] = []
+        cand, h, n = _search_weights(best_rec, _with(best, blend_weight=start), tried)
+        result.trials += [dict(t, stage=f"weights from personal {start:g}") for t in tried]
+        say(f"weights from personal {start:g}: HR@10 {h:.4f}")
+        if (h, n) > (hr, nd):
+            best, hr, nd = cand, h, n
 
     for name, values in learning.items():
         learned: list[tuple[float, float, float, ModelSettings]] = []
@@ -242,7 +255,7 @@ def tune(
         best = won[3]
 
     result.chosen = best
-    if cut < len(stream):
+    if report and cut < len(stream):
         for label, s in (("chosen", best), ("defaults", defaults)):
             rep = run_replay(stream, models=["cinesync"], every=every, settings=s, evaluate_from=cut)
             r = rep.result("cinesync")
