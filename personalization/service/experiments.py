@@ -146,11 +146,11 @@ class Experiments:
         films = [item.film.id for item in picks.items]
         if not films:
             return
-        for experiment, variant in self.assignments(picks.user_id):
-            try:
+        try:
+            for experiment, variant in self.assignments(picks.user_id):
                 self.store.log_exposures(experiment.id, variant.name, picks.user_id, films)
-            except psycopg.Error:
-                log.warning("could not log exposures for experiment %s", experiment.name, exc_info=True)
+        except psycopg.Error:
+            log.warning("could not log the A/B exposures of user %s", picks.user_id, exc_info=True)
 
     # -- a member's own data -----------------------------------------------------------------------
     def user_data(self, user_id: Any) -> dict[str, Any]:

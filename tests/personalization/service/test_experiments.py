@@ -162,3 +162,17 @@ def test_simulation_finds_the_better_variant_and_no_difference_when_there_is_non
     assert same.verdict.startswith("no clear difference yet between b and a") and "need ~" in same.verdict
     acted = demo_service.experiment_report("sim-better", metric="acted")
     assert acted.variants[0].rate > better.variants[0].rate  # the low ratings count as acted on
+
+
+def test_a_failed_exposure_log_still_serves_the_picks(demo_service, monkeypatch, caplog):
+    import psycopg
+
+    demo_service.create_experiment("fails", ["a", "b:blend_weight=0.5"])
+
+    def broken(*args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection")
+
+    monkeypatch.setattr(demo_service.ab.store, "log_exposures", broken)
+    picks = demo_service.recommend(FIRST_NEW_MEMBER + 1, 3)
+    assert len(picks.items) == 3
+    assert "could not log the A/B exposures" in caplog.text
