@@ -43,6 +43,7 @@ from personalization.errors import UnknownFilm
 from personalization.service.cache import TTLCache, VectorCache
 from personalization.service.flight import SingleFlight
 from personalization.service.invalidation import Invalidation
+from personalization.service.space import VectorSpace, space_key
 from personalization.storage.models import ModelStore, ModelVersion
 from personalization.storage.repository import Repository, Session
 from personalization.storage.rows import EmbeddingRow, FilmRow, StoredWeights, Vector
@@ -102,33 +103,6 @@ class Served:
         if self.version is None:
             return "none yet: content and popularity only (run `cinesync train`)"
         return self.version.describe()
-
-
-def space_key(scorer: Scorer) -> str:
-    """The key stamped beside a taste vector folded with ``scorer``'s film vectors: the learning
-    settings' version, plus the published version of the film vectors when it has them."""
-    key = scorer.settings.version
-    return f"{key}-films{scorer.vectors_version}" if scorer.item_vectors is not None else key
-
-
-@dataclass(frozen=True)
-class VectorSpace:
-    """The film vectors taste vectors are folded with in a process now, and their ``key``."""
-
-    key: str
-    scorer: Scorer
-
-    @property
-    def catalogue(self) -> Catalogue:
-        return self.scorer.catalogue
-
-    def vector(self, film_id: int) -> Vector | None:
-        """The film's vector in this space (None: not in this catalogue)."""
-        pos = self.scorer.catalogue.position(film_id)
-        if pos is None:
-            return None
-        vector: Vector = self.scorer.film_vector(pos)
-        return vector
 
 
 @dataclass
