@@ -190,3 +190,27 @@ def test_a_migration_changing_a_column_type_fails_no_write_and_a_read_once_per_c
     column = "SELECT data_type FROM information_schema.columns WHERE table_name = 'ratings' AND column_name = 'stars'"
     assert _rows(db_url, column) == [("double precision",)]
     check_vectors(db_url)
+
+
+def test_db_status_on_a_database_without_a_schema_lists_everything_pending_and_applies_none(pg_admin_url, tmp_path):
+    import json
+    import uuid
+
+    from psycopg.conninfo import make_conninfo
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_conninfo(pg_admin_url, dbname=name)
+    try:
+        text = _cli(url, tmp_path / "home", "db", "status")
+        assert text.exit_code == 0, text.output
+        n = len(migrations.discover())
+        assert text.output.count("PENDING") == n and f"{n} migrations pending" in text.output
+        assert "once the pending migrations are applied" in text.output
+        as_json = json.loads(_cli(url, tmp_path / "home", "db", "status", "--json").output)
+        assert len(as_json["pending"]) == n and not any(m["applied"] for m in as_json["migrations"])
+        assert _rows(url, "SELECT to_regclass('ratings') IS NULL") == [(True,)]  # nothing applied
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
