@@ -36,6 +36,7 @@ __all__ = [
     "leave_one_out",
     "pick_features",
     "pick_reasons",
+    "float_items",
     "fold_prefixes",
     "fold_from",
     "LIKED",
@@ -146,18 +147,22 @@ def _step(
     return out
 
 
-def _finite(items: Sequence[NDArray[np.floating]]) -> list[NDArray[np.float64] | None]:
+Items = Sequence["NDArray[np.float64] | None"]  # film vectors as float64, None for a non-finite one
+
+
+def float_items(items: Sequence[NDArray[np.floating]]) -> list[NDArray[np.float64] | None]:
+    """The film vectors of a fold, checked once: float64 copies, None where the rule skips one."""
     return [np.asarray(x, np.float64) if np.all(np.isfinite(x)) else None for x in items]
 
 
 def fold_prefixes(
-    rule: UserModel, items: Sequence[NDArray[np.floating]], strengths: Sequence[float], times: Sequence[float | None]
+    rule: UserModel, items: Items, strengths: Sequence[float], times: Sequence[float | None]
 ) -> list[NDArray[np.float64]]:
     """The taste vector after each of the first k events, k = 0..n (``rule.rebuild`` of the
-    first k ``(item, strength, time)`` events, as float64 copies of its float32 vectors)."""
-    xs = _finite(items)
+    first k ``(item, strength, time)`` events, as float64 copies of its float32 vectors);
+    ``items`` from ``float_items``."""
     out = [np.zeros(rule.dim, np.float64)]
-    for k, (x, w) in enumerate(zip(xs, strengths)):
+    for k, (x, w) in enumerate(zip(items, strengths)):
         elapsed = elapsed_since(times[k - 1] if k else None, times[k])
         out.append(out[-1] if x is None else _step(rule, out[-1], x, w, elapsed))
     return out
@@ -167,13 +172,13 @@ def fold_from(
     rule: UserModel,
     start: NDArray[np.float64],
     previous: float | None,
-    items: Sequence[NDArray[np.floating]],
+    items: Items,
     strengths: Sequence[float],
     times: Sequence[float | None],
 ) -> NDArray[np.float64]:
     """Continue a fold from ``start`` (the vector after an event at time ``previous``)."""
     v = start
-    for x, w, at in zip(_finite(items), strengths, times):
+    for x, w, at in zip(items, strengths, times):
         if x is not None:
             v = _step(rule, v, x, w, elapsed_since(previous, at))
         previous = at

@@ -250,7 +250,7 @@ class Explainer:
         taste, n = user.history.taste, user.history.n_signals
         # The taste vector after each event (the fold of the first k, as ``UserModel.rebuild``):
         # leaving out event i replays only the events after it, from the vector before it.
-        rule, items = engine.rule, [x for _, x, _, _ in events]
+        rule, items = engine.rule, reasons_core.float_items([x for _, x, _, _ in events])
         strengths, times = [w for _, _, w, _ in events], [at for _, _, _, at in events]
         folded = reasons_core.fold_prefixes(rule, items, strengths, times)
         index = {f: i for i, (f, _, _, _) in enumerate(events)}

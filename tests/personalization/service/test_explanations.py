@@ -240,11 +240,16 @@ def test_the_fast_fold_is_the_rule_s_own(half_life_days):
     strengths = [float(s) for s in rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], size=30)]
     times = [1e9 + 86400.0 * k * rng.random() for k in range(30)]
     events = list(zip(items, strengths, times))
-    folded = core.fold_prefixes(rule, items, strengths, times)
+    folded = core.fold_prefixes(rule, core.float_items(items), strengths, times)
     for k in (0, 1, 8, 30):
         assert np.array_equal(folded[k].astype(np.float32), rule.rebuild(events[:k]))
     for i in (0, 7, 12, 29):  # leaving event i out
         rest = core.fold_from(
-            rule, folded[i], times[i - 1] if i else None, items[i + 1 :], strengths[i + 1 :], times[i + 1 :]
+            rule,
+            folded[i],
+            times[i - 1] if i else None,
+            core.float_items(items[i + 1 :]),
+            strengths[i + 1 :],
+            times[i + 1 :],
         )
         assert np.array_equal(rest.astype(np.float32), rule.rebuild(events[:i] + events[i + 1 :]))
