@@ -11,9 +11,9 @@ import numpy as np
 
 from personalization.core import onboarding, ranker, signals
 from personalization.core.catalogue import Catalogue, Film
-from personalization.errors import CineSyncError, UnknownFilm
+from personalization.errors import UnknownFilm
 from personalization.service.engine import Engine, film_of, strength_of
-from personalization.service.reads import check_k
+from personalization.service.reads import check_k, filter_mask
 from personalization.service.results import Status, check_film_id, check_user_id
 from personalization.storage.db import redact
 from personalization.storage.onboarding_queries import opinion_stats
@@ -27,20 +27,15 @@ STATS_SECONDS = 300.0  # how long the films' opinion counts are reused before th
 
 def genres_mask(cat: Catalogue, genres: Sequence[str] | None) -> np.ndarray | None:
     """The films of any of ``genres`` (None when none is given); an unknown genre is an error
-    that lists the catalogue's genres."""
+    that lists the catalogue's genres (``filter_mask``'s)."""
     if genres is None or isinstance(genres, str):
         genres = [genres] if genres else []
     wanted = [str(g).strip() for g in genres if str(g).strip()]
     if not wanted:
         return None
-    known = {g.lower(): g for g in cat.genres()}
-    unknown = [g for g in wanted if g.lower() not in known]
-    if unknown:
-        listed = ", ".join(known.values()) if known else "none: import a catalogue first"
-        raise CineSyncError(f"unknown genre {', '.join(map(repr, unknown))}; the catalogue's genres: {listed}")
     mask = np.zeros(len(cat), bool)
     for g in wanted:
-        mask |= cat.genre_mask(g)
+        mask |= filter_mask(cat, g, None)
     return mask
 
 
