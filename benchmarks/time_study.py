@@ -166,8 +166,13 @@ def study(name: str, every: int) -> None:
     for v in choice:
         scores[v.half_life_days] = r[v.models[0]][0]
         print(f"| {v.label} | {cell(r[v.models[0]])} |")
-    best = max(HALF_LIVES, key=lambda h: (round(scores[h], 4), -h))  # ties: the longer (off first)
-    print(f"\nchosen half-life: {best:g} days\n", flush=True)
+    # A half-life is chosen only when it beats "off" by more than off's standard error: a gain
+    # inside the noise does not earn a setting.
+    off_hr, off_se = r[choice[0].models[0]][:2]
+    best = max(HALF_LIVES, key=lambda h: (scores[h], -h))
+    if scores[best] - off_hr <= off_se:
+        best = 0.0
+    print(f"\nchosen half-life: {best:g} days (off unless the gain exceeds off's standard error)\n", flush=True)
     held = [TimeVariant("off")]
     if best > 0:
         held.append(TimeVariant(f"half-life {best:g} d (chosen)", best))
