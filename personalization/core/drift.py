@@ -14,10 +14,11 @@ Definitions (docs/time_and_drift.md):
   the user's mean).
 * ``drifting`` when ``divergence >= JS_DRIFT`` *and* ``cosine < COSINE_DRIFT`` (or cosine is
   None): both what they watch and what they like moved. The thresholds were chosen on the
-  MovieLens sample (docs/time_and_drift.md): a user's last 10 ratings differ from their history
-  by chance (median divergence 0.13 with the history shuffled, 0.16 in time order), and a
-  10-rating taste vector is noisy (median cosine 0.13 shuffled). With 0.3 / 0.3, 0.4 % of
-  shuffled histories (stable by construction) are flagged, and 6.7 % of real ones.
+  MovieLens sample (``benchmarks/time_study.py --data calibration``, docs/time_and_drift.md): a
+  user's last 10 ratings differ from their history by chance (median divergence 0.12 with the
+  history shuffled, 0.155 in time order), and a 10-rating taste vector is noisy (median cosine
+  0.15 shuffled). With 0.3 / 0.3, 0.7 % of shuffled histories (stable by construction) are
+  flagged, and 6.7 % of real ones.
 
 >>> old = [(("Comedy",), 5.0), (("Comedy", "Romance"), 4.0), (("Drama",), 2.0)] * 5
 >>> new = [(("Horror",), 5.0), (("Horror", "Thriller"), 5.0), (("Comedy",), 1.0)] * 4
