@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -95,11 +95,14 @@ class Browse:
         best = ranker.top_k(sims, cat.ids, min(k, len(cat) - 1))
         return [SimilarFilm(cat.films[i], float(sims[i])) for i in best]
 
-    def films_to_rate(self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None) -> list[Film]:
+    def films_to_rate(
+        self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None, exclude: Iterable[Any] = ()
+    ) -> list[Film]:
         """A new member's next cards, chosen to learn the most (``core.onboarding``, the default
         strategy): films that split opinion among the people who rated them and differ from
         each other and from what the user already answered; never a film they rated or hid.
-        ``genres``: films of those genres first (an unknown genre lists the known ones)."""
+        ``genres``: films of those genres first (an unknown genre lists the known ones);
+        ``exclude``: more films to leave out (those skipped this round)."""
         user_id, n = check_user_id(user_id), check_k(n)
         cat = self.engine.catalogue()
         first = genres_mask(cat, genres)
@@ -107,6 +110,7 @@ class Browse:
             history = signals.History.from_rows(session.history(user_id))
         excluded = np.zeros(len(cat), bool)
         excluded[cat.positions(list(history.seen))] = True  # what ``excluded`` gives, read with the stars
+        excluded[cat.positions([check_film_id(f) for f in exclude])] = True
         picked = onboarding.choose(
             cat.ids,
             [f.genres for f in cat.films],
