@@ -191,8 +191,10 @@ class AsyncService:
     async def similar_films(self, film_id: Any, k: int = 10) -> list[SimilarFilm]:
         return await to_thread(self.sync.similar_films, film_id, k)
 
-    async def films_to_rate(self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None) -> list[Film]:
-        return await to_thread(self.sync.films_to_rate, user_id, n, genres=genres)
+    async def films_to_rate(
+        self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None, exclude: Iterable[Any] = ()
+    ) -> list[Film]:
+        return await to_thread(self.sync.films_to_rate, user_id, n, genres=genres, exclude=list(exclude))
 
     async def film_fans(self, film_id: Any, k: int = 20, min_stars: float = 4.0) -> list[Fan]:
         return await to_thread(self.sync.film_fans, film_id, k, min_stars)

@@ -337,10 +337,13 @@ class Service:
         """Content neighbours of a film, closest first: (film, cosine) pairs."""
         return self.browse.similar_films(film_id, k)
 
-    def films_to_rate(self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None) -> list[Film]:
+    def films_to_rate(
+        self, user_id: Any, n: int = 5, *, genres: Sequence[str] | None = None, exclude: Iterable[Any] = ()
+    ) -> list[Film]:
         """A new member's next cards, chosen to learn the most (films that split opinion, unlike
-        each other and what they answered; never one they rated); ``genres``: those first."""
-        return self.browse.films_to_rate(user_id, n, genres=genres)
+        each other and what they answered; never one they rated); ``genres``: those first;
+        ``exclude``: films to leave out too (skipped this round)."""
+        return self.browse.films_to_rate(user_id, n, genres=genres, exclude=exclude)
 
     def film_fans(self, film_id: Any, k: int = 20, min_stars: float = 4.0) -> list[Fan]:
         """Users who rated the film at least ``min_stars``, best ratings first."""
