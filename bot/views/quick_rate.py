@@ -149,10 +149,9 @@ class QuickRateView(OwnedView):
         if self.queue:
             self.queue.pop(0)
         if self.refill and (answered or not self.queue):  # an answer changes what is worth asking
-            more = await self.service.films_to_rate(
-                self.owner_id, QUICK_BATCH + len(self.skipped), genres=self.genres or None
+            self.queue = await self.service.films_to_rate(
+                self.owner_id, QUICK_BATCH, genres=self.genres or None, exclude=sorted(self.skipped)
             )
-            self.queue = [f for f in more if f.id not in self.skipped][:QUICK_BATCH]
         if not self.queue:  # a single-film card simply ends; the quick flow ran out of films
             return await self.finish(interaction, embed=self._done_embed(out_of_films=self.refill))
         await interaction.edit_original_response(embed=self.card(), view=self)

@@ -74,3 +74,21 @@ def test_cards_adapt_after_each_answer(cogs, demo_service, run):
 
     queue = run(flow())
     assert queue == [f.id for f in demo_service.films_to_rate(BOT_USER, 5)]
+
+
+def test_skipping_many_cards_keeps_going(cogs, run):
+    """Skipped films are passed to films_to_rate as ``exclude``: past 100 skips (films_to_rate's
+    largest n, which the view used to ask for to filter them itself) the cards keep coming."""
+    cog = cogs["Rating"]
+
+    async def flow():
+        i = FakeInteraction()
+        await cog.rate.callback(cog, i, film=None, stars=None)
+        cards = i.last_sent["view"]
+        for _ in range(110):
+            await press(cards, "quick:skip", FakeInteraction())
+        return cards
+
+    cards = run(flow())
+    assert len(cards.skipped) == 110 and not cards.is_finished()
+    assert cards.current is not None and cards.current.id not in cards.skipped

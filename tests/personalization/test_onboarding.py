@@ -126,6 +126,8 @@ def test_films_to_rate_unrated_and_adapts(demo_service):
     svc.rate(new, first[0].id, 5)
     after = svc.films_to_rate(new, 3)
     assert first[0].id not in {f.id for f in after}
+    skipped = [f.id for f in after[:2]]
+    assert not set(skipped) & {f.id for f in svc.films_to_rate(new, 3, exclude=skipped)}
 
 
 def test_films_to_rate_genres_first(demo_service):
