@@ -28,7 +28,8 @@ def add_onboarding_route(app: FastAPI, svc: Any, read: list[Any]) -> None:
             "from each other; after each rating the next cards adapt (away from what was asked and disliked, "
             "towards what was liked). Never a film the user rated or hid; an unknown user is simply new. "
             "`genres` (repeat it, or separate with commas): films of those genres first; an unknown genre is "
-            "a 422 that lists the known ones."
+            "a 422 that lists the known ones. `exclude` (repeat it): films to leave out too, such as those "
+            "the user skipped."
         ),
     )
     def get_onboarding(
@@ -38,9 +39,13 @@ def add_onboarding_route(app: FastAPI, svc: Any, read: list[Any]) -> None:
             list[Annotated[str, Query(min_length=1, max_length=200)]] | None,
             Query(max_length=50, description="Genres the user likes (their films first)."),
         ] = None,
+        exclude: Annotated[
+            list[Annotated[int, Query(ge=1, le=2**31 - 1)]] | None,
+            Query(max_length=1000, description="Films to leave out too, e.g. those the user skipped (repeat it)."),
+        ] = None,
     ) -> dict[str, Any]:
         wanted = [g.strip() for value in genres or [] for g in value.split(",") if g.strip()]
         for g in wanted:
             check_text(g, "genres")
-        films = svc.films_to_rate(user_id, n, genres=wanted or None)
+        films = svc.films_to_rate(user_id, n, genres=wanted or None, exclude=exclude or ())
         return {"user_id": user_id, "genres": wanted, "items": [views.film_dict(f) for f in films]}

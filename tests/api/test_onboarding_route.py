@@ -15,6 +15,9 @@ def test_cards_for_a_new_member_then_after_a_rating(client, demo_service):
     demo_service.rate(31337, first, 4.5)
     again = client.get("/users/31337/onboarding", headers=READ, params={"n": 4}).json()
     assert first not in {f["id"] for f in again["items"]}
+    skipped = [f["id"] for f in again["items"][:2]]
+    r = client.get("/users/31337/onboarding", headers=READ, params=[("exclude", skipped[0]), ("exclude", skipped[1])])
+    assert r.status_code == 200 and not set(skipped) & {f["id"] for f in r.json()["items"]}
 
 
 def test_genres_first_repeated_or_comma_separated(client):
