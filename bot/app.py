@@ -17,10 +17,6 @@ from discord.ext import commands
 from personalization.service import AsyncService
 
 from .cogs import COGS
-from .cogs.explain import Why
-from .cogs.my_data import MyData
-from .cogs.unrate import Unrating
-from .cogs.watch_party import WatchParty
 from .errors import CineSyncTree
 
 __all__ = ["CineSyncBase", "CineSyncBot", "ShardedCineSyncBot", "build_bot", "command_payload", "intents"]
@@ -58,7 +54,7 @@ class CineSyncBase(commands.Bot):
 
     async def add_cogs(self) -> None:
         """Add every cog; a broken cog is logged and skipped rather than stopping the bot."""
-        for cog in (*COGS, WatchParty, MyData, Why, Unrating):
+        for cog in COGS:
             try:
                 await self.add_cog(cog(self.service))
             except Exception:

@@ -63,8 +63,24 @@ def test_the_cogs_join_a_foreign_bot_beside_its_own_commands(demo_service):
         "forget_me",
         "import_history",
         "cinesync_status",
+        "start",
+        "watch_party",
+        "my_data",
+        "why",
+        "unrate",
     }
-    assert cogs == {"MyOwnCog", "Rating", "Picks", "Profile", "History", "Admin"}
+    assert cogs == {
+        "MyOwnCog",
+        "Rating",
+        "Picks",
+        "Profile",
+        "History",
+        "Admin",
+        "WatchParty",
+        "MyData",
+        "Why",
+        "Unrating",
+    }
     assert bot.command_prefix == "!"  # the host bot's own settings are untouched
     for command in payload.values():
         assert NAME.match(command["name"]) and 1 <= len(command["description"]) <= 100
