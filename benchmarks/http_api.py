@@ -7,7 +7,8 @@ data first if the database has no films. It writes ratings for a few users with 
 and forgets them at the end. The server and the clients are those of `cinesync bench`'s HTTP
 cases (``personalization.evaluation.http_bench``): a real `cinesync serve` process on a free port
 (so the client and the server do not share a GIL), keep-alive connections, one client for
-latency, then ``--clients`` threads at once for throughput. `cinesync bench` measures the same in
+latency (each request right after the same call in-process), then ``--clients`` threads at once
+for throughput. `cinesync bench` measures the same in
 a temporary database of its own.
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 
 import numpy as np
 
@@ -30,15 +30,6 @@ BENCH_USER = 9_000_000_000_000_000
 def percentiles(samples: list[float]) -> str:
     ms = np.array(samples) * 1000
     return f"p50 {np.percentile(ms, 50):6.2f} ms  p99 {np.percentile(ms, 99):6.2f} ms  (n={len(ms)})"
-
-
-def timed(fn, n: int) -> list[float]:
-    out = []
-    for i in range(n):
-        start = time.perf_counter()
-        fn(i)
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def ensure_data(svc: Service) -> None:
@@ -71,17 +62,19 @@ def main() -> None:
             (BENCH_USER + i % 20, films[i % len(films)], rng.choice([1, 2, 3, 3.5, 4, 4.5, 5])) for i in range(2 * n)
         ]
 
-        in_rec = timed(lambda i: svc.recommend(picks[i], 10), n)
-        in_rate = timed(lambda i: svc.rate(*to_rate[i]), n)
-
+        # each HTTP request right after the same call in-process: both meet the same load
+        local = http_bench.Local(
+            recommend=lambda user: svc.recommend(user, 10), rate=lambda i, *_: svc.rate(*to_rate[i])
+        )
         key = http_bench.new_key()
         try:
             with http_bench.running_server(svc.db.url, settings.home, key) as base:
-                figures = http_bench.measure(base, key, picks, to_rate[n:], clients=args.clients)
+                figures = http_bench.measure(base, key, picks, to_rate[n:], clients=args.clients, local=local)
         finally:
             for u in range(20):
                 svc.forget(BENCH_USER + u)
 
+    in_rec, in_rate = figures.local_recommend, figures.local_rate
     print(f"recommend  in-process  {percentiles(in_rec)}")
     print(f"recommend  HTTP        {percentiles(figures.recommend)}")
     print(f"rate       in-process  {percentiles(in_rate)}")

@@ -17,11 +17,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HttpFigures", "available", "free_port", "new_key", "running_server", "measure"]
+__all__ = ["HttpFigures", "Local", "available", "free_port", "new_key", "running_server", "measure"]
 
 # `cinesync`, from this interpreter (works in a checkout without the console script on PATH)
 CINESYNC = [sys.executable, "-c", "from personalization.cli import main; main()"]
@@ -86,6 +86,15 @@ def running_server(database_url: str | None, home: Path, key: str, *, timeout: f
 
 
 @dataclass(frozen=True)
+class Local:
+    """The same verbs called in-process, each timed right before its HTTP twin (so both meet the
+    same load on a busy machine): ``recommend(user)``, ``rate(i, user, film, stars)``."""
+
+    recommend: Callable[[int], object]
+    rate: Callable[[int, int, int, float], object]
+
+
+@dataclass(frozen=True)
 class HttpFigures:
     """Seconds per request: one client for latency, then ``clients`` at once for throughput."""
 
@@ -94,6 +103,8 @@ class HttpFigures:
     concurrent: list[float]  # recommendations, ``clients`` clients at once
     concurrent_wall: float  # seconds the concurrent part took
     clients: int
+    local_recommend: list[float] = field(default_factory=list)  # the in-process twins (``Local``)
+    local_rate: list[float] = field(default_factory=list)
 
     @property
     def concurrent_per_s(self) -> float:
@@ -105,33 +116,49 @@ class HttpFigures:
         return len(self.recommend) / total if total > 0 else float("inf")
 
 
-def _timed(call: Callable[[int], Any], n: int) -> list[float]:
-    out = []
+def _timed(
+    call: Callable[[int], Any], n: int, twin: Callable[[int], Any] | None = None
+) -> tuple[list[float], list[float]]:
+    """Seconds of ``call(i)`` for each i; with ``twin``, ``twin(i)`` timed just before each."""
+    out: list[float] = []
+    twins: list[float] = []
     for i in range(n):
+        if twin is not None:
+            start = time.perf_counter()
+            twin(i)
+            twins.append(time.perf_counter() - start)
         start = time.perf_counter()
         call(i)
         out.append(time.perf_counter() - start)
-    return out
+    return out, twins
 
 
-def measure(base: str, key: str, picks: Sequence[int], to_rate: Sequence[Rating], clients: int = 4) -> HttpFigures:
+def measure(
+    base: str, key: str, picks: Sequence[int], to_rate: Sequence[Rating], clients: int = 4, local: Local | None = None
+) -> HttpFigures:
     """Recommend for each of ``picks`` and store each of ``to_rate`` over one keep-alive
-    connection, then recommend for ``picks`` again from ``clients`` threads at once (each its own
-    connection). Every answer must be a 2xx (``httpx.HTTPStatusError`` otherwise)."""
+    connection (each call right after its in-process twin, with ``local``), then recommend for
+    ``picks`` again from ``clients`` threads at once (each its own connection). Every answer must
+    be a 2xx (``httpx.HTTPStatusError`` otherwise)."""
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
         for user in picks[:20]:  # warm the connection and the server's caches
             http.get(f"/users/{user}/recommendations", params={"k": 10}).raise_for_status()
-        recommend = _timed(
-            lambda i: http.get(f"/users/{picks[i]}/recommendations", params={"k": 10}).raise_for_status(), len(picks)
+            if local is not None:
+                local.recommend(user)
+        recommend, local_recommend = _timed(
+            lambda i: http.get(f"/users/{picks[i]}/recommendations", params={"k": 10}).raise_for_status(),
+            len(picks),
+            None if local is None else lambda i: local.recommend(picks[i]),
         )
-        rate = _timed(
+        rate, local_rate = _timed(
             lambda i: http.put(
                 f"/users/{to_rate[i][0]}/ratings/{to_rate[i][1]}", json={"stars": to_rate[i][2]}
             ).raise_for_status(),
             len(to_rate),
+            None if local is None else lambda i: local.rate(i, *to_rate[i]),
         )
 
     samples: list[list[float]] = [[] for _ in range(clients)]
@@ -156,4 +183,6 @@ def measure(base: str, key: str, picks: Sequence[int], to_rate: Sequence[Rating]
     wall = time.perf_counter() - start
     if failures:
         raise failures[0]
-    return HttpFigures(recommend, rate, [s for part in samples for s in part], wall, clients)
+    return HttpFigures(
+        recommend, rate, [s for part in samples for s in part], wall, clients, local_recommend, local_rate
+    )
