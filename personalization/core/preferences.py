@@ -15,10 +15,11 @@ Definitions (the analytics pipelines reproduce them exactly, see ``analytics``):
 Time (docs/time_and_drift.md), when every rating carries its time (``RatedFilm.at``, seconds):
 
 * With ``half_life_days`` h > 0 a rating weighs ``w = 0.5 ** (age / h)``, its age counted from
-  the user's latest rating, and the favourites use weighted sums: ``mu_w = sum(w s) / sum(w)``,
-  ``significance = sum(w (s - mu_w)) / (sum(w) over f + SHRINKAGE)``, ``mean`` the weighted mean
-  of f (``n`` stays the count). Off (the default), or without times, nothing changes. The mean
-  rating, style, diversity and distribution always count every rating alike.
+  the user's latest rating, and the favourites use weighted sums against the user's own mean
+  (their rating scale, every rating alike): ``significance = sum(w (s - mu)) / (sum(w) over f +
+  SHRINKAGE)``, ``mean`` the weighted mean of f (``n`` stays the count). Off (the default), or
+  without times, nothing changes. The mean rating, style, diversity and distribution always count
+  every rating alike.
 * ``drift`` (``core.drift``) compares the last ratings with the ones before; None without times
   (the given order is then not known to be time order).
 """
@@ -216,8 +217,7 @@ def _analyse_weighted(
     base = _analyse(user_id, films, community, top_n)
     latest = max(float(f.at or 0.0) for f in films)
     weights = [age_weight(latest - float(f.at or 0.0), half_life_days) for f in films]
-    total_w = math.fsum(weights)
-    mu_w = math.fsum(w * f.stars for w, f in zip(weights, films)) / total_w
+    mu = math.fsum(f.stars for f in films) / len(films)  # the rating scale: every rating alike
     acc: dict[str, dict[str, list[float]]] = {name: {} for name in FIELDS}
     for w, film in zip(weights, films):
         decade = decade_of(film.year)
@@ -237,7 +237,7 @@ def _analyse_weighted(
     def ranked(name: str) -> list[FeatureScore]:
         scored = []
         for feat, (k, sum_w, sum_ws) in acc[name].items():
-            sig = (sum_ws - mu_w * sum_w) / (sum_w + SHRINKAGE)
+            sig = (sum_ws - mu * sum_w) / (sum_w + SHRINKAGE)
             if sig > 1e-12:
                 scored.append((-sig, -k, feat, sum_ws / sum_w))
         best = heapq.nsmallest(top_n, scored)
