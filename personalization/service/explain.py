@@ -9,8 +9,10 @@ gives one film's full breakdown; ``annotate`` rewrites the reasons of ``recommen
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import PERSONAL, Scorer, UserWeights, normalise
 from personalization.core.preferences import PreferenceProfile
 from personalization.core.ranker import ScoredFilm, rank_of
+from personalization.core.reasons_explanation import Explanation, HistoryEffect, TermPart
 from personalization.errors import CineSyncError, UnknownUser
 from personalization.service.engine import Engine, strength_of
 from personalization.service.results import Recommendations, check_film_id, check_user_id
@@ -89,6 +92,7 @@ def reasons(
 MAX_EXPLAIN_FILMS = 150  # ``explain``: the history films (newest first) whose effect is measured
 MAX_PICK_FILMS = 3  # ``annotate``: the liked films measured for a list of picks (each costs a rescoring)
 RECENT_FILMS = 2  # ... always including the newest ones (the sequence and ALS models read them)
+SAID_KEPT = 2048  # ``annotate``'s reasons kept for lists asked for again (LRU)
 SHOWN_FILMS = 10  # ``explain``: the films with the largest effect (either sign) shown
 
 
@@ -101,75 +105,6 @@ class AlreadySeen(CineSyncError):
             "films; explain a film they have not rated (one of `cinesync recommend`'s picks)"
         )
         self.user_id, self.film = user_id, film
-
-
-@dataclass(frozen=True)
-class TermPart:
-    """One term of the blend for the film: its weight, its scaled score (0 to 1) and their product."""
-
-    term: str
-    weight: float
-    score: float
-    part: float
-
-
-@dataclass(frozen=True)
-class HistoryEffect:
-    """What one film of the user's history does to the film's score (score with it - without it)."""
-
-    film: Film
-    stars: float | None  # the rating (None: feedback only)
-    feedback: str | None  # the feedback kind, when the latest signal is feedback
-    contribution: float
-    by_term: dict[str, float]
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """The full breakdown of one film's score for one user (``Service.explain``)."""
-
-    user_id: int
-    film: Film
-    mode: str  # "personal" or "base", as in ``recommend``
-    score: float  # sum of the terms' parts: what ``recommend`` ranks by
-    rank: int  # where the film ranks among every film the user has not rated or reacted to
-    candidates: int  # how many such films there are
-    terms: list[TermPart]
-    history: list[HistoryEffect]  # the largest effects, either sign, largest first
-    films_measured: int  # history films whose effect was measured (newest first)
-    n_history: int  # films the user rated or reacted to
-    features: list[reasons_core.Feature]
-    reasons: list[str]
-    model_version: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        film = {k: v for k, v in asdict(self.film).items() if k != "metadata"}
-        film["label"] = self.film.label
-        return {
-            "user_id": self.user_id,
-            "film": film,
-            "mode": self.mode,
-            "score": self.score,
-            "rank": self.rank,
-            "candidates": self.candidates,
-            "reasons": list(self.reasons),
-            "terms": [asdict(t) for t in self.terms],
-            "history": [
-                {
-                    "film_id": h.film.id,
-                    "label": h.film.label,
-                    "stars": h.stars,
-                    "feedback": h.feedback,
-                    "contribution": h.contribution,
-                    "by_term": dict(h.by_term),
-                }
-                for h in self.history
-            ],
-            "films_measured": self.films_measured,
-            "n_history": self.n_history,
-            "features": [asdict(f) for f in self.features],
-            "model_version": self.model_version,
-        }
 
 
 @dataclass
@@ -215,6 +150,8 @@ class Explainer:
     def __init__(self, engine: Engine, repo: Repository, reads: Reads):
         self.engine, self.repo, self.reads = engine, repo, reads
         self._blind_models: tuple[Scorer | None, frozenset[str]] = (None, frozenset())
+        self._said: OrderedDict[tuple[Any, ...], tuple[Scorer, list[str]]] = OrderedDict()  # annotate's, LRU
+        self._lock = threading.Lock()
 
     def _blind(self, scorer: Scorer, full: reasons_core.Terms) -> frozenset[str]:
         """The base models whose scores ignore the history (popularity, trending): found once
@@ -377,6 +314,21 @@ class Explainer:
         scorer = self.engine.scorer()
         cat = scorer.catalogue
         ids = [r.film.id for r in recs.items]
+        # The same picks from the same signals, weights, filters and models: the same reasons
+        # (the dashboard asks again at every click).
+        w = user.weights
+        key = (
+            user.user_id,
+            tuple((s.film_id, s.stars, s.kind, s.at) for s in user.signals),
+            (w.personal_weight, tuple(sorted(w.base_weights.items()))),
+            (genre, decade, mood),
+            tuple(ids),
+        )
+        with self._lock:
+            held = self._said.get(key)
+            if held is not None and held[0] is scorer:
+                self._said.move_to_end(key)
+                return replace(recs, items=[replace(r, reason=t) for r, t in zip(recs.items, held[1])])
         positions = cat.positions(ids)
         if len(positions) != len(ids):
             return recs  # the catalogue changed under the ranking: keep its reasons
@@ -395,6 +347,10 @@ class Explainer:
                 item = ScoredFilm(rec.film.id, rec.score, rec.personal, rec.base)
                 why = [reason(item, personalised=measured.personalised, has_history=bool(user.history.taste))]
             items.append(replace(rec, reason="; ".join(why)))
+        with self._lock:
+            self._said[key] = (scorer, [r.reason for r in items])
+            while len(self._said) > SAID_KEPT:
+                self._said.popitem(last=False)
         return replace(recs, items=items)
 
     def _liked_films(self, user: _User, cat: Catalogue, picks: NDArray[np.int64]) -> list[int]:

@@ -182,6 +182,8 @@ def test_explain_breaks_the_score_down_exactly(demo_service):
         for feat in e.features:
             listed = {"genre": profile.genres, "director": profile.directors}[feat.field]
             assert feat.name in {f.name for f in listed}
+    again = svc.recommend(user_id, 3)  # asked again: the kept reasons, the same ones
+    assert [(r.film.id, r.reason) for r in again.items] == [(r.film.id, r.reason) for r in recs.items]
     d = e.to_dict()
     assert set(d) >= {"user_id", "film", "score", "rank", "terms", "history", "features", "reasons"}
     assert d["film"]["id"] == rec.film.id and isinstance(d["history"][0]["contribution"], float)
