@@ -89,7 +89,7 @@ def reasons(
 
 # -- the scores' own explanation: leave-one-out through the scorer ------------------------------
 
-MAX_EXPLAIN_FILMS = 150  # ``explain``: the history films (newest first) whose effect is measured
+MAX_EXPLAIN_FILMS = 100  # ``explain``: the history films (newest first) whose effect is measured
 MAX_PICK_FILMS = 3  # ``annotate``: the liked films measured for a list of picks (each costs a rescoring)
 RECENT_FILMS = 2  # ... always including the newest ones (the sequence and ALS models read them)
 SAID_KEPT = 2048  # ``annotate``'s reasons kept for lists asked for again (LRU)
