@@ -18,11 +18,15 @@ import argparse
 import random
 import sys
 
-import numpy as np
+from personalization.threads import configure_threads
 
-from personalization.config import Settings
-from personalization.evaluation import http_bench
-from personalization.service import Service
+configure_threads()  # an entry point: BLAS on one thread, before numpy loads
+
+import numpy as np  # noqa: E402
+
+from personalization.config import Settings  # noqa: E402
+from personalization.evaluation import http_bench  # noqa: E402
+from personalization.service import Service  # noqa: E402
 
 BENCH_USER = 9_000_000_000_000_000
 
