@@ -126,7 +126,8 @@ def profile(key: str, user_id: int):
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
 def recommend(key: str, user_id: int, k: int = 10, genre: str | None = None, decade: int | None = None):
-    return _service(key).recommend(user_id, k, genre=genre, decade=decade)
+    # An operator looking at a member's picks is not the member seeing them: no A/B exposure.
+    return _service(key).recommend(user_id, k, genre=genre, decade=decade, shown=False)
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
