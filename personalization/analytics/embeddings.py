@@ -7,7 +7,7 @@ tidy Polars frames ready to plot. Nothing here writes anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,13 +87,19 @@ def trajectory_drift(user_id: int, trajectory) -> pl.DataFrame:
 
 
 def drift(
-    ratings: pl.DataFrame, catalogue: Catalogue, rule: UserModel, users: Sequence[int] | None = None
+    ratings: pl.DataFrame,
+    catalogue: Catalogue,
+    rule: UserModel,
+    users: Sequence[int] | None = None,
+    film_vector: Callable[[int], np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """The same as ``trajectory_drift`` for many users at once, replaying their ratings (oldest
-    first) through the learning rule; no database needed (ratings only, no feedback)."""
+    first) through the learning rule; no database needed (ratings only, no feedback).
+    ``film_vector``: a film id's vector in the space the taste vectors live in (a serving
+    process's ``Engine.film_vector``, with published film vectors); the content vectors if None."""
     frame = ratings if users is None else ratings.filter(pl.col("user_id").is_in(list(users)))
     frame = frame.sort("rated_at", "user_id", "film_id")
-    model = OnlineUserModel(rule, catalogue.vector)
+    model = OnlineUserModel(rule, film_vector or catalogue.vector)
     steps: dict[int, list] = {}
     for uid, fid, stars, at in frame.select("user_id", "film_id", "stars", "rated_at").iter_rows():
         if catalogue.position(fid) is None:

@@ -137,15 +137,26 @@ class Browse:
         return self.repo.film_fans(check_film_id(film_id), min_stars, k)
 
     def nearest_users(self, film_id: Any, k: int = 10) -> list[NearUser]:
-        """Users whose taste vector points closest to this film's vector (both in the space
-        served now: a vector of another space is not compared until it is rebuilt)."""
+        """Users whose taste vector points closest to this film's vector (cosine), each beside
+        the film's vector of the space their vector was folded in: the published film vectors
+        served now, or the content vectors (imported, not used since); a vector of an older
+        published space is compared once it is rebuilt."""
         engine = self.engine
-        item = engine.film_vector(check_film_id(film_id))
-        rows = [(u, v) for u, v in self.repo.embeddings(1, engine.vector_version) if engine.usable(v) and np.any(v)]
+        film_id = check_film_id(film_id)
+        engine.film_vector(film_id)  # an unknown film is refused here
+        space = engine.space()
+        pos = space.catalogue.position(film_id)
+        if pos is None:
+            return []
+        items = {engine.model_settings.version: space.catalogue.matrix[pos], space.key: space.scorer.film_vector(pos)}
+        rows = []
+        for key, item in items.items():
+            unit = item / (np.linalg.norm(item) or 1.0)
+            rows += [(u, v, unit) for u, v in self.repo.embeddings(1, key) if engine.usable(v) and np.any(v)]
         if not rows:
             return []
-        ids = np.array([u for u, _ in rows], np.int64)
-        sims = np.vstack([v for _, v in rows]) @ item
+        ids = np.array([u for u, _, _ in rows], np.int64)
+        sims = np.array([float(v @ unit) for _, v, unit in rows])
         return [NearUser(int(ids[i]), float(sims[i])) for i in ranker.top_k(sims, ids, k)]
 
     def taste_trajectory(self, user_id: Any) -> list[TasteStep]:

@@ -16,7 +16,8 @@ def test_norms_are_unit_for_learned_users(demo_tables):
 
 def test_drift_replays_to_the_stored_vector(demo_service, demo_tables):
     cat = demo_service.catalogue()
-    drift = embeddings.drift(demo_tables.ratings, cat, demo_service.rule, users=[1, 2])
+    # the film vectors the stored taste vectors are folded with (the published ones)
+    drift = embeddings.drift(demo_tables.ratings, cat, demo_service.rule, [1, 2], demo_service.engine.film_vector)
     for user in (1, 2):
         steps = drift.filter(pl.col("user_id") == user)
         assert steps.height == demo_tables.ratings.filter(pl.col("user_id") == user).height
@@ -25,7 +26,8 @@ def test_drift_replays_to_the_stored_vector(demo_service, demo_tables):
         # the same answer as the service's own trajectory (ratings only here, no feedback)
         via_service = embeddings.trajectory_drift(user, demo_service.taste_trajectory(user))
         assert np.allclose(via_service["cos_final"].to_numpy(), steps["cos_final"].to_numpy(), atol=1e-5)
-    stored, _ = demo_service.user_vector(1)
+    with demo_service.repo.session() as session:  # as stored (the service would rebuild it in its space)
+        stored = session.read_embedding(1).embedding
     ids, matrix = embeddings.vectors(demo_tables.user_embeddings)
     assert np.allclose(matrix[list(ids).index(1)], stored, atol=1e-6)
 
