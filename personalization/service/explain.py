@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -172,6 +173,18 @@ class Explainer:
         history, weights = self.reads.history_and_weights(user_id)  # the weights recommend ranks with
         return _User(user_id, found, history, self.engine.ranking_weights(weights))
 
+    def _imagined(self, user_id: int, extra: Mapping[int, float]) -> _User:
+        """The user as ``Reads.what_if`` imagines them: their signals with ``extra`` ({film:
+        stars}) rated last, in place of any earlier signal on those films; their stored weights."""
+        with self.repo.session() as session:
+            stored = [s for s in session.effective_signals(user_id) if s.film_id not in extra]
+            rows = [r for r in session.history(user_id) if r[0] not in extra]
+            weights = self.engine.user_weights(session.model_weights(user_id))
+        now = datetime.now(UTC)
+        found = stored + [EffectiveSignal(f, s, None, now) for f, s in extra.items()]
+        history = signals_core.History.from_rows([*rows, *((f, s, None) for f, s in extra.items())])
+        return _User(user_id, found, history, self.engine.ranking_weights(weights))
+
     def _measure(
         self, user: _User, mask: NDArray[np.bool_], positions: NDArray[np.int64], films: Sequence[int]
     ) -> _Measured:
@@ -301,16 +314,27 @@ class Explainer:
         )
 
     def annotate(
-        self, recs: Recommendations, *, genre: str | None = None, decade: int | None = None, mood: str | None = None
+        self,
+        recs: Recommendations,
+        *,
+        genre: str | None = None,
+        decade: int | None = None,
+        mood: str | None = None,
+        imagined: Mapping[Any, Any] | None = None,
     ) -> Recommendations:
-        """``recs`` (``Reads.recommend``'s, for the same filters) with each pick's
-        reason written from its scores: up to three reasons joined by "; ". A pick for which the
-        measured films show none gets a reason that names no film (``reason``)."""
+        """``recs`` (``Reads.recommend``'s, for the same filters; ``Reads.what_if``'s with its
+        ``imagined`` ratings) with each pick's reason written from its scores: up to three reasons
+        joined by "; ". A pick for which the measured films show none gets a reason that names no
+        film (``reason``)."""
         from personalization.service.reads import filter_mask  # reads imports this module at load
 
         if not recs.items or not recs.n_ratings:
             return recs
-        user = self._user(recs.user_id)
+        if imagined:
+            extra = {check_film_id(f): signals_core.check_stars(v) for f, v in imagined.items()}
+            user = self._imagined(recs.user_id, extra)
+        else:
+            user = self._user(recs.user_id)
         scorer = self.engine.scorer()
         cat = scorer.catalogue
         ids = [r.film.id for r in recs.items]
