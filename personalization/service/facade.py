@@ -313,7 +313,8 @@ class Service:
     ) -> Recommendations:
         """``recommend`` as if the user had also rated ``ratings`` ({film: stars}), computed in
         memory: nothing is stored, no cache or other process sees it."""
-        return self.reads.what_if(user_id, ratings, k, genre=genre, decade=decade)
+        picks = self.reads.what_if(user_id, ratings, k, genre=genre, decade=decade)
+        return self.explainer.annotate(picks, genre=genre, decade=decade, imagined=ratings)
 
     def profile(self, user_id: Any) -> preferences.PreferenceProfile:
         """The user's taste profile (computed from their ratings, stored in user_preferences)."""
