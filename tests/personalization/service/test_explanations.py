@@ -156,6 +156,34 @@ def test_new_members_with_feedback_get_true_reasons(demo_service):
     assert checked["films"] + checked["others"] > 0, checked
 
 
+def test_what_if_reasons_are_true_of_the_imagined_history(demo_service):
+    """``what_if``'s reasons are measured on the imagined history: a film it names is a stored
+    or imagined rating with the stated stars, and nothing is written."""
+    svc = demo_service
+    user_id = svc.users("", 1)[0]["id"]
+    member = Member(svc, user_id)
+    before = svc.history(user_id)
+    imagined = svc.recommend(user_id, 1).items[0].film
+    recs = svc.what_if(user_id, {imagined.id: 5.0}, PICKS)
+    assert svc.history(user_id) == before
+    labels = {**member.films, imagined.label: imagined.id}
+    named_any = 0
+    for rec in recs.items:
+        assert rec.film.id != imagined.id
+        for text in rec.reason.split("; "):
+            m = re.fullmatch(r"because you (loved|liked) (.+)", text) or re.fullmatch(
+                r"people who (liked) (.+) also liked this", text
+            )
+            if not m:
+                continue
+            for label in named(m.group(2), list(labels)):
+                f = labels[label]
+                stars = 5.0 if f == imagined.id else member.stars(f)
+                assert stars is not None and stars >= (4.5 if m.group(1) == "loved" else 4.0)
+                named_any += 1
+    assert named_any
+
+
 def test_explain_breaks_the_score_down_exactly(demo_service):
     svc = demo_service
     user_id = svc.users("", 1)[0]["id"]
