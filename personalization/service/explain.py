@@ -233,7 +233,12 @@ class Explainer:
         return out
 
     def _profile(self, user: _User) -> PreferenceProfile | None:
-        return self.reads.profile(user.user_id) if user.history.rated else None
+        if not user.history.rated:
+            return None
+        try:
+            return self.reads.profile(user.user_id)
+        except UnknownUser:  # ``what_if`` for someone with nothing stored: no profile to cite
+            return None
 
     def _reasons(
         self,
