@@ -135,6 +135,13 @@ def test_a_migration_applied_while_a_process_serves_loses_nothing(db_url, settin
         assert old.rate(1, 20, 4.5).n_ratings == 16
         assert old.recommend(1, 5).items and old.profile(2).n_ratings == 15
         assert old.unrate(1, 20).stars == 4.5
+        assert old.user_vector(3) is not None and old.vectors.get(3) is not None
+        with Service.open(settings, url=db_url, listen=False) as new:  # a process of the new release
+            new.rate(3, 25, 5.0)
+        deadline = time.monotonic() + 10
+        while old.vectors.get(3) is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert old.vectors.get(3) is None, "the old process's listener missed a write made after the upgrade"
 
         after = _cli(db_url, tmp_path / "home", "db", "status")
         assert after.exit_code == 0 and "PENDING" not in after.output, after.output
@@ -151,7 +158,9 @@ def test_a_migration_applied_while_a_process_serves_loses_nothing(db_url, settin
         " e.n_feedback, (SELECT count(*) FROM feedback f WHERE f.user_id = e.user_id) FROM user_embeddings e",
     )
     assert all(r == nr and f == nf for _, r, nr, f, nf in counters), counters
-    assert _rows(db_url, "SELECT DISTINCT source FROM ratings WHERE user_id < 100") == [("before-upgrade",)]
+    assert _rows(db_url, "SELECT DISTINCT source FROM ratings WHERE user_id < 100 AND movie_id <= 15") == [
+        ("before-upgrade",)
+    ]
     check_vectors(db_url)
 
 
