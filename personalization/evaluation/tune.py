@@ -184,13 +184,15 @@ def tune(
     progress: Callable[[str], None] | None = None,
     min_gain: float = 0.0,
     weight_starts: Sequence[float] = (),
+    weight_passes: int = 2,
     report: bool = True,
 ) -> TuneResult:
     """Search the settings on the first ``split`` of the stream; report on the rest.
 
     A value replaces the current one only if it gains more than ``min_gain`` (relative HR@10):
     differences below that are noise on a stream of this size, and the current value stands.
-    ``structure={}, learning={}`` tunes the blend weights alone (one replay of the tuning part);
+    ``structure={}, learning={}`` tunes the blend weights alone (one replay of the tuning part;
+    ``weight_passes`` rounds of the coordinate search from each start);
     ``report=False`` leaves the held-out replays to ``cinesync replay`` (with intervals)."""
     t_start = time.perf_counter()
     defaults = settings or ModelSettings()
@@ -231,11 +233,12 @@ def tune(
             result.trials.append(_trial("structure", name, value, hr, nd, value == win[0]))
         _, best_hr, best_nd, best_rec, best = win
 
-    best, hr, nd = _search_weights(best_rec, best, result.trials)
+    start_from = best  # the best structure, with the weights it started with
+    best, hr, nd = _search_weights(best_rec, start_from, result.trials, weight_passes)
     say(f"weights: HR@10 {hr:.4f}")
     for start in weight_starts:
         tried: list[dict] = []
-        cand, h, n = _search_weights(best_rec, _with(best, blend_weight=start), tried)
+        cand, h, n = _search_weights(best_rec, _with(start_from, blend_weight=start), tried, weight_passes)
         result.trials += [dict(t, stage=f"weights from personal {start:g}") for t in tried]
         say(f"weights from personal {start:g}: HR@10 {h:.4f}")
         if (h, n) > (hr, nd):
