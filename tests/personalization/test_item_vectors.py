@@ -126,3 +126,13 @@ def test_published_vectors_fitted_under_another_dim_are_refused(catalogue):
     small = Catalogue.build(FILMS, 16)  # dim 16 allows 8 factors
     with pytest.raises(ValueError, match="factors"):
         ItemVectors.from_state(small.ids, small.matrix, state, version=1)
+
+
+def test_film_factors_switches_the_collaborative_vectors(catalogue):
+    from personalization.core.ensemble import make_item_vectors
+
+    assert make_item_vectors(catalogue, ModelSettings(dim=DIM, film_factors=0)) is None
+    iv = make_item_vectors(catalogue, ModelSettings(dim=DIM, film_factors=64))
+    assert iv is not None and iv.factors == DIM // 2  # at most half the dimension
+    scorer = Scorer(catalogue, {}, ModelSettings(dim=DIM), item_vectors=None)
+    assert np.array_equal(scorer.film_vector(2), catalogue.matrix[2])  # off: the content vectors
