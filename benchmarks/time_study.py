@@ -137,6 +137,8 @@ def replay(stream: Stream, start: int, every: int, variants: list[TimeVariant], 
         variants=variants,
     )
     out: dict = {"seconds": time.perf_counter() - t0, "drifting": sum(flags), "events": len(flags)}
+    out["ranks"] = {model: [r[model] for _, r in trace] for model in (trace[0][1] if trace else ())}
+    out["flags"] = flags
     for model in trace[0][1] if trace else ():
         ranks = [r[model] for _, r in trace]
         out[model] = hr_ndcg(ranks)
@@ -145,15 +147,27 @@ def replay(stream: Stream, start: int, every: int, variants: list[TimeVariant], 
     return out
 
 
+def paired(ranks: list[int], base: list[int]) -> str:
+    """HR@10 difference to ``base`` on the same events, with its paired standard error: far
+    tighter than two independent intervals, since both rank the same events."""
+    d = np.array([(a <= 10) - (b <= 10) for a, b in zip(ranks, base)], float)
+    if len(d) < 2:
+        return "-"
+    return f"{d.mean():+.4f} ± {d.std(ddof=1) / math.sqrt(len(d)):.4f}"
+
+
 def cell(x: tuple[float, float, float, int]) -> str:
     hr, se, ndcg, n = x
     return f"{hr:.4f} ± {se:.4f} / {ndcg:.4f}" if n else "-"
 
 
-def study(name: str, every: int) -> None:
+def study(name: str, every: int, choose: bool = True) -> None:
     stream = stream_of(name)
     cut = cut_index(stream, SHIPPED_CUT.split)
     print(f"\n## {stream.name}: {len(stream):,} ratings; tuning part events 0-{cut - 1}, held out {cut}-\n", flush=True)
+    if not choose:
+        held_out(stream, cut, every, 0.0)
+        return
     head = stream.head(cut)
     choice = [TimeVariant(f"{h:g}", h, with_blend=False) for h in HALF_LIVES]
     r = replay(head, cut // 4, every, choice, ())
@@ -173,6 +187,10 @@ def study(name: str, every: int) -> None:
     if scores[best] - off_hr <= off_se:
         best = 0.0
     print(f"\nchosen half-life: {best:g} days (off unless the gain exceeds off's standard error)\n", flush=True)
+    held_out(stream, cut, every, best)
+
+
+def held_out(stream: Stream, cut: int, every: int, best: float) -> None:
     held = [TimeVariant("off")]
     if best > 0:
         held.append(TimeVariant(f"half-life {best:g} d (chosen)", best))
@@ -186,11 +204,21 @@ def study(name: str, every: int) -> None:
         f"Held out (events {cut}-, every {every}; {r['events']} evaluated, {r['drifting']} of them by a user "
         f"drifting at that moment; {r['seconds']:.0f} s). HR@10 ± se / NDCG@10:\n"
     )
-    print("| configuration | personal | blend | blend, drifting users | blend, stable users |")
-    print("|---|---|---|---|---|")
+    print(
+        "| configuration | personal | blend | blend, drifting users | blend, stable users "
+        "| Δ blend HR@10 vs off (paired se) | Δ on drifting users' events |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    off = r["ranks"][held[0].models[1]]
+    drifting = [i for i, f in enumerate(r["flags"]) if f]
     for v in held:
         p, b = v.models
-        print(f"| {v.label} | {cell(r[p])} | {cell(r[b])} | {cell(r[b + ':drifting'])} | {cell(r[b + ':stable'])} |")
+        mine = r["ranks"][b]
+        delta_drift = paired([mine[i] for i in drifting], [off[i] for i in drifting])
+        print(
+            f"| {v.label} | {cell(r[p])} | {cell(r[b])} | {cell(r[b + ':drifting'])} | {cell(r[b + ':stable'])} "
+            f"| {paired(mine, off)} | {delta_drift} |"
+        )
     sys.stdout.flush()
 
 
@@ -223,13 +251,14 @@ def calibration() -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", choices=("all", "ml", "synthetic", "switch", "calibration"), default="all")
+    ap.add_argument("--skip-choice", action="store_true", help="held-out part only (the half-life off)")
     ap.add_argument("--every", type=int, default=1, help="evaluate every N-th eligible event (all are learned)")
     args = ap.parse_args(argv)
     if args.data in ("all", "calibration"):
         calibration()
     for name in ("switch", "synthetic", "ml") if args.data == "all" else (args.data,):
         if name != "calibration":
-            study(name, args.every)
+            study(name, args.every, choose=not args.skip_choice)
     return 0
 
 
