@@ -16,7 +16,7 @@ from personalization.service.engine import Engine, film_of, strength_of
 from personalization.service.reads import check_k, filter_mask
 from personalization.service.results import Status, check_film_id, check_user_id
 from personalization.storage.db import redact
-from personalization.storage.onboarding_queries import opinion_stats
+from personalization.storage.onboarding import opinion_stats
 from personalization.storage.repository import Repository
 from personalization.storage.rows import Fan, Overview, UserSummary, Vector
 

@@ -339,7 +339,10 @@ class Explainer:
             extra = {check_film_id(f): signals_core.check_stars(v) for f, v in imagined.items()}
             user = self._imagined(recs.user_id, extra)
         else:
-            user = self._user(recs.user_id)
+            try:
+                user = self._user(recs.user_id)
+            except UnknownUser:  # forgotten since the ranking: its picks keep the ranking's reasons
+                return recs
         scorer = self.engine.scorer()
         cat = scorer.catalogue
         ids = [r.film.id for r in recs.items]

@@ -21,6 +21,7 @@ from psycopg import Connection
 from psycopg.rows import TupleRow, args_row
 from psycopg_pool import ConnectionPool
 
+from personalization.errors import UnknownUser
 from personalization.storage import queries as q
 from personalization.storage.retry import ConcurrentChange
 from personalization.storage.rows import (
@@ -203,7 +204,10 @@ class Session:
     def upsert_profile(self, user_id: int, profile: Mapping[str, Any], n_ratings: int) -> None:
         """Store a derived row: it need not wait for the disk (``synchronous_commit`` off)."""
         self.conn.execute(q.CACHE_WRITE)
-        self.conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(dict(profile)), n_ratings))
+        try:
+            self.conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(dict(profile)), n_ratings))
+        except psycopg.errors.ForeignKeyViolation:  # forgotten since the profile was read
+            raise UnknownUser(user_id) from None
 
     # -- users, films, notes ---------------------------------------------------------------------
     def ensure_user(self, user_id: int) -> None:
