@@ -55,7 +55,7 @@ class Unrate:
         row, removed, n_signals = retry_transaction(lambda: self._unrate_once(user_id, film_id))
         engine = self.engine
         engine.forget_user(user_id)  # the profile and the community's sums counted the rating
-        engine.vectors.put(user_id, row.embedding, row.n_ratings)
+        engine.cache_vector(user_id, row.embedding, row.n_ratings, row.model_version)  # if in the space served
         return UnrateResult(
             user_id,
             film_id,
