@@ -15,7 +15,9 @@ process serves now (``VectorSpace``: the scorer and its ``key``); every stored v
 the key it was folded under (``model_version``), a vector under another key is rebuilt from the
 user's signals before it is used or stepped (``needs_rebuild``), and the process's vector cache
 is emptied whenever the served key changes (only vectors of the current key enter it:
-``cache_vector``), so no score ever mixes a taste vector and film vectors of two spaces.
+``cache_vector``), so no stored or cached vector is used beside film vectors of another space.
+(A request that read a vector just before the process switched to a new version may still
+score that one request with it: the read and the scoring take the space separately.)
 """
 
 from __future__ import annotations
