@@ -231,8 +231,10 @@ class Reads:
         with self.repo.session() as session:
             if not session.user_exists(user_id):
                 raise UnknownUser(user_id)
-            rated = self._rated_films(session.user_ratings(user_id))
-            profile = preferences.analyse(user_id, rated, community)
+            rated = self._rated_films(session.timed_ratings(user_id))
+            profile = preferences.analyse(
+                user_id, rated, community, half_life_days=engine.model_settings.half_life_days
+            )
             learned = engine.user_weights(session.model_weights(user_id))  # the tuned ones until learned
             profile.blend_weight = learned.personal_weight
             profile.model_weights = {m: round(a, 4) for m, a in learned.base_weights.items()}
@@ -240,15 +242,16 @@ class Reads:
         engine.profiles.put(user_id, profile)
         return profile
 
-    def _rated_films(self, rows: list[tuple[int, float]]) -> list[preferences.RatedFilm]:
-        """(film, stars) rows with the films' metadata from the in-memory catalogue."""
+    def _rated_films(self, rows: list[tuple[int, float, float]]) -> list[preferences.RatedFilm]:
+        """(film, stars, Unix time) rows, oldest first, with the films' metadata from the
+        in-memory catalogue (the times weigh recent ratings and measure drift)."""
         cat = self.engine.catalogue()
-        ids = [f for f, _ in rows]
+        ids = [f for f, _, _ in rows]
         if len(cat.positions(ids)) < len(ids):
             cat = self.engine.reload_catalogue()  # a film added by another process since we loaded
         out = []
-        for film_id, stars in rows:
+        for film_id, stars, at in rows:
             f = cat.get(film_id)
             if f is not None:
-                out.append(preferences.RatedFilm(film_id, float(stars), f.genres, f.directors, f.actors, f.year))
+                out.append(preferences.RatedFilm(film_id, stars, f.genres, f.directors, f.actors, f.year, at))
         return out

@@ -43,6 +43,7 @@ from personalization.storage.rows import (
     UserSummary,
     Vector,
 )
+from personalization.storage.time_queries import timed_ratings
 
 __all__ = ["Repository", "Session", "RatingUpsert", "EmbeddingUpdate", "embedding_update", "as_vector"]
 
@@ -190,6 +191,10 @@ class Session:
 
     def user_ratings(self, user_id: int) -> list[tuple[int, float]]:
         return [(int(f), float(s)) for f, s in self.conn.execute(q.USER_RATINGS, (user_id,))]
+
+    def timed_ratings(self, user_id: int) -> list[tuple[int, float, float]]:
+        """``(film, stars, Unix time)``, oldest first (``storage.time_queries``)."""
+        return timed_ratings(self, user_id)
 
     # -- weights and profiles --------------------------------------------------------------------
     def model_weights(self, user_id: int) -> StoredWeights | None:

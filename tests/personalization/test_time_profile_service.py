@@ -40,6 +40,8 @@ def test_timed_ratings_come_back_oldest_first_and_make_a_drifting_profile(servic
     assert off.drift is not None and off.drift.drifting and off.drift.rising == ["Horror"]
     text = format_profile(recent)
     assert "  drift     drifting towards Horror: the last 10 ratings depart from the 30 before" in text
+    served = service.profile(7)  # the service reads the times too: its profile measures drift
+    assert served.drift is not None and served.drift.drifting and served.drift.rising == ["Horror"]
 
 
 def test_the_cli_profile_says_when_drift_is_not_measured_or_stable():
