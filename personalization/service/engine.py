@@ -295,8 +295,8 @@ class Engine:
         from ``settings`` and given its published state. Popularity, if the version lacks it (or
         there is no version yet), comes from the stored counts: one GROUP BY, not a fit."""
         wanted = [m for m, b in settings.base_weights.items() if b > 0]
-        found = self.models.arrays([*wanted, FILM_VECTORS] if settings.film_factors > 0 else wanted)
-        version_id, blobs = found if found is not None else (None, {})
+        found = self.models.published([*wanted, FILM_VECTORS] if settings.film_factors > 0 else wanted)
+        version, blobs = found if found is not None else (None, {})
         vectors = read_state(blobs[FILM_VECTORS]) if FILM_VECTORS in blobs else None
         models = make_base_models(settings, [m for m in wanted if m in blobs])
         for name, model in models.items():
@@ -307,7 +307,6 @@ class Engine:
             popularity.load_state({"items": films, "good": good, "total": total})
             models = {"popularity": popularity, **models}
         self._limit_model_caches(models)
-        version = self.models.version(version_id) if version_id is not None else None
         log.info("serving collaborative models: %s", version.describe() if version else "none published yet")
         return Served(version, {m: models[m] for m in wanted if m in models}, settings, vectors)
 

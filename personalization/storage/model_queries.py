@@ -25,6 +25,8 @@ SELECT a.version_id, a.model, a.arrays FROM model_arrays a
 WHERE a.version_id = (SELECT max(id) FROM model_versions) AND a.model = ANY(%s)"""
 VERSION_ARRAYS = "SELECT version_id, model, arrays FROM model_arrays WHERE version_id = %s AND model = ANY(%s)"
 NEWEST_VERSION_ID = "SELECT max(id) FROM model_versions"
+# The first statement of a read that must see one snapshot across several statements.
+SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
 
 # --- what the trainer reads ---------------------------------------------------------------------
 RATING_COUNT = "SELECT count(*) FROM ratings"

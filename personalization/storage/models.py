@@ -141,6 +141,22 @@ class ModelStore:
             return None
         return int(rows[0][0]), {str(m): bytes(data) for _, m, data in rows}
 
+    def published(self, models: Iterable[str]) -> tuple[ModelVersion, dict[str, bytes]] | None:
+        """The newest version and ``{model: bytes}`` for those of ``models`` it holds, read in one
+        snapshot (a publish that deletes that version meanwhile cannot leave the arrays without
+        their version); None when there is no version (or it holds none of them)."""
+        names = list(models)
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(mq.SNAPSHOT)
+            with conn.cursor(binary=True) as cur:
+                rows = cur.execute(mq.NEWEST_ARRAYS, (names,)).fetchall()
+            if not rows:
+                return None
+            row = conn.execute(mq.VERSION, (int(rows[0][0]),)).fetchone()
+        if row is None:
+            return None
+        return _version(row), {str(m): bytes(data) for _, m, data in rows}
+
     def rating_count(self) -> int:
         with self.pool.connection() as conn:
             row = conn.execute(mq.RATING_COUNT).fetchone()
