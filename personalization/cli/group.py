@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from personalization.cli.context import Context, echo_json, pass_ctx, plural
+from personalization.errors import CineSyncError
 
 __all__ = ["group_command", "format_group"]
 
@@ -23,6 +24,24 @@ MOODS = (
     "epic",
     "thoughtful",
 )  # core.moods.MOODS; a test checks both lists agree
+
+
+def _mood_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The mood's own name, matched as the service and the HTTP API match it (any case, spaces
+    or hyphens: "Mind Bending" is mind-bending)."""
+    if value is None:
+        return None
+    from personalization.core.moods import check_mood
+
+    try:
+        return check_mood(value).name
+    except CineSyncError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def mood_option(help: str) -> Any:
+    """``--mood``, for ``recommend`` and ``group``: one of ``MOODS``, however it is spelt."""
+    return click.option("--mood", callback=_mood_name, metavar="MOOD", help=f"{help} One of: {', '.join(MOODS)}.")
 
 
 GROUP_SCORE = {
@@ -47,7 +66,7 @@ GROUP_SCORE = {
     "anyone is predicted to hate, below 2 stars, is never proposed), approval (how many members "
     "are predicted to like it, 3.5 stars or more).",
 )
-@click.option("--mood", type=click.Choice(MOODS, case_sensitive=False), help="Only films in this mood.")
+@mood_option("Only films in this mood (docs/moods.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def group_command(

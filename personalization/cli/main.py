@@ -24,7 +24,7 @@ from personalization.cli.context import Context, echo_json, first_line, pass_ctx
 from personalization.cli.db import db
 from personalization.cli.evaluation import replay_command, tune_command
 from personalization.cli.explain import explain_command
-from personalization.cli.group import MOODS, group_command
+from personalization.cli.group import group_command, mood_option
 from personalization.cli.imports import apply_ratings, import_
 from personalization.cli.onboard import onboard_command
 from personalization.cli.own_data import export_user_command
@@ -202,11 +202,7 @@ def feedback(ctx: Context, user: int, film: int, kind: str) -> None:
 )
 @click.option("--genre", help="Only films of this genre.")
 @click.option("--decade", type=int, help="Only films of this decade, e.g. 1990.")
-@click.option(
-    "--mood",
-    type=click.Choice(MOODS, case_sensitive=False),
-    help="Only films in this mood (genres and keywords: docs/moods.md), still in USER's own order.",
-)
+@mood_option("Only films in this mood (genres and keywords: docs/moods.md), still in USER's own order.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def recommend(
@@ -219,7 +215,7 @@ def recommend(
         echo_json(recs.to_dict())
         return
     if mood:
-        click.echo(f"in the mood: {mood.lower()} (docs/moods.md), in user {user}'s own order")
+        click.echo(f"in the mood: {mood} (docs/moods.md), in user {user}'s own order")
     click.echo(format_recommendations(recs))
 
 

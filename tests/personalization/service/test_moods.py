@@ -103,7 +103,12 @@ def test_cli_recommend_mood(two_tastes, demo_db_url, tmp_path, monkeypatch):
     items = json.loads(out.output)["items"]
     assert len(items) == 4 and all("Horror" in i["film"]["genres"] for i in items)
     bad = runner.invoke(main, ["recommend", str(HORROR_FAN), "--mood", "grumpy"])
-    assert bad.exit_code == 2 and "mind-bending" in bad.output
+    assert bad.exit_code == 2 and "unknown mood 'grumpy'" in bad.output and "mind-bending" in bad.output
+    # spelt as the service and the HTTP API accept it (docs/moods.md: "Mind Bending" is mind-bending)
+    spelt = runner.invoke(main, ["recommend", str(HORROR_FAN), "-k", "2", "--mood", "Mind Bending"])
+    assert spelt.exit_code == 0 and "in the mood: mind-bending" in spelt.output, spelt.output
+    group = runner.invoke(main, ["group", str(HORROR_FAN), str(ROMANCE_FAN), "--mood", "SCARY", "--json"])
+    assert group.exit_code == 0 and json.loads(group.output)["mood"] == "scary", group.output
 
 
 def test_the_docs_table_is_the_code_table():
