@@ -25,12 +25,18 @@ def export_parquet(directory: Path) -> None:
     """Write every table as DIRECTORY/<table>.parquet (zstd). Polars and DuckDB read them lazily
     (pl.scan_parquet, read_parquet), so the pipelines also run on a laptop far from the database."""
     from personalization.analytics.loaders import read_postgres, write_parquet
+    from personalization.cli.context import output_path, writing
     from personalization.config import Settings
     from personalization.service import Service
 
+    output_path(directory)  # its folder must exist; DIRECTORY itself is created
+    with writing(directory):
+        directory.mkdir(exist_ok=True)  # before reading the database: a bad DIR costs nothing
     with Service.open(Settings.from_env(), listen=False) as svc:
         tables = read_postgres(svc)
-    for path in write_parquet(tables, directory):
+    with writing(directory):
+        written = write_parquet(tables, directory)
+    for path in written:
         rows = getattr(tables, path.stem).height
         click.echo(f"{path.stem:<20} {rows:>9} rows  {path}")
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
 from personalization.config import Settings
+from personalization.errors import CineSyncError
 
-__all__ = ["Context", "pass_ctx", "echo_json", "plural", "first_line"]
+__all__ = ["Context", "pass_ctx", "echo_json", "plural", "first_line", "output_path", "writing"]
 
 
 class Context:
@@ -47,3 +49,24 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def output_path(path: Path) -> Path:
+    """``path``, if a command may write it: its folder must exist (nothing is created outside
+    what was asked for) and be a folder. Called before any work, so a typo costs nothing."""
+    parent = path.absolute().parent
+    if not parent.exists():
+        raise CineSyncError(f"cannot write {path}: the folder {parent} does not exist (create it first)")
+    if not parent.is_dir():
+        raise CineSyncError(f"cannot write {path}: {parent} is a file, not a folder")
+    return path
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turns a failed write of ``path`` (full disk, no permission, read-only file system) into
+    one line, ``cannot write PATH: reason``, instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise CineSyncError(f"cannot write {path}: {exc.strerror or exc}") from None

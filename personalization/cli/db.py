@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from personalization.cli.context import Context, echo_json, pass_ctx, plural
+from personalization.cli.context import Context, echo_json, output_path, pass_ctx, plural, writing
 
 __all__ = ["db"]
 
@@ -141,10 +141,12 @@ def db_dump(ctx: Context, file: Path, yes: bool) -> None:
     from personalization.storage.db import redact
     from personalization.storage.ops import dump
 
+    output_path(file)
     url = _url(ctx)
     if file.exists() and not yes:
         click.confirm(f"{file} exists (an older backup?); replace it?", abort=True)
-    dump(url, file)
+    with writing(file):
+        dump(url, file)
     click.echo(f"{redact(url)} dumped to {file} ({file.stat().st_size / 2**20:.1f} MiB)")
 
 

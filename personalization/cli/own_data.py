@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from personalization.cli.context import Context, pass_ctx, plural
-from personalization.errors import CineSyncError
+from personalization.cli.context import Context, output_path, pass_ctx, plural, writing
 
 __all__ = ["export_user_command"]
 
@@ -27,15 +26,15 @@ def export_user_command(ctx: Context, user: int, output: Path | None) -> None:
     (ratings, feedback, taste vector, profile, blend weights, A/B exposures, their name, and
     any table added later), and their variant in each running A/B test. `cinesync forget USER`
     deletes all of it."""
+    if output is not None:
+        output_path(output)
     with ctx.service() as svc:
         data = svc.user_data(user)
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     if output is None:
         click.echo(text)
         return
-    try:
+    with writing(output):
         output.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise CineSyncError(f"cannot write {output}: {exc.strerror or exc}") from None
     rows = sum(len(r) for r in data["tables"].values())
     click.echo(f"user {user}: {plural(rows, 'row')} from {plural(len(data['tables']), 'table')} written to {output}")

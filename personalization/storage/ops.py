@@ -74,9 +74,11 @@ def _run(command: Sequence[str], what: str) -> None:
 
 def dump(url: str, file: Path) -> None:
     """The whole database into ``file`` (pg_dump's custom format: compressed, restorable with
-    ``restore``), without owners or privileges so it restores into any server."""
+    ``restore``), without owners or privileges so it restores into any server. The folder
+    holding ``file`` must exist (a typo must not create folders, at the root or elsewhere)."""
     file = Path(file)
-    file.parent.mkdir(parents=True, exist_ok=True)
+    if not file.absolute().parent.is_dir():
+        raise StorageError(f"cannot write {file}: the folder {file.absolute().parent} does not exist")
     _run(
         [
             str(tool("pg_dump")),
