@@ -37,6 +37,7 @@ from personalization.errors import (
     UnknownRating,
     UnknownUser,
 )
+from personalization.storage.ops import ping
 from personalization.storage.retry import is_stale_prepared_statement
 
 __all__ = ["create_app", "ApiError"]
@@ -45,6 +46,7 @@ log = logging.getLogger("cinesync.api")
 
 MAX_USER_ID = 2**63 - 1
 MAX_FILM_ID = 2**31 - 1
+HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for a pooled connection before answering 503
 UserId = Annotated[int, Path(ge=0, le=MAX_USER_ID, description="The engine's user id (a Discord snowflake fits).")]
 FilmId = Annotated[
     int,
@@ -370,8 +372,11 @@ def create_app(service, settings: ApiSettings | None = None) -> FastAPI:
     # -- operations --------------------------------------------------------------------------------
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability (no key needed)")
     def healthz() -> JSONResponse:
+        # A pooled SELECT 1 with its own short wait: a probe must answer within seconds, and
+        # the request routes' wait (CINESYNC_POOL_TIMEOUT, 30 s) made it answer in 30 s while
+        # the database was down. Pooled, so it says whether this process can serve requests.
         try:
-            svc.status()
+            ping(svc.db.pool, timeout=HEALTH_TIMEOUT)
         except Exception as exc:  # any failure means: not healthy
             log.warning("health check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
