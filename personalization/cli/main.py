@@ -239,8 +239,11 @@ def format_recommendations(recs: Any) -> str:
             f"{i:>3}  {r.score:5.3f}  {r.personal:5.3f}  {r.base:5.3f}  "
             f"{_short(r.film.label, 60)}  [{', '.join(r.film.genres)}]  {r.reason}"
         )
-    if not recs.items and recs.n_ratings:
-        lines.append("  (no films left: every film in the catalogue is rated, reacted to or filtered out)")
+    if not recs.items and recs.filters:
+        asked = ", ".join(f"{name} {value}" for name, value in recs.filters.items())
+        lines.append(f"  (no film you have not rated matches {asked}: try fewer filters, or another)")
+    elif not recs.items and recs.n_ratings:
+        lines.append("  (no films left: every film in the catalogue is rated or reacted to)")
     elif not recs.items:
         lines.append("  (no films to recommend: import a catalogue first)")
     return "\n".join(lines)

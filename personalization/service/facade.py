@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from personalization.core.base_models import Ratings
 from personalization.core.catalogue import Catalogue, Film
 from personalization.core.ensemble import Scorer
 from personalization.core.experiments import Experiment, Report
+from personalization.core.moods import check_mood
 from personalization.core.user_model import UserModel
 from personalization.observability import observed, watch
 from personalization.service import ingest
@@ -281,6 +283,8 @@ class Service:
         does not see these picks (an admin's view, a check), so no A/B exposure is logged."""
         picks = self.reads.recommend(user_id, k, genre=genre, decade=decade, mood=mood)
         picks = self.explainer.annotate(picks, genre=genre, decade=decade, mood=mood)  # reasons from the scores
+        asked = {"genre": genre, "decade": decade, "mood": check_mood(mood).name if mood is not None else None}
+        picks = replace(picks, filters={name: value for name, value in asked.items() if value is not None})
         if shown:
             self.ab.log_exposures(picks)  # what a member of a running A/B test was shown
         return picks

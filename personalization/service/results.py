@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from personalization.core.catalogue import Film
 from personalization.errors import CineSyncError, UnknownFilm
@@ -129,6 +130,8 @@ class Recommendations:
     # the published collaborative models' version served (``cinesync train``); None: none yet,
     # the picks come from the content and popularity terms only
     model_version: int | None = None
+    # the filters asked for, by name (genre, decade, mood as the service named it); empty: none
+    filters: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -138,6 +141,7 @@ class Recommendations:
             "blend_weight": self.blend_weight,
             "min_ratings": self.min_ratings,
             "model_version": self.model_version,
+            "filters": dict(self.filters),
             "items": [r.to_dict() for r in self.items],
         }
 

@@ -123,3 +123,23 @@ def test_the_docs_table_is_the_code_table():
     for name, mood in moods.MOODS.items():
         cells = [c.strip() for c in rows[name].split("|")[1:-1]]
         assert cells[1:4] == [mood.description, ", ".join(mood.genres), ", ".join(mood.avoid) or "-"], name
+
+
+def test_filters_that_leave_nothing_say_so_and_the_picks_name_their_filters(
+    two_tastes, demo_db_url, tmp_path, monkeypatch
+):
+    from personalization.cli import main
+
+    recs = two_tastes.recommend(HORROR_FAN, 3, mood="Mind Bending", genre="Crime")
+    assert recs.filters == {"genre": "Crime", "mood": "mind-bending"}
+    assert recs.to_dict()["filters"] == recs.filters
+    assert two_tastes.recommend(HORROR_FAN, 3).filters == {}
+    monkeypatch.setenv("CINESYNC_DATABASE_URL", demo_db_url)
+    monkeypatch.setenv("CINESYNC_HOME", str(tmp_path / "home"))
+    genres = {g for f in two_tastes.catalogue().films for g in f.genres}
+    # a genre no cozy film has (cozy rules out horror and the like: docs/moods.md)
+    conflicting = next(g for g in ("Horror", "War", "Thriller", "Crime") if g in genres)
+    recs = two_tastes.recommend(HORROR_FAN, 3, mood="cozy", genre=conflicting)
+    if not recs.items:
+        out = CliRunner().invoke(main, ["recommend", str(HORROR_FAN), "--mood", "cozy", "--genre", conflicting])
+        assert out.exit_code == 0 and f"no film you have not rated matches genre {conflicting}, mood cozy" in out.output
