@@ -43,6 +43,7 @@ __all__ = [
     "stop_embedded",
     "install_sigterm_handler",
     "redact",
+    "check_url",
 ]
 
 log = logging.getLogger(__name__)
@@ -187,8 +188,28 @@ class Database:
         self.close()
 
 
+# Seconds the one direct connection tried before the pool opens may take: a refused or
+# unreachable server is one clear line within seconds, not the pool's retries and warnings.
+CONNECT_TIMEOUT = 5
+
+
 def open_database(settings: Settings, *, url: str | None = None) -> Database:
+    """A pool on ``url``, else ``CINESYNC_DATABASE_URL``, else the embedded server. A malformed
+    URL fails at once, an unreachable server within ``CONNECT_TIMEOUT`` seconds, each as one
+    line (a ``StorageError``) naming where the URL came from."""
+    source = "the database URL" if url else "CINESYNC_DATABASE_URL"
+    if url:
+        hint = "Check the database URL"
+    elif settings.database_url:
+        hint = "Check CINESYNC_DATABASE_URL, or unset it to use the embedded server"
+    else:
+        hint = "The embedded server did not answer: run `cinesync db stop`, then try again"
     url = url or settings.database_url or embedded_url(settings.home)
+    check_url(url, source)
+    try:  # one direct attempt first: it fails fast and says why (the pool retries, then times out)
+        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
+    except psycopg.Error as exc:
+        raise StorageError(f"cannot connect to PostgreSQL at {redact(url)}: {_sentence(exc)} {hint}.") from None
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
         url,
         connection_class=psycopg.Connection,
@@ -207,14 +228,36 @@ def open_database(settings: Settings, *, url: str | None = None) -> Database:
         pool.close()
         reason: Exception = exc
         try:  # the pool only says that it timed out: one direct attempt says why
-            psycopg.connect(url, connect_timeout=5).close()
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
         except Exception as direct:
             reason = direct
-        raise StorageError(
-            f"cannot connect to PostgreSQL at {redact(url)}: {reason}. "
-            "Check CINESYNC_DATABASE_URL, or unset it to use the embedded server."
-        ) from reason
+        raise StorageError(f"cannot connect to PostgreSQL at {redact(url)}: {_sentence(reason)} {hint}.") from reason
     return Database(url, pool)
+
+
+def check_url(url: str, source: str = "CINESYNC_DATABASE_URL") -> None:
+    """Raise a one-line ``StorageError`` naming ``source`` if libpq cannot parse ``url``."""
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        # libpq quotes the part it could not parse, which may be a password: shown only when
+        # the value holds none
+        secret = "@" in url or "password" in url.lower()
+        why = "" if secret else f" ({_one_line(exc)})"
+        unset = ", or unset it to use the embedded server" if source == "CINESYNC_DATABASE_URL" else ""
+        raise StorageError(
+            f"{source} is not a PostgreSQL URL{why}: give postgresql://USER:PASSWORD@HOST:PORT/DBNAME{unset}"
+        ) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """psycopg's message on one line (libpq's end with a newline and add indented hints)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _sentence(exc: BaseException) -> str:
+    text = _one_line(exc)
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def redact(url: str) -> str:
