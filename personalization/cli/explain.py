@@ -20,8 +20,11 @@ def explain_command(ctx: Context, user: int, film: int, as_json: bool) -> None:
     """Why FILM would be picked for USER: its score term by term (each term's weight in the
     blend, its scaled score from 0 to 1 and their product), the films of USER's history that
     moved it most (the score with the film minus the score without it: each is measured by
-    leaving it out), the taste-profile features it has, and up to three reasons. These are the
-    reasons `cinesync recommend` prints. FILM must be one USER has not rated or reacted to."""
+    leaving it out), the taste-profile features it has, and up to three reasons. Like the
+    reasons `cinesync recommend` prints, they name only films whose removal lowers the score,
+    but explain measures more of the history (the newest 100 films, where recommend measures 3
+    liked films per list), so it can name other films than recommend for the same pick. FILM
+    must be one USER has not rated or reacted to."""
     with ctx.service() as svc:
         explanation = svc.explain(user, film)
     if as_json:
