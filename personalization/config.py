@@ -40,7 +40,8 @@ class ModelSettings:
     # Time awareness (docs/time_and_drift.md): a rating's weight in the taste vector and the
     # profile halves every ``half_life_days`` days of age (0 = off: every rating counts alike).
     half_life_days: float = 0.0
-    # Time-of-day / day-of-week context re-rank strength (0 = off), learned per user.
+    # Time-of-day / day-of-week context re-rank strength (0 = off), learned per user; read by the
+    # replay only (it gained nothing held out: docs/time_and_drift.md), not served.
     context_weight: float = 0.0
     # The personal term's film vectors (core/item_vectors.py): this many collaborative factors,
     # fitted and published by `cinesync train`, beside the content features (0 = content alone).

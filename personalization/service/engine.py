@@ -156,7 +156,7 @@ class Engine:
 
     def apply_model_settings(self, model: ModelSettings) -> None:
         self.model_settings = model
-        self.rule = UserModel(model.dim, model.learning_rate, model.strong_learning_rate)
+        self.rule = UserModel(model.dim, model.learning_rate, model.strong_learning_rate, model.half_life_days)
         if self.vectors.dim != model.dim:
             self.vectors = self._vector_cache(model.dim)
 
@@ -425,8 +425,8 @@ class Engine:
             pos = cat.position(signal.film_id)
             if pos is not None:
                 vector = space.scorer.film_vector(pos) if space is not None else cat.matrix[pos]
-                events.append((vector, strength_of(signal.stars, signal.kind)))
-        rebuilt: Vector = self.rule.rebuild(events)
+                events.append((vector, strength_of(signal.stars, signal.kind), signal.at.timestamp()))
+        rebuilt: Vector = self.rule.rebuild(events)  # the times matter only with a half-life
         return rebuilt
 
     def user_weights(self, stored: StoredWeights | None) -> UserWeights:

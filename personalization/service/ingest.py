@@ -207,7 +207,9 @@ def _to_rebuild(
     rating replaces a stored one or another in the chunk, their vector needs it (other settings,
     unusable, or their first new rating is older than their last event), or they gave feedback
     on one of the chunk's films."""
-    rebuild = np.zeros(len(ids), bool)
+    # With a half-life every step depends on the time since the user's previous event, which the
+    # set-wise fold does not follow: every user is rebuilt from their timed signals instead.
+    rebuild = np.full(len(ids), engine.rule.half_life_days > 0, bool)
     rebuild[who[replaces]] = True
     firsts, at = np.unique(who, return_index=True)
     for i, j in zip(firsts.tolist(), at.tolist()):
@@ -242,7 +244,11 @@ def _vectors(
         rule, start, who[step], cat.matrix, cat.positions(rows.films[step]), stars_strengths(rows.stars[step])
     )
     again = ids[rebuild].tolist()
-    if again:
+    if again and rule.half_life_days > 0:  # each step needs its time: one user at a time
+        row_of = {u: i for i, u in enumerate(ids.tolist())}
+        for user in again:
+            vectors[row_of[user]] = engine.rebuilt_vector(session, user)
+    elif again:
         owner, films, strength = [], [], []
         row_of = {u: i for i, u in enumerate(ids.tolist())}
         for user, film, stars, kind in effective_signals_of_users(session, again):

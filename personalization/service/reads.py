@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -170,9 +171,10 @@ class Reads:
         for signal in stored:
             film_vector = space.vector(signal.film_id)
             if film_vector is not None and signal.film_id not in extra:
-                events.append((film_vector, strength_of(signal.stars, signal.kind)))
+                events.append((film_vector, strength_of(signal.stars, signal.kind), signal.at.timestamp()))
+        now = time.time()  # the imagined ratings are given now
         for film_id, stars in extra.items():
-            events.append((engine.film_vector(film_id), strength_of(stars, None)))
+            events.append((engine.film_vector(film_id), strength_of(stars, None), now))
         vector = engine.rule.rebuild(events)
         history = signals.History.from_rows(
             [r for r in rows if r[0] not in extra] + [(f, s, None) for f, s in extra.items()]

@@ -158,7 +158,8 @@ class Writes:
             if not first or engine.needs_rebuild(row, when, space):
                 row.embedding = engine.rebuilt_vector(session, user_id, space)
             else:
-                row.embedding = engine.rule.step(row.embedding, item, signal.strength)
+                since = (when - row.last_event_at).total_seconds() if row.last_event_at is not None else 0.0
+                row.embedding = engine.rule.step(row.embedding, item, signal.strength, since)
             row.model_version, row.dim = space.key, engine.rule.dim
             session.store_embedding(user_id, row, when, engine.note(user_id=user_id))
             n_signals = session.count_signals(user_id)
