@@ -3,7 +3,9 @@ the CLI works without the ``[api]`` extra."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 
 import click
 
@@ -62,6 +64,7 @@ def serve_command(host: str, port: int, open_access: bool, log_level: str) -> No
         raise CineSyncError(str(exc)) from None
     if open_access and host not in LOCAL_HOSTS:
         click.echo(f"warning: serving {host}:{port} with no API key: anyone who can reach it can write", err=True)
+    check_port(host, port)  # before the database and the announcement: a taken port costs nothing
 
     from personalization.observability import start_from_env
     from personalization.service import Service
@@ -72,3 +75,29 @@ def serve_command(host: str, port: int, open_access: bool, log_level: str) -> No
         app = create_app(service, api_settings)
         click.echo(f"CineSync API on http://{host}:{port} (docs at /docs)", err=True)
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("info", "debug"))
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise a one-line ``CineSyncError`` if ``host:port`` cannot be listened on (taken by
+    another process, a privileged port, an address not on this machine). Port 0 (any free one)
+    always can."""
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise CineSyncError(
+            f"cannot listen on {host}: {exc.strerror}: give --host an address of this machine"
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CineSyncError(
+                    f"port {port} on {host} is already in use (another `cinesync serve`?): pass --port to use another"
+                ) from None
+            raise CineSyncError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
