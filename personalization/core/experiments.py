@@ -113,6 +113,11 @@ class Experiment:
         }
 
 
+# A base model's weight is a share among the others: above this it only hides them all.
+MAX_MODEL_WEIGHT = 1000.0
+MAX_DESCRIPTION = 500  # characters
+
+
 def check_name(name: Any) -> str:
     """An experiment's name: lower-case letters, digits, '-', '_', '.', up to 63 characters."""
     text = str(name).strip() if name is not None else ""
@@ -132,6 +137,8 @@ def parse_variant(text: str) -> Variant:
         key, eq, value = part.partition("=")
         if not eq:
             raise CineSyncError(f"variant {text!r}: write each setting as NAME=VALUE, e.g. B:blend_weight=0.8")
+        if key.strip() in settings:
+            raise CineSyncError(f"variant {text!r}: {key.strip()} is set twice; give it once")
         try:
             settings[key.strip()] = float(value)
         except ValueError:
@@ -154,7 +161,7 @@ def check_variants(variants: Sequence[Variant], models: Iterable[str]) -> tuple[
             raise CineSyncError(f"a variant name is 1-32 letters, digits, '-', '_' or '.', got {v.name!r}")
     if len(set(names)) < len(names):
         raise CineSyncError(f"variant names must differ, got {', '.join(names)}")
-    out = []
+    out: list[Variant] = []
     for v in variants:
         settings: dict[str, float] = {}
         for key, value in v.settings.items():
@@ -163,12 +170,18 @@ def check_variants(variants: Sequence[Variant], models: Iterable[str]) -> tuple[
                     f"variant {v.name}: {key!r} is not a per-member ranking setting; use one of {', '.join(allowed)}"
                 )
             number = float(value)
-            if not math.isfinite(number) or number < 0 or (key == BLEND_WEIGHT and number > 1):
-                span = "from 0 to 1" if key == BLEND_WEIGHT else "0 or more"
+            top = 1.0 if key == BLEND_WEIGHT else MAX_MODEL_WEIGHT
+            if not math.isfinite(number) or number < 0 or number > top:
+                span = "from 0 to 1" if key == BLEND_WEIGHT else f"from 0 to {MAX_MODEL_WEIGHT:g}"
                 raise CineSyncError(f"variant {v.name}: {key} must be a number {span}, got {value!r}")
             settings[key] = number
         if _no_base_model_left(settings, models):
             raise CineSyncError(f"variant {v.name}: at least one base model must keep a weight above 0")
+        same = next((o for o in out if o.settings == settings), None)
+        if same is not None:
+            raise CineSyncError(
+                f"variants {same.name} and {v.name} have the same settings: each variant must change something"
+            )
         out.append(Variant(v.name, settings))
     return tuple(out)
 

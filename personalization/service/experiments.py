@@ -24,7 +24,7 @@ import psycopg
 
 from personalization.core import experiments as ab
 from personalization.core.ensemble import UserWeights, prior_weights
-from personalization.core.experiments import Experiment, Report, Variant
+from personalization.core.experiments import MAX_DESCRIPTION, Experiment, Report, Variant
 from personalization.core.signals import History
 from personalization.errors import CineSyncError, UnknownUser
 from personalization.service.engine import Engine
@@ -85,7 +85,10 @@ class Experiments:
                     f"experiment {other.name!r} is running and varies {', '.join(sorted(clash))} too: "
                     f"stop it first (cinesync ab stop {other.name}) or vary another setting"
                 )
-        row = self.store.create(name, str(description or ""), [v.to_dict() for v in checked])
+        description = str(description or "")
+        if len(description) > MAX_DESCRIPTION:
+            raise CineSyncError(f"a description is at most {MAX_DESCRIPTION} characters, got {len(description)}")
+        row = self.store.create(name, description, [v.to_dict() for v in checked])
         self._forget_running()
         return _experiment(row)
 

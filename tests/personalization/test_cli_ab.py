@@ -19,6 +19,12 @@ def run(demo_db_url, tmp_path, monkeypatch):
     return invoke
 
 
+def test_ab_create_refuses_a_long_description_and_stores_nothing(run):
+    r = run("ab", "create", "long-desc", "a", "b:blend_weight=0.8", "--description", "x" * 501)
+    assert r.exit_code == 2 and "at most 500 characters" in r.output
+    assert "long-desc" not in [e["name"] for e in json.loads(run("ab", "list", "--json").output)]
+
+
 def test_ab_create_list_report_stop(run):
     r = run("ab", "create", "blend-08", "a", "b:blend_weight=0.8", "--description", "more personal")
     assert r.exit_code == 0, r.output

@@ -37,7 +37,10 @@ def test_variants_are_parsed_and_checked():
         ([ab.Variant("a"), ab.Variant("a")], "must differ"),
         ([ab.Variant("a"), ab.Variant("b", {"dim": 3})], "not a per-member ranking setting"),
         ([ab.Variant("a"), ab.Variant("b", {"blend_weight": 1.5})], "from 0 to 1"),
-        ([ab.Variant("a"), ab.Variant("b", {"weight_ease": -1})], "0 or more"),
+        ([ab.Variant("a"), ab.Variant("b", {"weight_ease": -1})], "from 0 to 1000"),
+        ([ab.Variant("a"), ab.Variant("b", {"weight_ease": 1e308})], "from 0 to 1000"),
+        ([ab.Variant("a"), ab.Variant("b")], "same settings"),
+        ([ab.Variant("a", {"blend_weight": 0.5}), ab.Variant("b", {"blend_weight": 0.5})], "same settings"),
         ([ab.Variant("a"), ab.Variant("b", {"weight_ease": 0, "weight_popularity": 0})], "above 0"),
         ([ab.Variant("a"), ab.Variant("b c")], "a variant name is"),
     ]:
@@ -45,6 +48,8 @@ def test_variants_are_parsed_and_checked():
             ab.check_variants(bad, models)
     with pytest.raises(CineSyncError, match="NAME=VALUE"):
         ab.parse_variant("b:blend_weight")
+    with pytest.raises(CineSyncError, match="set twice"):
+        ab.parse_variant("b:weight_ease=0.1,weight_ease=0.2")
     with pytest.raises(CineSyncError, match="experiment name"):
         ab.check_name("Has Spaces")
 
