@@ -10,7 +10,15 @@ __all__ = [
     "UnknownRating",
     "ImportFormatError",
     "StorageError",
+    "quoted",
 ]
+
+
+def quoted(value: object, width: int = 60) -> str:
+    """``value`` as an error message repeats what someone typed: its repr, cut to ``width``
+    characters (a 10,000-character input is not echoed back whole)."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 5]}...{text[-1]} ({len(str(value)):,} characters)"
 
 
 class CineSyncError(Exception):

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from personalization.core.catalogue import Catalogue, Film
-from personalization.errors import CineSyncError
+from personalization.errors import CineSyncError, quoted
 
 __all__ = ["Mood", "MOODS", "EPIC_MINUTES", "mood_names", "check_mood", "matches", "film_matches", "mood_mask"]
 
@@ -145,7 +145,7 @@ def check_mood(name: Any) -> Mood:
     for mood in MOODS.values():
         if _key(mood.name) == wanted:
             return mood
-    raise CineSyncError(f"unknown mood {name!r}; the known moods: {known}")
+    raise CineSyncError(f"unknown mood {quoted(name)}; the known moods: {known}")
 
 
 def _words(metadata: Mapping[str, Any] | None) -> set[str]:

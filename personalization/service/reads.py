@@ -12,7 +12,7 @@ import numpy as np
 from personalization.core import moods, preferences, signals
 from personalization.core.catalogue import Catalogue
 from personalization.core.ensemble import UserWeights
-from personalization.errors import CineSyncError, UnknownUser
+from personalization.errors import CineSyncError, UnknownUser, quoted
 from personalization.service import explain
 from personalization.service.engine import Engine, strength_of
 from personalization.service.results import Recommendation, Recommendations, check_film_id, check_user_id
@@ -50,7 +50,7 @@ def filter_mask(
         known = cat.genres()
         if genre.strip().lower() not in {g.lower() for g in known}:
             listed = ", ".join(known) if known else "none: import a catalogue first"
-            raise CineSyncError(f"unknown genre {genre!r}; the catalogue's genres: {listed}")
+            raise CineSyncError(f"unknown genre {quoted(genre)}; the catalogue's genres: {listed}")
         mask &= cat.genre_mask(genre.strip())
     if decade is not None:
         decades = sorted({f.year // 10 * 10 for f in cat.films if f.year})

@@ -143,3 +143,10 @@ def test_filters_that_leave_nothing_say_so_and_the_picks_name_their_filters(
     if not recs.items:
         out = CliRunner().invoke(main, ["recommend", str(HORROR_FAN), "--mood", "cozy", "--genre", conflicting])
         assert out.exit_code == 0 and f"no film you have not rated matches genre {conflicting}, mood cozy" in out.output
+
+
+def test_an_unknown_mood_or_genre_is_not_echoed_back_whole(two_tastes):
+    for kwargs in ({"mood": "m" * 10_000}, {"genre": "g" * 10_000}):
+        with pytest.raises(CineSyncError) as refused:
+            two_tastes.recommend(HORROR_FAN, 3, **kwargs)
+        assert "(10,000 characters)" in str(refused.value) and len(str(refused.value)) < 1_000
