@@ -90,7 +90,7 @@ class Experiments:
             raise CineSyncError(f"a description is at most {MAX_DESCRIPTION} characters, got {len(description)}")
         row = self.store.create(name, description, [v.to_dict() for v in checked])
         self._forget_running()
-        return _experiment(row)
+        return _experiment(row, self.store.exposure_counts().get(row.id, (0, 0)))
 
     def all(self) -> list[Experiment]:
         """Every experiment, newest first, with its exposures so far."""
@@ -119,7 +119,7 @@ class Experiments:
             since = f" (since {experiment.stopped_at:%Y-%m-%d %H:%M})" if experiment.stopped_at else ""
             raise CineSyncError(f"experiment {experiment.name!r} is stopped already{since}")
         self._forget_running()
-        return _experiment(row)
+        return _experiment(row, self.store.exposure_counts().get(row.id, (0, 0)))
 
     # -- members' variants -------------------------------------------------------------------------
     def running(self, *, fresh: bool = False) -> tuple[Experiment, ...]:

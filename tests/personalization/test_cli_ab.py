@@ -44,6 +44,7 @@ def test_ab_create_list_report_stop(run):
     assert body["metric"] == "acted" and sum(v["shown"] for v in body["variants"]) == 60
     stopped = run("ab", "stop", "blend-08")
     assert stopped.exit_code == 0 and stopped.output.startswith("stopped blend-08")
+    assert "60 exposures to 20 members" in stopped.output, stopped.output  # its counts, not zeros
     assert "stopped" in run("ab", "list").output
 
 
