@@ -241,6 +241,7 @@ class Settings:
             database_url=env.get("CINESYNC_DATABASE_URL") or None,
             model=model,
             pool_max=_int(env, "CINESYNC_POOL_MAX", 4),
+            pool_timeout=_pool_timeout(env),
             cache_mb=_cache_mb(env),
         )
 
@@ -262,6 +263,13 @@ def _cache_mb(env: Mapping[str, str]) -> float:
     value = _float(env, "CINESYNC_CACHE_MB", Settings.cache_mb)
     if not value >= 0:
         raise ConfigError(f"CINESYNC_CACHE_MB must be a number of MiB >= 0, got {value}")
+    return value
+
+
+def _pool_timeout(env: Mapping[str, str]) -> float:
+    value = _float(env, "CINESYNC_POOL_TIMEOUT", Settings.pool_timeout)
+    if not value > 0:
+        raise ConfigError(f"CINESYNC_POOL_TIMEOUT must be a number of seconds > 0, got {value}")
     return value
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from personalization.cli import main
-from personalization.config import Settings
+from personalization.config import ConfigError, Settings
 from personalization.errors import StorageError
 from personalization.storage.db import open_database
 
@@ -48,3 +48,11 @@ def test_the_cli_prints_one_line_and_exits_2(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: CINESYNC_DATABASE_URL is not a PostgreSQL URL"), lines
+
+
+def test_the_pool_timeout_is_read_from_the_environment():
+    assert Settings.from_env({}).pool_timeout == 30.0
+    assert Settings.from_env({"CINESYNC_POOL_TIMEOUT": "5"}).pool_timeout == 5.0
+    for wrong in ("0", "-1", "soon"):
+        with pytest.raises(ConfigError, match="^CINESYNC_POOL_TIMEOUT must be a number of seconds > 0"):
+            Settings.from_env({"CINESYNC_POOL_TIMEOUT": wrong})
