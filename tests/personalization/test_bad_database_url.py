@@ -54,5 +54,5 @@ def test_the_pool_timeout_is_read_from_the_environment():
     assert Settings.from_env({}).pool_timeout == 30.0
     assert Settings.from_env({"CINESYNC_POOL_TIMEOUT": "5"}).pool_timeout == 5.0
     for wrong in ("0", "-1", "soon"):
-        with pytest.raises(ConfigError, match="^CINESYNC_POOL_TIMEOUT must be a number of seconds > 0"):
+        with pytest.raises(ConfigError, match="^CINESYNC_POOL_TIMEOUT must be a number"):
             Settings.from_env({"CINESYNC_POOL_TIMEOUT": wrong})
