@@ -29,10 +29,18 @@ __all__ = ["train_command"]
     help="With --every or --after: how often to look at the clock and the rating count.",
 )
 @click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1), help="Published versions to keep.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Who fits ALS: local (implicit, in this process) or spark (Spark MLlib in local mode, the "
+    "[spark] extra; for rating logs that outgrow one machine). Published in the same format either way.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what each training published as JSON.")
 @pass_ctx
 def train_command(
-    ctx: Context, every: str | None, after: int | None, check_every: str, keep: int, as_json: bool
+    ctx: Context, every: str | None, after: int | None, check_every: str, keep: int, engine: str, as_json: bool
 ) -> None:
     """Fit the collaborative models (item-kNN, EASE, ALS, sequence, trending, popularity) on
     every stored rating and publish them, versioned, in the database. Every serving process (bot,
@@ -41,7 +49,10 @@ def train_command(
     and popularity terms.
 
     Without options it trains once. With --every and/or --after it keeps running and trains
-    again when either is due (Ctrl-C stops it)."""
+    again when either is due (Ctrl-C stops it).
+
+    --engine spark fits ALS with Spark MLlib (local mode, one session kept for the process) and
+    the other models as usual; serving processes load its version unchanged."""
     from personalization.storage.models import ModelStore
     from personalization.training import Schedule, due, parse_duration, train
 
@@ -51,6 +62,10 @@ def train_command(
                 parse_duration(value)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint=option) from None
+    if engine == "spark":
+        from personalization.training.spark import check_available
+
+        check_available()  # a missing [spark] extra is said before anything runs
     schedule = Schedule(parse_duration(every) if every else None, after)
     pause = parse_duration(check_every)
     origin = f"trainer-{socket.gethostname()}-{os.getpid()}"
@@ -60,7 +75,7 @@ def train_command(
         def once() -> None:
             settings = svc.engine.saved_model_settings()  # as saved now (they may have changed)
             say = None if as_json else click.echo
-            published = train(store, settings, origin=origin, keep=keep, progress=say)
+            published = train(store, settings, origin=origin, keep=keep, progress=say, engine=engine)
             if as_json:
                 echo_json(
                     {

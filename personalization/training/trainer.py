@@ -6,7 +6,9 @@ force (those with a prior weight > 0) one after the other, writes each one's sta
 ratings), then fits the personal term's film vectors (``core.item_vectors``: collaborative factors,
 ``film_factors`` of them; none when it is 0) and publishes them in the same version
 (``FILM_VECTORS``), then publishes the version and notifies every process in one transaction
-(``ModelStore.publish``). Serving processes load it (``service.engine``) and never fit; a new
+(``ModelStore.publish``). ``engine="spark"`` fits ALS's item factors with Spark MLlib instead of
+``implicit`` (``training.spark``, the ``[spark]`` extra), published in the same format; the other
+models are fitted here as always. Serving processes load it (``service.engine``) and never fit; a new
 version's film vectors are a new space for the taste vectors, which are rebuilt when next used.
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from personalization.config import ModelSettings
-from personalization.core.base_models import BaseModel, Ratings
+from personalization.core.base_models import ALS, BaseModel, Ratings
 from personalization.core.base_models.base import save_state
 from personalization.core.ensemble import make_base_models
 from personalization.core.item_vectors import FILM_VECTORS, published_state
@@ -67,10 +69,18 @@ def train(
     keep: int = 3,
     keep_models: bool = False,
     progress: Callable[[str], object] | None = None,
+    engine: str = "local",
 ) -> Published:
     """Fit the models on every stored rating and publish them as a new version (the newest
     ``keep`` versions stay). ``origin`` names this trainer in the note to the other processes;
-    ``keep_models`` returns the fitted models too (otherwise each goes once published)."""
+    ``keep_models`` returns the fitted models too (otherwise each goes once published);
+    ``engine`` is who fits ALS: ``local`` (implicit) or ``spark`` (Spark MLlib, local mode)."""
+    if engine not in ("local", "spark"):
+        raise CineSyncError(f"unknown training engine {engine!r}: use local or spark")
+    if engine == "spark":
+        from personalization.training.spark import check_available
+
+        check_available()  # before reading millions of ratings
     start = time.perf_counter()
     say = progress or (lambda _: None)
     with trainer_timer("read"):
@@ -85,11 +95,18 @@ def train(
     for name in make_base_models(settings):  # built one at a time below, so each can go when published
         t = time.perf_counter()
         model = make_base_models(settings, [name])[name]
+        on_spark = engine == "spark" and isinstance(model, ALS)
         with trainer_timer(f"fit_{name}"):
-            model.fit(ratings)
+            if on_spark and isinstance(model, ALS):
+                from personalization.training.spark import fit_als
+
+                fit_als(model, ratings)
+            else:
+                model.fit(ratings)
         blobs[name] = save_state(model.state())
         seconds[name] = time.perf_counter() - t
-        say(f"fitted {name} in {seconds[name]:.1f} s ({len(blobs[name]) / 2**20:.1f} MiB)")
+        where = " on Spark" if on_spark else ""
+        say(f"fitted {name}{where} in {seconds[name]:.1f} s ({len(blobs[name]) / 2**20:.1f} MiB)")
         if keep_models:
             kept[name] = model
         del model  # one fitted model in memory at a time
