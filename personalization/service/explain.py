@@ -129,7 +129,9 @@ class _Measured:
     def contributions(self, j: int, cat: Catalogue, signals: Mapping[int, EffectiveSignal], taste: Mapping[int, float]):
         out = []
         for film_id, diff in self.effects.items():
-            film, signal = cat.get(film_id), signals[film_id]
+            film, signal = cat.get(film_id), signals.get(film_id)
+            if signal is None:  # the history was read after a write the signals missed: skip it
+                continue
             by_term = {t: float(v[j]) for t, v in diff.items() if abs(float(v[j])) > 0}
             out.append(
                 reasons_core.Contribution(
