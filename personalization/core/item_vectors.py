@@ -257,6 +257,11 @@ class ItemVectors:
         """``matrix @ vector`` without the matrix: ``q_i . (R^T u) + content_i . u``."""
         collab = self.collab  # read once: a refit installs a new array
         u = np.asarray(vector, np.float64)
-        out = collab.astype(np.float64) @ (self.basis.T @ u) if self.version else np.zeros(len(collab))
-        out += (self._rows.astype(np.float64) @ u)[self._inverse]
+        # float32 products (the arrays' own type, summed in float32; scores differ from float64
+        # by ~1e-7): converting a 10,000 x 256 matrix to float64 on every call took 8 ms of 9.
+        if self.version:
+            out = np.asarray(collab @ (self.basis.T @ u).astype(np.float32), np.float64)
+        else:
+            out = np.zeros(len(collab))
+        out += np.asarray(self._rows @ u.astype(np.float32), np.float64)[self._inverse]
         return out
