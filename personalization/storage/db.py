@@ -15,6 +15,7 @@ import fcntl
 import importlib
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -266,6 +268,14 @@ def redact(url: str) -> str:
         info = psycopg.conninfo.conninfo_to_dict(url)
     except Exception:
         return "<unparseable url>"
-    if info.get("password"):
-        return url.replace(str(info["password"]), "***")
-    return url
+    password = info.get("password")
+    if not password:
+        return url
+    if "://" in url:  # a URI: only the password field, between "user:" and "@", is masked
+        parts = urlsplit(url)
+        if parts.password is not None:
+            host = parts.netloc.rpartition("@")[2]
+            user = parts.netloc.rpartition("@")[0].partition(":")[0]
+            return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    # key=value form (or a password given another way): mask the password=... value itself
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url)

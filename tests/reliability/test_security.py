@@ -63,6 +63,11 @@ def test_secrets_are_never_shown(monkeypatch, capsys, caplog):
 
     url = "postgresql://cinesync:s3cr3t-pa55@db.example:5432/cinesync"
     assert "s3cr3t-pa55" not in redact(url) and "***" in redact(url)
+    # only the password is masked, even when it also appears elsewhere in the address
+    assert redact("postgresql://u:p@127.0.0.1:1/x") == "postgresql://u:***@127.0.0.1:1/x"
+    assert redact("postgresql://u:u@h/x") == "postgresql://u:***@h/x"
+    assert redact("host=h password='a b' user=u") == "host=h password=*** user=u"
+    assert redact("postgresql://u@h/x?password=pw") == "postgresql://u@h/x?password=***"
     from personalization.config import Settings
     from personalization.errors import StorageError
     from personalization.storage.db import open_database
