@@ -10,13 +10,19 @@ __all__ = [
     "UnknownRating",
     "ImportFormatError",
     "StorageError",
+    "cut",
     "quoted",
 ]
 
 
+def cut(text: str, width: int = 60) -> str:
+    """``text`` as an error message repeats it: cut to ``width`` characters, saying how long it
+    was (a 10,000-character input is not echoed back whole)."""
+    return text if len(text) <= width else f"{text[: width - 3]}... ({len(text):,} characters)"
+
+
 def quoted(value: object, width: int = 60) -> str:
-    """``value`` as an error message repeats what someone typed: its repr, cut to ``width``
-    characters (a 10,000-character input is not echoed back whole)."""
+    """``value``'s repr, cut as ``cut`` does (what someone typed, quoted)."""
     text = repr(value)
     return text if len(text) <= width else f"{text[: width - 5]}...{text[-1]} ({len(str(value)):,} characters)"
 

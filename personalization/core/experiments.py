@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from personalization.core.ensemble import UserWeights
-from personalization.errors import CineSyncError
+from personalization.errors import CineSyncError, quoted
 
 __all__ = [
     "BLEND_WEIGHT",
@@ -97,7 +97,7 @@ class Experiment:
         for v in self.variants:
             if v.name == name:
                 return v
-        raise CineSyncError(f"experiment {self.name!r} has no variant {name!r}")
+        raise CineSyncError(f"experiment {self.name!r} has no variant {quoted(name)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,7 +124,7 @@ def check_name(name: Any) -> str:
     if not _NAME.match(text):
         raise CineSyncError(
             f"an experiment name is 1-63 lower-case letters, digits, '-', '_' or '.', starting with a "
-            f"letter or digit (e.g. blend-08), got {name!r}"
+            f"letter or digit (e.g. blend-08), got {quoted(name)}"
         )
     return text
 
@@ -136,13 +136,15 @@ def parse_variant(text: str) -> Variant:
     for part in filter(None, (p.strip() for p in rest.split(","))):
         key, eq, value = part.partition("=")
         if not eq:
-            raise CineSyncError(f"variant {text!r}: write each setting as NAME=VALUE, e.g. B:blend_weight=0.8")
+            raise CineSyncError(f"variant {quoted(text)}: write each setting as NAME=VALUE, e.g. B:blend_weight=0.8")
         if key.strip() in settings:
-            raise CineSyncError(f"variant {text!r}: {key.strip()} is set twice; give it once")
+            raise CineSyncError(f"variant {quoted(text)}: {quoted(key.strip())} is set twice; give it once")
         try:
             settings[key.strip()] = float(value)
         except ValueError:
-            raise CineSyncError(f"variant {text!r}: {key.strip()} must be a number, got {value.strip()!r}") from None
+            raise CineSyncError(
+                f"variant {quoted(text)}: {quoted(key.strip())} must be a number, got {quoted(value.strip())}"
+            ) from None
     return Variant(name.strip(), settings)
 
 
@@ -158,7 +160,7 @@ def check_variants(variants: Sequence[Variant], models: Iterable[str]) -> tuple[
     names = [v.name for v in variants]
     for v in variants:
         if not _VARIANT.match(v.name):
-            raise CineSyncError(f"a variant name is 1-32 letters, digits, '-', '_' or '.', got {v.name!r}")
+            raise CineSyncError(f"a variant name is 1-32 letters, digits, '-', '_' or '.', got {quoted(v.name)}")
     if len(set(names)) < len(names):
         raise CineSyncError(f"variant names must differ, got {', '.join(names)}")
     out: list[Variant] = []
@@ -167,7 +169,8 @@ def check_variants(variants: Sequence[Variant], models: Iterable[str]) -> tuple[
         for key, value in v.settings.items():
             if key not in allowed:
                 raise CineSyncError(
-                    f"variant {v.name}: {key!r} is not a per-member ranking setting; use one of {', '.join(allowed)}"
+                    f"variant {v.name}: {quoted(key)} is not a per-member ranking setting; "
+                    f"use one of {', '.join(allowed)}"
                 )
             number = float(value)
             top = 1.0 if key == BLEND_WEIGHT else MAX_MODEL_WEIGHT
@@ -374,7 +377,7 @@ def report(experiment: Experiment, rows: Iterable[tuple[str, int, int, int, int]
     """The report from ``(variant, member, picks shown, picks acted on, picks liked)`` rows:
     every variant's rate and interval, each against the first variant (the control)."""
     if metric not in METRICS:
-        raise CineSyncError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        raise CineSyncError(f"unknown metric {quoted(metric)}; choose one of {', '.join(METRICS)}")
     per_variant: dict[str, list[tuple[int, int]]] = {v.name: [] for v in experiment.variants}
     for variant, _member, shown, acted, liked in rows:
         if variant in per_variant:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from personalization.config import ConfigError, ModelSettings
-from personalization.errors import CineSyncError
+from personalization.errors import CineSyncError, cut, quoted
 from personalization.service.engine import MODEL_SETTINGS_KEY, Engine
 from personalization.storage.settings_store import SettingsStore, SettingsVersion
 
@@ -49,10 +49,10 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 def _number(name: str, value: Any, defaults: Mapping[str, Any]) -> float | int:
     default = defaults[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CineSyncError(f"{name} must be a number, got {value!r}")
+        raise CineSyncError(f"{name} must be a number, got {quoted(value)}")
     if isinstance(default, int) and not isinstance(default, bool):
         if float(value) != int(value):
-            raise CineSyncError(f"{name} must be a whole number, got {value!r}")
+            raise CineSyncError(f"{name} must be a whole number, got {quoted(value)}")
         return int(value)
     return float(value)
 
@@ -62,7 +62,9 @@ def checked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     defaults = ModelSettings().to_dict()  # read now: a base model registered at run time is a setting too
     unknown = sorted(set(changes) - set(defaults))
     if unknown:
-        raise CineSyncError(f"unknown setting(s) {', '.join(unknown)}; `cinesync settings show` lists the names")
+        raise CineSyncError(
+            f"unknown setting(s) {', '.join(quoted(u) for u in unknown)}; `cinesync settings show` lists the names"
+        )
     return {name: _number(name, value, defaults) for name, value in changes.items()}
 
 
@@ -72,11 +74,11 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
     for item in items:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise CineSyncError(f"expected NAME=VALUE, got {item!r} (e.g. blend_weight=0.3)")
+            raise CineSyncError(f"expected NAME=VALUE, got {quoted(item)} (e.g. blend_weight=0.3)")
         try:
             out[name.strip()] = json.loads(raw.strip())
         except json.JSONDecodeError:
-            raise CineSyncError(f"{name.strip()} must be a number, got {raw.strip()!r}") from None
+            raise CineSyncError(f"{cut(name.strip())} must be a number, got {quoted(raw.strip())}") from None
     return out
 
 

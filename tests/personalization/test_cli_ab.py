@@ -78,3 +78,17 @@ def test_export_user_writes_everything_stored_and_forget_removes_it(run, tmp_pat
     assert gone.exit_code == 2 and "unknown user 3" in gone.output
     bad = CliRunner().invoke(main, ["export-user", "4", "--output", str(tmp_path / "no" / "such" / "dir.json")])
     assert bad.exit_code == 2 and "cannot write" in bad.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ab", "create", "x" * 100_000, "a", "b:blend_weight=0.5"),
+        ("ab", "create", "long-value", "a", "b:weight_ease=" + "z" * 100_000),
+        ("settings", "set", "blend_weight=" + "y" * 100_000),
+        ("settings", "set", "w" * 100_000 + "=1"),
+    ],
+)
+def test_a_huge_argument_is_not_echoed_back_whole(run, args):
+    r = run(*args)
+    assert r.exit_code == 2 and "(100,0" in r.output and len(r.output) < 2_000, r.output[:300]
