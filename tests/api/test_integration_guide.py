@@ -36,6 +36,7 @@ def test_the_python_examples_run(demo_db_url, tmp_path, name, expected):
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
+    assert "Warning" not in out.stderr, out.stderr  # e.g. implicit's about OpenBLAS threads
     for text in expected:
         assert text in out.stdout
 
