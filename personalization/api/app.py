@@ -89,6 +89,13 @@ def _validation_message(errors) -> str:
     for err in errors[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",)) or "request"
         sent = err.get("input")
+        if err.get("type") == "json_invalid":  # loc is ("body", <character position>)
+            at = err.get("loc", ("", "?"))[-1]
+            parts.append(f"the body is not valid JSON (at character {at}): send a JSON object")
+            continue
+        if isinstance(sent, bytes | bytearray):  # a body FastAPI did not parse: not sent as JSON
+            parts.append(f"{where}: send the body as a JSON object with Content-Type: application/json")
+            continue
         shown = "" if isinstance(sent, (dict, list)) or sent is None else f" (got {_short(repr(sent))})"
         parts.append(f"{where}: {err.get('msg', 'invalid')}{shown}")
     more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
