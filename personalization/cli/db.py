@@ -161,9 +161,10 @@ def db_restore(ctx: Context, file: Path, yes: bool) -> None:
     from personalization.service.invalidation import Invalidation
     from personalization.storage import migrate, open_database
     from personalization.storage.db import redact
-    from personalization.storage.ops import notify, restore
+    from personalization.storage.ops import check_dump, notify, restore
 
     url = _url(ctx)
+    check_dump(file)  # not a backup: say so before asking
     if not yes:
         click.confirm(f"Replace everything in {redact(url)} with {file}?", abort=True)
     restore(url, file)

@@ -92,11 +92,22 @@ def dump(url: str, file: Path) -> None:
     )
 
 
+DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format (what `dump` writes)
+
+
+def check_dump(file: Path) -> None:
+    """Refuse, before anything is asked or changed, a file that is not a ``dump``."""
+    if not Path(file).is_file():
+        raise StorageError(f"{file} does not exist: give a file written by `cinesync db dump`")
+    with open(file, "rb") as f:
+        if f.read(len(DUMP_MAGIC)) != DUMP_MAGIC:
+            raise StorageError(f"{file} is not a backup written by `cinesync db dump` (pg_dump's custom format)")
+
+
 def restore(url: str, file: Path) -> None:
     """Replace the database's tables with those in ``file`` (a ``dump``), in one transaction:
     on any error nothing changes."""
-    if not Path(file).is_file():
-        raise StorageError(f"{file} does not exist: give a file written by `cinesync db dump`")
+    check_dump(file)
     _run(
         [
             str(tool("pg_restore")),

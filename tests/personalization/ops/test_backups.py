@@ -82,6 +82,12 @@ def test_restore_of_a_broken_file_changes_nothing(cli, demo_db_url, settings, tm
     broken = tmp_path / "broken.dump"
     broken.write_bytes(b"not a dump")
     r = cli(demo_db_url, "db", "restore", broken, "--yes")
+    assert r.exit_code == 2 and "is not a backup written by `cinesync db dump`" in r.output
+    r = cli(demo_db_url, "db", "restore", broken)  # refused before it asks
+    assert r.exit_code == 2 and "Replace everything" not in r.output
+    truncated = tmp_path / "truncated.dump"
+    truncated.write_bytes(b"PGDMP" + b"\0" * 64)  # looks like a dump, is not one: pg_restore refuses
+    r = cli(demo_db_url, "db", "restore", truncated, "--yes")
     assert r.exit_code == 2 and "pg_restore failed" in r.output
     same(snapshot(demo_db_url, settings, user), before)
 
