@@ -72,7 +72,7 @@ results = []
 try:
     for p in procs:
         out, err = p.communicate(timeout=150)
-        results.append({"rc": p.returncode, "out": out.strip(), "err": err.strip()[-2000:]})
+        results.append({"rc": p.returncode, "out": out.strip(), "err": err.strip()[-6000:]})
 finally:
     from personalization.storage.db import stop_embedded
     try:
@@ -120,7 +120,7 @@ def test_several_processes_start_the_embedded_server_at_once_on_a_fresh_machine(
         shutil.rmtree(work, ignore_errors=True)
 
     failed = [r for r in report["results"] if r["rc"] != 0]
-    assert not failed, failed
+    assert not failed, "\n\n".join(r["err"] for r in failed)  # whole, not cut by pytest's repr
     datadirs = {r["out"] for r in report["results"]}
     assert len(datadirs) == 1 and datadirs.pop().endswith("pgdata"), report  # one server, shared by all
     if fresh:
