@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HttpFigures", "Local", "available", "free_port", "new_key", "running_server", "measure"]
+__all__ = ["HttpFigures", "Local", "available", "free_port", "new_key", "running_server", "serve_process", "measure"]
 
 # `cinesync`, from this interpreter (works in a checkout without the console script on PATH)
 CINESYNC = [sys.executable, "-c", "from personalization.cli import main; main()"]
@@ -52,17 +52,29 @@ def running_server(database_url: str | None, home: Path, key: str, *, timeout: f
     """``cinesync serve`` on a free port over ``database_url`` (None: the embedded server under
     ``home``), with ``key`` as its write key; yields the base URL once /healthz answers and stops
     the server with SIGTERM. Its output goes to ``home/serve-bench.log`` (shown if it fails)."""
-    import httpx
-
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("CINESYNC_API_READ_KEY", "CINESYNC_DATABASE_URL")}
     env.update(CINESYNC_HOME=str(home), CINESYNC_API_KEY=key)
     if database_url is not None:
         env["CINESYNC_DATABASE_URL"] = database_url
+    with serve_process(env, port, home / "serve-bench.log", timeout=timeout) as base:
+        yield base
+
+
+@contextmanager
+def serve_process(
+    env: dict[str, str], port: int, log_path: Path, *args: str, cwd: Path | None = None, timeout: float = 60.0
+) -> Iterator[str]:
+    """``cinesync serve --port PORT ARGS`` as a process with ``env``; yields its base URL once
+    /healthz answers (its output, from ``log_path``, in the error if it never does) and stops it
+    with SIGTERM. The benchmarks and the API tests both start their servers with it."""
+    import httpx
+
     base = f"http://127.0.0.1:{port}"
-    with open(home / "serve-bench.log", "w+") as log:
-        proc = subprocess.Popen([*CINESYNC, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    with open(log_path, "w+") as log:
+        cmd = [*CINESYNC, "serve", "--port", str(port), *args]
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout
             while True:
