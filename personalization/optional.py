@@ -29,6 +29,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "api": ("fastapi", "uvicorn", "prometheus_client", "httpx"),
     "lab": ("jupyterlab", "papermill", "ipykernel", "ipywidgets"),
     "spark": ("pyspark",),
+    "tune": ("optuna",),
 }
 
 
