@@ -7,7 +7,9 @@
 Bounded in count (--ops) and time (--seconds); the HTTP server listens on 127.0.0.1 only. The
 database is a throwaway embedded PostgreSQL holding a synthetic community (--users, --films),
 unless --url names one. Prints throughput, p50/p99 latency per operation and overall, errors,
-and (with --soak) the resident memory over time. ``run`` is what tests/reliability calls.
+the CPU-seconds spent per operation (this process; with the embedded server, PostgreSQL's too),
+the load average, and (with --soak) the resident memory over time. ``run`` is what
+tests/reliability calls.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class Report:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     seconds: float = 0.0
     memory: list[tuple[float, float]] = field(default_factory=list)  # (seconds, RSS MB)
+    cpu_seconds: float = 0.0  # this process's CPU over the run (user + system, every thread)
+    server_cpu_seconds: float | None = None  # PostgreSQL's (its processes), when they are known
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)  # at the end (1, 5, 15 minutes)
 
     def summary(self) -> dict:
         every = np.array([x for xs in self.latencies.values() for x in xs]) * 1000
@@ -69,6 +74,13 @@ class Report:
             "first_errors": self.errors[:3],
             "per_op": per_op,
             "memory_mb": [(round(t), round(m, 1)) for t, m in self.memory],
+            "cpu_ms_per_op": round(1000 * self.cpu_seconds / self.ops, 3) if self.ops else None,
+            "server_cpu_ms_per_op": (
+                round(1000 * self.server_cpu_seconds / self.ops, 3)
+                if self.ops and self.server_cpu_seconds is not None
+                else None
+            ),
+            "load_average": list(self.load_average),
         }
 
 
@@ -79,6 +91,30 @@ def rss_mb(pid: int | None = None) -> float:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def server_cpu(datadir: Path | None) -> float | None:
+    """CPU-seconds used so far by the PostgreSQL server of ``datadir`` (its postmaster and the
+    processes it started: backends, WAL writer, ...), from /proc; None when unknown."""
+    if datadir is None:
+        return None
+    try:
+        with open(datadir / "postmaster.pid") as f:
+            master = int(f.readline())
+    except (OSError, ValueError):
+        return None
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(entry) == master or int(fields[1]) == master:  # fields: state, ppid, ..., utime (11), stime (12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def populate(url: str, users: int, films: int, seed: int = 7) -> tuple[list[int], list[int]]:
@@ -159,8 +195,10 @@ def over_http(
 def run(
     url: str, *, members: int = 16, ops: int = 20_000, seconds: float = 20.0, http: bool = False, port: int = 8765,
     users: list[int] | None = None, films: list[int] | None = None, sample_every: float = 10.0, seed: int = 1,
+    datadir: Path | None = None,
 ) -> Report:  # fmt: skip
-    """Run the load against ``url`` and return what happened."""
+    """Run the load against ``url`` and return what happened (``datadir``: the embedded server's
+    data directory, to count its CPU too)."""
     if users is None or films is None:
         users, films = populate(url, 200, 1000)
     op, close, memory = over_http(url, port) if http else in_process(url)
@@ -170,6 +208,7 @@ def run(
     names = [n for n, _ in MIX]
     weights = [w for _, w in MIX]
     started = time.perf_counter()
+    cpu0, server0 = time.process_time(), server_cpu(datadir)
 
     def member(i: int) -> None:
         rng = random.Random(seed * 1000 + i)
@@ -206,6 +245,11 @@ def run(
             next_sample += sample_every
         time.sleep(0.05)
     report.seconds = time.perf_counter() - started
+    report.cpu_seconds = time.process_time() - cpu0  # over the HTTP: the client's only
+    server1 = server_cpu(datadir)
+    if server0 is not None and server1 is not None:
+        report.server_cpu_seconds = server1 - server0
+    report.load_average = os.getloadavg()
     report.memory.append((report.seconds, memory()))
     close()
     return report
@@ -235,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         users, films = populate(url, args.users, args.films)
         report = run(url, members=args.members, ops=ops, seconds=seconds, http=args.http, port=args.port,
-                     users=users, films=films, sample_every=10.0 if args.soak else 5.0)  # fmt: skip
+                     users=users, films=films, sample_every=10.0 if args.soak else 5.0,
+                     datadir=home / "pgdata" if home is not None else None)  # fmt: skip
     finally:
         if home is not None:
             shutil.rmtree(home, ignore_errors=True)
@@ -249,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
               f"errors {summary['errors']}")  # fmt: skip
         for name, s in summary["per_op"].items():
             print(f"  {name:<10} n={s['n']:<7} p50 {s['p50_ms']} ms  p99 {s['p99_ms']} ms")
+        who = "the client process" if args.http else "this process"
+        server = summary["server_cpu_ms_per_op"]
+        print(f"  CPU per op: {summary['cpu_ms_per_op']} ms in {who}"
+              + (f", {server} ms in PostgreSQL" if server is not None else "")
+              + f"; load average at the end {' '.join(f'{x:.2f}' for x in summary['load_average'])}")  # fmt: skip
         print("  memory (s, RSS MB):", summary["memory_mb"])
         for e in summary["first_errors"]:
             print("  error:", e)
