@@ -66,6 +66,19 @@ FROM user_embeddings WHERE user_id = %s FOR UPDATE"""
 LOCK_EMBEDDINGS = """
 SELECT user_id, embedding, dim, n_ratings, n_feedback, model_version, last_event_at
 FROM user_embeddings WHERE user_id = ANY(%s) ORDER BY user_id FOR UPDATE"""
+# An event's reads under the user's locks, in one statement (``Session.lock_event``): the
+# embedding row (locked), what the user had said about the film, how many films they have a
+# signal on, and the clock (the event's time when none is given). Run right after USER_LOCK: every
+# writer takes that lock first, so the row lock never waits and the statement's snapshot is
+# taken with the user's locks held.
+LOCK_EVENT = """
+SELECT e.embedding, e.dim, e.n_ratings, e.n_feedback, e.model_version, e.last_event_at,
+       (SELECT stars FROM ratings WHERE user_id = %(u)s AND movie_id = %(f)s),
+       EXISTS (SELECT 1 FROM feedback WHERE user_id = %(u)s AND movie_id = %(f)s),
+       (SELECT count(*) FROM (SELECT movie_id FROM ratings WHERE user_id = %(u)s
+                              UNION SELECT movie_id FROM feedback WHERE user_id = %(u)s) AS films),
+       clock_timestamp()
+FROM user_embeddings e WHERE e.user_id = %(u)s FOR UPDATE OF e"""
 READ_EMBEDDING = """
 SELECT embedding, dim, n_ratings, n_feedback, model_version, last_event_at
 FROM user_embeddings WHERE user_id = %s"""
@@ -121,6 +134,22 @@ FROM (SELECT movie_id, stars, rated_at FROM ratings WHERE user_id = %(u)s) AS r
 FULL JOIN (SELECT DISTINCT ON (movie_id) movie_id, kind, created_at FROM feedback
            WHERE user_id = %(u)s ORDER BY movie_id, created_at DESC, id DESC) AS fb USING (movie_id)
 ORDER BY greatest(r.rated_at, fb.created_at), movie_id"""
+# USER_HISTORY and the user's stored blend weights in one statement: one row per history film
+# (oldest signal first) with the weights beside it, or a single row of NULL film when the
+# history is empty; NULL weights when none are stored (``Session.history_and_weights``).
+USER_HISTORY_WEIGHTS = """
+SELECT h.movie_id, h.stars, h.kind, w.blend_weight, w.model_weights::text
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %(u)s) AS w ON true
+LEFT JOIN (
+    SELECT movie_id, r.stars,
+           CASE WHEN r.rated_at IS NULL OR fb.created_at > r.rated_at THEN fb.kind END AS kind,
+           greatest(r.rated_at, fb.created_at) AS at
+    FROM (SELECT movie_id, stars, rated_at FROM ratings WHERE user_id = %(u)s) AS r
+    FULL JOIN (SELECT DISTINCT ON (movie_id) movie_id, kind, created_at FROM feedback
+               WHERE user_id = %(u)s ORDER BY movie_id, created_at DESC, id DESC) AS fb USING (movie_id)
+) AS h ON true
+ORDER BY h.at, h.movie_id"""
 # Films rated or given feedback: what the threshold for personal picks counts.
 COUNT_SIGNALS = """
 SELECT count(*) FROM (SELECT movie_id FROM ratings WHERE user_id = %(u)s
@@ -135,6 +164,13 @@ CACHE_WRITE = "SET LOCAL synchronous_commit TO off"  # for derived rows only (pr
 # --- profiles and weights -----------------------------------------------------------------------
 UPSERT_PROFILE = """
 INSERT INTO user_preferences (user_id, profile, n_ratings) VALUES (%s, %s, %s)
+ON CONFLICT (user_id) DO UPDATE SET profile = EXCLUDED.profile, n_ratings = EXCLUDED.n_ratings,
+    computed_at = now()"""
+# The same upsert in one statement outside a transaction block: set_config(..., true) holds
+# for the statement's own (implicit) transaction, whose commit then does not wait for the disk.
+UPSERT_PROFILE_NO_WAIT = """
+WITH no_wait AS (SELECT set_config('synchronous_commit', 'off', true))
+INSERT INTO user_preferences (user_id, profile, n_ratings) SELECT %s, %s, %s FROM no_wait
 ON CONFLICT (user_id) DO UPDATE SET profile = EXCLUDED.profile, n_ratings = EXCLUDED.n_ratings,
     computed_at = now()"""
 MODEL_WEIGHTS = "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s"
