@@ -212,17 +212,86 @@ def replay_command(
     help="Evaluate every N-th eligible event during the search.",
 )
 @click.option("--max-events", type=click.IntRange(min=1), default=None, help="Only the oldest N ratings.")
-def tune_command(directory: Path, out: Path, split: float, every: int, max_events: int | None) -> None:
-    """Search learning rates, blend weights, neighbourhood sizes and regularisation with the replay."""
+@click.option(
+    "--search",
+    type=click.Choice(["grid", "optuna"]),
+    default="grid",
+    show_default=True,
+    help="grid: the staged search below, one setting at a time. optuna: a seeded Optuna (TPE) study "
+    "over the same values, every setting at once, one replay of the tuning part per trial "
+    "(needs the [tune] extra: pip install 'cinesync-personalization[tune]').",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=None,
+    help="--search optuna: the number of trials (default 40; about one tuning-part replay each).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="--search optuna: the sampler's seed (default 0); same seed and data, same trials and settings.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="--search optuna: stop starting trials after this many seconds (then the number of trials, "
+    "and so the result, can differ between runs).",
+)
+@click.option(
+    "--no-report",
+    is_flag=True,
+    help="Skip the two held-out replays (chosen vs defaults); `cinesync replay DIR --settings FILE` does them.",
+)
+def tune_command(
+    directory: Path,
+    out: Path,
+    split: float,
+    every: int,
+    max_events: int | None,
+    search: str,
+    trials: int | None,
+    seed: int | None,
+    timeout: float | None,
+    no_report: bool,
+) -> None:
+    """Search learning rates, blend weights, neighbourhood sizes and regularisation with the replay,
+    on the oldest part of the stream (--split); report the chosen settings on the rest."""
     from personalization.evaluation.replay import load_stream
     from personalization.evaluation.tune import tune
     from personalization.threads import configure_threads
 
+    if search == "grid" and (trials, seed, timeout) != (None, None, None):
+        raise click.UsageError("--trials, --seed and --timeout are for --search optuna")
+    if search == "optuna":
+        from personalization.optional import require
+
+        require("optuna", extra="tune")  # before loading anything: say which pip command brings it
     configure_threads()  # implicit does its own threading: one BLAS thread underneath
     stream = load_stream(directory)
     if max_events:
         stream = stream.head(max_events)
-    result = tune(stream, split=split, every=every, progress=lambda m: click.echo(m, err=True))
+
+    def say(message: str) -> None:  # one line per step or trial, on stderr
+        click.echo(message, err=True)
+
+    if search == "optuna":
+        from personalization.evaluation.tune_optuna import tune_optuna
+
+        result = tune_optuna(
+            stream,
+            trials=trials or 40,
+            seed=seed or 0,
+            timeout=timeout,
+            split=split,
+            every=every,
+            progress=say,
+            report=not no_report,
+        )
+    else:
+        result = tune(stream, split=split, every=every, progress=say, report=not no_report)
     paths = result.write(out)
     click.echo(result.table())
     click.echo(

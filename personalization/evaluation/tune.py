@@ -18,7 +18,8 @@ Stages, each starting from the best so far:
 3. per-user learning: the Hedge step size and the pull back to the prior, one replay each.
 
 Every trial is a row of ``TuneResult.trials``; ``write`` saves them as CSV and Markdown, a plot,
-and the chosen settings (JSON).
+and the chosen settings (JSON). ``tune_optuna`` searches the same space with a seeded Optuna study
+instead of the stages, on the same cut, and returns the same ``TuneResult``.
 """
 
 from __future__ import annotations
@@ -41,13 +42,24 @@ from personalization.core.ranker import rank_of
 from personalization.evaluation.cut import TuningCut, cut_index, write_tuned
 from personalization.evaluation.replay import Snapshot, Stream, run_replay
 
-__all__ = ["TuneResult", "tune", "structure_grid", "weight_grids", "search_space", "LEARNING_GRID", "blend_hr"]
+__all__ = [
+    "TuneResult",
+    "tune",
+    "structure_grid",
+    "weight_grids",
+    "search_space",
+    "LEARNING_GRID",
+    "blend_hr",
+    "start_result",
+    "held_out_report",
+]
 
 # The engine's own structure settings; each base model's come from its registry entry.
 ENGINE_GRID: dict[str, Sequence[float]] = {
     "learning_rate": (0.05, 0.1, 0.2),
     "strong_learning_rate": (0.1, 0.15, 0.3),
 }
+TRIAL_COLUMNS = ("stage", "parameter", "value", "hr@10", "ndcg@10", "chosen")
 PERSONAL_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6)
 LEARNING_GRID: dict[str, Sequence[float]] = {
     "ensemble_rate": (0.0, 0.25, 0.5, 1.0, 2.0),
@@ -108,7 +120,8 @@ class TuneResult:
             "json": directory / "tuned_settings.json",
         }
         with open(paths["csv"], "w", newline="") as fh:
-            w = csv.DictWriter(fh, ["stage", "parameter", "value", "hr@10", "ndcg@10", "chosen"])
+            extra = list(dict.fromkeys(k for t in self.trials for k in t if k not in TRIAL_COLUMNS))
+            w = csv.DictWriter(fh, [*TRIAL_COLUMNS, *extra])  # an Optuna trial adds one column per setting
             w.writeheader()
             w.writerows(self.trials)
         md = [
@@ -132,7 +145,12 @@ class TuneResult:
         md += ["Chosen (changed from the defaults):", "", "```json", json.dumps(self.changes(), indent=2), "```"]
         paths["md"].write_text("\n".join(md) + "\n", encoding="utf-8")
         write_tuned(paths["json"], self.chosen, self.cut or TuningCut(1.0))
-        _plot(self.trials, paths["png"])
+        if any(t["stage"] == "optuna" for t in self.trials):
+            from personalization.evaluation.tune_optuna import plot_study
+
+            plot_study(self.trials, paths["png"])
+        else:
+            _plot(self.trials, paths["png"])
         return paths
 
 
@@ -195,15 +213,11 @@ def tune(
     ``weight_passes`` rounds of the coordinate search from each start);
     ``report=False`` leaves the held-out replays to ``cinesync replay`` (with intervals)."""
     t_start = time.perf_counter()
-    defaults = settings or ModelSettings()
     structure = structure_grid() if structure is None else structure
     learning = LEARNING_GRID if learning is None else learning
-    cut = cut_index(stream, split)  # never inside a second: same-second events stay together
-    head = stream.head(cut)
+    result, head = start_result(stream, split, settings)
+    defaults = result.defaults
     say = progress or (lambda msg: None)
-    ts = stream.ratings.timestamps
-    last = float(ts[cut - 1]) if ts is not None and cut > 0 else None
-    result = TuneResult(defaults, defaults, split_index=cut, cut=TuningCut(split, last, stream.name, len(stream)))
     singles = [*REGISTRY, PERSONAL]
 
     def structure_trial(s: ModelSettings) -> tuple[float, float, list]:
@@ -258,19 +272,39 @@ def tune(
         best = won[3]
 
     result.chosen = best
-    if report and cut < len(stream):
-        for label, s in (("chosen", best), ("defaults", defaults)):
-            rep = run_replay(stream, models=["cinesync"], every=every, settings=s, evaluate_from=cut)
-            r = rep.result("cinesync")
-            result.report[label] = {
-                "hr@10": r.hr_at_10,
-                "hr@10_se": r.hr_se,
-                "ndcg@10": r.ndcg_at_10,
-                "evaluated": r.evaluated,
-            }
-            say(f"held-out {label}: HR@10 {r.hr_at_10:.4f}")
+    if report:
+        held_out_report(stream, result, every, say)
     result.seconds = time.perf_counter() - t_start
     return result
+
+
+def start_result(stream: Stream, split: float, settings: ModelSettings | None) -> tuple[TuneResult, Stream]:
+    """An empty result cut at ``split`` (never inside a second: same-second events stay
+    together) and the tuning part of the stream (the events before the cut)."""
+    defaults = settings or ModelSettings()
+    cut = cut_index(stream, split)
+    ts = stream.ratings.timestamps
+    last = float(ts[cut - 1]) if ts is not None and cut > 0 else None
+    result = TuneResult(defaults, defaults, split_index=cut, cut=TuningCut(split, last, stream.name, len(stream)))
+    return result, stream.head(cut)
+
+
+def held_out_report(stream: Stream, result: TuneResult, every: int, say: Callable[[str], None]) -> None:
+    """``result.report``: the chosen settings and the defaults replayed on the whole stream,
+    scored only after the cut (nothing when the cut is the end of the stream)."""
+    cut = result.split_index
+    if cut >= len(stream):
+        return
+    for label, s in (("chosen", result.chosen), ("defaults", result.defaults)):
+        rep = run_replay(stream, models=["cinesync"], every=every, settings=s, evaluate_from=cut)
+        r = rep.result("cinesync")
+        result.report[label] = {
+            "hr@10": r.hr_at_10,
+            "hr@10_se": r.hr_se,
+            "ndcg@10": r.ndcg_at_10,
+            "evaluated": r.evaluated,
+        }
+        say(f"held-out {label}: HR@10 {r.hr_at_10:.4f}")
 
 
 def _winner(rows: Sequence[Any], current: float, min_gain: float) -> Any:
