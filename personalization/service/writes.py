@@ -130,30 +130,35 @@ class Writes:
             item, space = engine.film_vector(signal.film_id), engine.space()
         learns = signal.strength >= POSITIVE and engine.model_settings.ensemble_rate > 0
         # A deadlock or serialization failure rolled the whole transaction back: run it again.
-        row, previous, n_signals = retry_transaction(lambda: self._apply_once(user_id, signal, item, space, learns))
-        # Committed: now update what this process keeps in memory.
+        row, previous, n_signals, relearned = retry_transaction(
+            lambda: self._apply_once(user_id, signal, item, space, learns)
+        )
+        # Committed: now update what this process keeps in memory. The taste profile is read
+        # from the ratings and the blend weights: a feedback that taught no weights leaves it.
         engine.cache_vector(user_id, row.embedding, row.n_ratings, space.key)
-        engine.profiles.discard(user_id)
+        if signal.stars is not None or relearned:
+            engine.profiles.discard(user_id)
         return Applied(row, previous, n_signals)
 
     def _apply_once(
         self, user_id: int, signal: Signal, item: Vector, space: VectorSpace, learns: bool
-    ) -> tuple[EmbeddingRow, PreviousSignal, int]:
-        """``apply``'s transaction, from the lock to the commit."""
+    ) -> tuple[EmbeddingRow, PreviousSignal, int, bool]:
+        """``apply``'s transaction, from the lock to the commit; also says whether it stored new
+        blend weights."""
         engine = self.engine
         with self.repo.transaction() as session:
-            row = session.lock_user(user_id, engine.rule.zero(), space.key)
-            previous = session.previous_signal(user_id, signal.film_id)
+            locked = session.lock_event(user_id, signal.film_id, engine.rule.zero(), space.key)
+            row, previous = locked.row, locked.previous
             first = previous.stars is None and not previous.had_feedback
-            if first and learns:
-                self._learn_weights(session, space, user_id, signal.film_id, row)
+            relearned = first and learns and self._learn_weights(session, space, user_id, signal.film_id, row)
+            at = signal.at if signal.at is not None else locked.clock  # the clock under the user's locks
             if signal.stars is not None:
-                when = session.upsert_rating(user_id, signal.film_id, signal.stars, signal.at)
+                when = session.upsert_rating(user_id, signal.film_id, signal.stars, at)
                 if previous.stars is None:
                     row.n_ratings += 1
             else:
                 assert signal.kind is not None
-                when = session.insert_feedback(user_id, signal.film_id, signal.kind, signal.context, signal.at)
+                when = session.insert_feedback(user_id, signal.film_id, signal.kind, signal.context, at)
                 row.n_feedback += 1
             if not first or engine.needs_rebuild(row, when, space):
                 row.embedding = engine.rebuilt_vector(session, user_id, space)
@@ -162,18 +167,19 @@ class Writes:
                 row.embedding = engine.rule.step(row.embedding, item, signal.strength, since)
             row.model_version, row.dim = space.key, engine.rule.dim
             session.store_embedding(user_id, row, when, engine.note(user_id=user_id))
-            n_signals = session.count_signals(user_id)
-        return row, previous, n_signals
+        n_signals = locked.n_signals + (1 if first else 0)  # a first signal on the film adds it
+        return row, previous, n_signals, relearned
 
     def _learn_weights(
         self, session: Session, space: VectorSpace, user_id: int, film_id: int, row: EmbeddingRow
-    ) -> None:
+    ) -> bool:
         """Before a liked film is written: credit the terms that ranked it well for this user,
-        and store their new weights."""
+        and store their new weights (True when it did)."""
         engine = self.engine
-        history = signals.History.from_rows(session.history(user_id))
+        rows, stored = session.history_and_weights(user_id)
+        history = signals.History.from_rows(rows)
         if history.n_signals < engine.model_settings.min_ratings or film_id in history.seen:
-            return  # too little to learn from, or not a candidate: nothing to credit
+            return False  # too little to learn from, or not a candidate: nothing to credit
         scorer: Scorer = space.scorer
         cat = scorer.catalogue
         mask = np.ones(len(cat), dtype=bool)
@@ -188,12 +194,14 @@ class Writes:
             vector,
             history.n_signals,
             film_id,
-            engine.user_weights(session.model_weights(user_id)),
+            engine.user_weights(stored),
             mask=mask,
             user=user_id,
         )
-        if new is not None:
-            session.upsert_model_weights(user_id, new.personal_weight, new.base_weights)
+        if new is None:
+            return False
+        session.upsert_model_weights(user_id, new.personal_weight, new.base_weights)
+        return True
 
     # -- the user's vector -----------------------------------------------------------------------
     def rebuild_user(self, user_id: Any) -> Vector:

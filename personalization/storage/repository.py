@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import psycopg
 from psycopg import Connection
+from psycopg.pq import TransactionStatus
 from psycopg.rows import TupleRow, args_row
 from psycopg_pool import ConnectionPool
 
@@ -45,7 +46,16 @@ from personalization.storage.rows import (
 )
 from personalization.storage.time_queries import timed_ratings
 
-__all__ = ["Repository", "Session", "RatingUpsert", "EmbeddingUpdate", "embedding_update", "as_vector"]
+__all__ = [
+    "Repository",
+    "Session",
+    "LockedEvent",
+    "RatingUpsert",
+    "EmbeddingUpdate",
+    "embedding_update",
+    "as_vector",
+    "stored_weights",
+]
 
 RatingUpsert = tuple[int, int, float, datetime | None]  # user, film, stars, time (None: now)
 EmbeddingUpdate = dict[str, Any]  # ``queries.UPDATE_EMBEDDING``'s parameters
@@ -72,6 +82,24 @@ def as_vector(value: object) -> Vector:
         return np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError):
         return np.full(1, np.nan, dtype=np.float32)
+
+
+class LockedEvent(NamedTuple):
+    """What an event's transaction reads under the user's locks (``Session.lock_event``)."""
+
+    row: EmbeddingRow  # the user's embedding row, locked until the transaction ends
+    previous: PreviousSignal  # what the user had said about the film
+    n_signals: int  # films the user had a rating or a feedback on, before this event
+    clock: datetime  # the database clock, read under the locks
+
+
+def stored_weights(blend_weight: Any, model_weights: Any) -> StoredWeights | None:
+    """A ``user_model_weights`` row's columns as ``StoredWeights`` (None: no row); the model
+    weights as JSON text or as the decoded mapping."""
+    if blend_weight is None:
+        return None
+    shares = json.loads(model_weights) if isinstance(model_weights, str) else model_weights
+    return StoredWeights(float(blend_weight), {str(m): float(a) for m, a in dict(shares or {}).items()})
 
 
 def _one(row: tuple[Any, ...] | None) -> Any:
@@ -104,6 +132,28 @@ class Session:
             raise ConcurrentChange(f"user {user_id}'s embedding row vanished under its lock")
         row.embedding = as_vector(row.embedding)
         return row
+
+    def lock_event(self, user_id: int, film_id: int, zero: Vector, version: str) -> LockedEvent:
+        """``lock_user``, and in the same statement what an event on ``film_id`` needs to know
+        (its previous signal, the user's signal count, the clock): two statements instead of four
+        for a user who exists."""
+        self.conn.execute(q.USER_LOCK, (user_id,))
+        params = {"u": user_id, "f": film_id}
+        with self.conn.cursor(binary=True) as cur:
+            found = cur.execute(q.LOCK_EVENT, params).fetchone()
+            if found is None:
+                try:
+                    self.conn.execute(q.ENSURE_USER, (user_id,))
+                    self.conn.execute(q.ENSURE_EMBEDDING, (user_id, zero, len(zero), version))
+                except psycopg.errors.ForeignKeyViolation as exc:  # the user was deleted in between
+                    raise ConcurrentChange(f"user {user_id} was forgotten while being created") from exc
+                found = cur.execute(q.LOCK_EVENT, params).fetchone()
+        if found is None:  # forgotten by another transaction between our statements: run again
+            raise ConcurrentChange(f"user {user_id}'s embedding row vanished under its lock")
+        emb, dim, n_ratings, n_feedback, ver, last, stars, had_feedback, n_signals, clock = found
+        row = EmbeddingRow(as_vector(emb), dim, n_ratings, n_feedback, ver, last)
+        previous = PreviousSignal(None if stars is None else float(stars), bool(had_feedback))
+        return LockedEvent(row, previous, int(n_signals), clock)
 
     def lock_users(self, user_ids: Sequence[int], zero: Vector, version: str) -> dict[int, EmbeddingRow]:
         """``lock_user`` for many users at once (in id order, so two bulk writers cannot deadlock)."""
@@ -185,6 +235,12 @@ class Session:
         with self.conn.cursor(row_factory=args_row(HistoryRow)) as cur:
             return cur.execute(q.USER_HISTORY, {"u": user_id}).fetchall()
 
+    def history_and_weights(self, user_id: int) -> tuple[list[HistoryRow], StoredWeights | None]:
+        """``history`` and ``model_weights`` in one statement."""
+        rows = self.conn.execute(q.USER_HISTORY_WEIGHTS, {"u": user_id}).fetchall()
+        history = [HistoryRow(f, s, k) for f, s, k, _, _ in rows if f is not None]
+        return history, stored_weights(rows[0][3], rows[0][4]) if rows else None
+
     def count_signals(self, user_id: int) -> int:
         """Films the user rated or gave feedback on (what the threshold for personal picks counts)."""
         return int(_one(self.conn.execute(q.COUNT_SIGNALS, {"u": user_id}).fetchone()))
@@ -199,18 +255,20 @@ class Session:
     # -- weights and profiles --------------------------------------------------------------------
     def model_weights(self, user_id: int) -> StoredWeights | None:
         row = self.conn.execute(q.MODEL_WEIGHTS, (user_id,)).fetchone()
-        if row is None:
-            return None
-        return StoredWeights(float(row[0]), {str(m): float(a) for m, a in dict(row[1] or {}).items()})
+        return None if row is None else stored_weights(row[0], row[1])
 
     def upsert_model_weights(self, user_id: int, blend_weight: float, model_weights: Mapping[str, float]) -> None:
         self.conn.execute(q.UPSERT_MODEL_WEIGHTS, (user_id, blend_weight, json.dumps(dict(model_weights))))
 
     def upsert_profile(self, user_id: int, profile: Mapping[str, Any], n_ratings: int) -> None:
-        """Store a derived row: it need not wait for the disk (``synchronous_commit`` off)."""
-        self.conn.execute(q.CACHE_WRITE)
+        """Store a derived row: it need not wait for the disk (``synchronous_commit`` off). In a
+        transaction, or alone as its own (a ``Repository.reads`` session): one statement then."""
+        alone = self.conn.autocommit
+        if not alone:
+            self.conn.execute(q.CACHE_WRITE)
         try:
-            self.conn.execute(q.UPSERT_PROFILE, (user_id, json.dumps(dict(profile)), n_ratings))
+            upsert = q.UPSERT_PROFILE_NO_WAIT if alone else q.UPSERT_PROFILE
+            self.conn.execute(upsert, (user_id, json.dumps(dict(profile)), n_ratings))
         except psycopg.errors.ForeignKeyViolation:  # forgotten since the profile was read
             raise UnknownUser(user_id) from None
 
@@ -264,6 +322,22 @@ class Repository:
         """A session for reads (and derived writes) outside an explicit transaction."""
         with self.pool.connection() as conn:
             yield Session(conn)
+
+    @contextmanager
+    def reads(self) -> Iterator[Session]:
+        """A session whose statements each run on their own (autocommit): every statement sees
+        what was committed when it began, as in a READ COMMITTED transaction, without the
+        round trips of BEGIN and COMMIT. For reads, and a derived write that is one statement
+        (``upsert_profile``)."""
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                yield Session(conn)
+            finally:
+                if conn.pgconn.transaction_status == TransactionStatus.IDLE:
+                    conn.autocommit = False  # the pool's next user expects the default
+                else:  # broken: closed, so the pool replaces it rather than lend it out in autocommit
+                    conn.close()
 
     # -- catalogue -------------------------------------------------------------------------------
     def films(self) -> list[FilmRow]:
