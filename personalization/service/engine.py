@@ -66,9 +66,10 @@ log = logging.getLogger(__name__)
 MODEL_SETTINGS_KEY = "model_settings"
 
 # How the per-user byte budget (``Settings.cache_mb``) is shared: taste vectors, preference
-# profiles, and the base models' per-user state (running scores, recent films), the last split
-# evenly between the models that keep any.
-CACHE_SHARES = {"vectors": 0.25, "profiles": 0.125, "models": 0.625}
+# profiles, the reasons written for recent lists of picks (``Explainer.annotate``), and the base
+# models' per-user state (running scores, recent films), the last split evenly between the models
+# that keep any.
+CACHE_SHARES = {"vectors": 0.25, "profiles": 0.09375, "reasons": 0.03125, "models": 0.625}
 
 
 def cache_budgets(settings: Settings) -> dict[str, int]:
@@ -124,6 +125,8 @@ class Engine:
         self.lock = threading.RLock()
         self.budgets = cache_budgets(settings)
         self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds, max_bytes=self.budgets["profiles"])
+        # (user, digest of what the reasons were written from) -> (scorer, reasons): Explainer's
+        self.reasons = TTLCache(settings.cache_size, settings.cache_ttl_seconds, max_bytes=self.budgets["reasons"])
         self.vectors = self._vector_cache(settings.model.dim)
         self.models = ModelStore(repo.pool)
         self._community: _Sums | None = None
@@ -180,6 +183,7 @@ class Engine:
         self._generation += 1
         self.vectors.clear()
         self.profiles.clear()
+        self.reasons.clear()
         self._community = None
         self._catalogue = None
         self._scorer = None
@@ -360,7 +364,7 @@ class Engine:
     def cache_bytes(self) -> dict[str, int]:
         """Bytes each per-user cache holds now (``cinesync db status``, the memory benchmark)."""
         served = self._served
-        out = {"vectors": self.vectors.nbytes, "profiles": self.profiles.nbytes}
+        out = {"vectors": self.vectors.nbytes, "profiles": self.profiles.nbytes, "reasons": self.reasons.nbytes}
         for name, model in (served.models if served else {}).items():
             out[name] = model.cache_bytes()
         return out
