@@ -6,7 +6,8 @@ combinations a coordinate search cannot reach, at one replay per trial:
 
 * the stream is cut exactly as ``tune`` cuts it; each trial replays the tuning part only (every
   ``every``-th eligible event scored) and its objective is the ``cinesync`` model's HR@10 there;
-* the sampler is ``TPESampler(seed=seed)`` and the first trial is the defaults moved to the
+* the sampler is ``TPESampler(seed=seed)`` (a quarter of the trials, at most 10, random before
+  it models the results) and the first trial is the defaults moved to the
   nearest grid value of each setting, so the same seed on the same stream asks for the same
   trials in the same order and chooses the same settings (``timeout`` stops after a wall-clock
   time, so with it the number of trials can differ between runs);
@@ -121,7 +122,10 @@ def tune_optuna(
         return hr
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    # Random start-up trials before TPE models the results: Optuna's 10, fewer on a small budget
+    # (each trial is a replay) so that most trials are guided.
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(1, min(10, trials // 4)))
+    study = optuna.create_study(direction="maximize", sampler=sampler)
     current = {name: _nearest(float(defaults.value(name)), values) for name, values in space.items()}
     study.enqueue_trial(current)  # the defaults on the grid: TPE starts from a good point
     study.optimize(objective, n_trials=trials, timeout=timeout)
