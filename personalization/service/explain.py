@@ -9,8 +9,7 @@ gives one film's full breakdown; ``annotate`` rewrites the reasons of ``recommen
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -93,7 +92,6 @@ def reasons(
 MAX_EXPLAIN_FILMS = 100  # ``explain``: the history films (newest first) whose effect is measured
 MAX_PICK_FILMS = 3  # ``annotate``: the liked films measured for a list of picks (each costs a rescoring)
 RECENT_FILMS = 2  # ... always including the newest ones (the sequence and ALS models read them)
-SAID_KEPT = 2048  # ``annotate``'s reasons kept for lists asked for again (LRU)
 SHOWN_FILMS = 10  # ``explain``: the films with the largest effect (either sign) shown
 
 
@@ -146,6 +144,21 @@ class _Measured:
         return out
 
 
+def said_key(user: _User, filters: tuple[Any, ...], ids: Sequence[int]) -> tuple[int, bytes]:
+    """What ``annotate``'s reasons are kept under: the user and a 16-byte digest of everything
+    they were written from (signals, weights, filters, picks). A key holding the signals
+    themselves grew with the history: 2,048 kept lists of users with a few hundred signals were
+    tens of MB, the soak's growth."""
+    w = user.weights
+    written_from = (
+        tuple((s.film_id, s.stars, s.kind, s.at) for s in user.signals),
+        (w.personal_weight, tuple(sorted(w.base_weights.items()))),
+        filters,
+        tuple(ids),
+    )
+    return user.user_id, hashlib.blake2b(repr(written_from).encode(), digest_size=16).digest()
+
+
 class Explainer:
     """Explains picks from their scores (``explain``) and writes the reasons of ``recommend``'s
     picks (``annotate``). ``profile``: the service's cached taste-profile read."""
@@ -153,8 +166,6 @@ class Explainer:
     def __init__(self, engine: Engine, repo: Repository, reads: Reads):
         self.engine, self.repo, self.reads = engine, repo, reads
         self._blind_models: tuple[Scorer | None, frozenset[str]] = (None, frozenset())
-        self._said: OrderedDict[tuple[Any, ...], tuple[Scorer, list[str]]] = OrderedDict()  # annotate's, LRU
-        self._lock = threading.Lock()
 
     def _blind(self, scorer: Scorer, full: reasons_core.Terms) -> frozenset[str]:
         """The base models whose scores ignore the history (popularity, trending): found once
@@ -349,20 +360,11 @@ class Explainer:
         cat = scorer.catalogue
         ids = [r.film.id for r in recs.items]
         # The same picks from the same signals, weights, filters and models: the same reasons
-        # (the dashboard asks again at every click).
-        w = user.weights
-        key = (
-            user.user_id,
-            tuple((s.film_id, s.stars, s.kind, s.at) for s in user.signals),
-            (w.personal_weight, tuple(sorted(w.base_weights.items()))),
-            (genre, decade, mood),
-            tuple(ids),
-        )
-        with self._lock:
-            held = self._said.get(key)
-            if held is not None and held[0] is scorer:
-                self._said.move_to_end(key)
-                return replace(recs, items=[replace(r, reason=t) for r, t in zip(recs.items, held[1])])
+        # (the dashboard asks again at every click). Kept in the engine's byte budget.
+        key = said_key(user, (genre, decade, mood), ids)
+        held = self.engine.reasons.get(key)
+        if held is not None and held[0] is scorer:
+            return replace(recs, items=[replace(r, reason=t) for r, t in zip(recs.items, held[1])])
         positions = cat.positions(ids)
         if len(positions) != len(ids):
             return recs  # the catalogue changed under the ranking: keep its reasons
@@ -381,10 +383,7 @@ class Explainer:
                 item = ScoredFilm(rec.film.id, rec.score, rec.personal, rec.base)
                 why = [reason(item, personalised=measured.personalised, has_history=bool(user.history.taste))]
             items.append(replace(rec, reason="; ".join(why)))
-        with self._lock:
-            self._said[key] = (scorer, [r.reason for r in items])
-            while len(self._said) > SAID_KEPT:
-                self._said.popitem(last=False)
+        self.engine.reasons.put(key, (scorer, [r.reason for r in items]))
         return replace(recs, items=items)
 
     def _liked_films(self, user: _User, cat: Catalogue, picks: NDArray[np.int64]) -> list[int]:
