@@ -94,7 +94,7 @@ class Reads:
         cached: tuple[Vector, int] | None = engine.vectors.get(user_id)
         if cached is not None:
             return cached
-        with self.repo.reads() as session:
+        with self.repo.session() as session:
             row = session.read_embedding(user_id)
         if row is None:
             return None
@@ -109,7 +109,7 @@ class Reads:
 
     def history_and_weights(self, user_id: int) -> tuple[signals.History, UserWeights]:
         """What ``recommend`` reads per request: one statement."""
-        with self.repo.reads() as session:
+        with self.repo.session() as session:
             rows, stored = session.history_and_weights(user_id)
         return signals.History.from_rows(rows), self.engine.user_weights(stored)
 
@@ -229,7 +229,7 @@ class Reads:
         if cached is not None:
             return cached
         community = engine.community()
-        with self.repo.reads() as session:  # the stored profile is written as one statement
+        with self.repo.session() as session:  # the stored profile is written as one statement
             if not session.user_exists(user_id):
                 raise UnknownUser(user_id)
             rated = self._rated_films(session.timed_ratings(user_id))

@@ -220,7 +220,7 @@ class Writes:
     # -- users, films, settings ------------------------------------------------------------------
     def set_user_name(self, user_id: Any, name: str) -> None:
         user_id = check_user_id(user_id)
-        with self.repo.session() as session:
+        with self.repo.transaction() as session:
             session.ensure_user(user_id)
             session.set_user_name(user_id, str(name)[:200])
 

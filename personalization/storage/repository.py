@@ -262,7 +262,7 @@ class Session:
 
     def upsert_profile(self, user_id: int, profile: Mapping[str, Any], n_ratings: int) -> None:
         """Store a derived row: it need not wait for the disk (``synchronous_commit`` off). In a
-        transaction, or alone as its own (a ``Repository.reads`` session): one statement then."""
+        transaction, or alone as its own (a ``Repository.session``): one statement then."""
         alone = self.conn.autocommit
         if not alone:
             self.conn.execute(q.CACHE_WRITE)
@@ -319,16 +319,10 @@ class Repository:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for reads (and derived writes) outside an explicit transaction."""
-        with self.pool.connection() as conn:
-            yield Session(conn)
-
-    @contextmanager
-    def reads(self) -> Iterator[Session]:
-        """A session whose statements each run on their own (autocommit): every statement sees
-        what was committed when it began, as in a READ COMMITTED transaction, without the
-        round trips of BEGIN and COMMIT. For reads, and a derived write that is one statement
-        (``upsert_profile``)."""
+        """A session for reads (and a derived write that is one statement, ``upsert_profile``)
+        outside an explicit transaction: each statement runs on its own (autocommit) and sees
+        what was committed when it began, as in a READ COMMITTED transaction, without the round
+        trips of BEGIN and COMMIT. Writes that belong together take ``transaction``."""
         with self.pool.connection() as conn:
             conn.autocommit = True
             try:
