@@ -49,10 +49,14 @@ def train_command(
     and popularity terms.
 
     Without options it trains once. With --every and/or --after it keeps running and trains
-    again when either is due (Ctrl-C stops it).
+    again when either is due (Ctrl-C stops it); a training that would fit the same ratings
+    under the same settings as this process's previous one is skipped (and says so), so an
+    idle community does not get a new, identical version every DURATION (each new version
+    makes every serving process reload the models and rebuild taste vectors).
 
     --engine spark fits ALS with Spark MLlib (local mode, one session kept for the process) and
     the other models as usual; serving processes load its version unchanged."""
+    from personalization.config import ModelSettings
     from personalization.storage.models import ModelStore
     from personalization.training import Schedule, due, parse_duration, train
 
@@ -72,8 +76,8 @@ def train_command(
     with ctx.service() as svc:
         store = ModelStore(svc.db.pool)
 
-        def once() -> None:
-            settings = svc.engine.saved_model_settings()  # as saved now (they may have changed)
+        def once(settings: ModelSettings | None = None) -> None:
+            settings = settings or svc.engine.saved_model_settings()  # as saved now (they may have changed)
             say = None if as_json else click.echo
             published = train(store, settings, origin=origin, keep=keep, progress=say, engine=engine)
             if as_json:
@@ -97,18 +101,28 @@ def train_command(
 
         start_from_env()  # a long-running process: /metrics and /healthz when CINESYNC_METRICS_PORT is set
         click.echo(f"training {schedule.describe()}; Ctrl-C stops")
+        trained: tuple[object, ...] | None = None  # (ratings fingerprint, settings) of this process's last training
+        looked_at: float | None = None  # when a due training was skipped: the clock restarts there
         try:
             while True:
                 newest = store.newest()
+                last_at = newest.created_at.timestamp() if newest else None
                 if due(
                     schedule,
                     now=time.time(),
-                    last_at=newest.created_at.timestamp() if newest else None,
+                    last_at=max(last_at, looked_at) if last_at is not None and looked_at is not None else last_at,
                     n_ratings=store.rating_count(),
                     last_n_ratings=newest.n_ratings if newest else None,
                 ):
                     try:
-                        once()
+                        settings = svc.engine.saved_model_settings()
+                        state = (store.ratings_fingerprint(), settings)
+                        if state == trained and newest is not None:
+                            looked_at = time.time()
+                            click.echo(f"nothing changed since version {newest.id}: not training again", err=True)
+                        else:
+                            once(settings)
+                            trained, looked_at = state, None
                     except Exception as exc:  # the database went away, no ratings yet: try next time
                         click.echo(f"training failed ({type(exc).__name__}: {exc}); trying again later", err=True)
                 time.sleep(pause)

@@ -30,6 +30,13 @@ SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
 
 # --- what the trainer reads ---------------------------------------------------------------------
 RATING_COUNT = "SELECT count(*) FROM ratings"
+# What the trainer fits on, in two numbers: a rating added, removed, re-rated or moved in time
+# changes the sum of its row hashes (``train --every`` skips a training when neither changed).
+RATINGS_FINGERPRINT = """
+SELECT count(*), coalesce(sum(hashtextextended(
+    user_id::text || '/' || movie_id::text || '/' || stars::text || '/' || extract(epoch FROM rated_at)::text,
+    0)), 0)::text
+FROM ratings"""
 # Every rating, oldest first, as binary COPY: fixed-width rows numpy reads without a Python
 # object per rating (``models.read_ratings``).
 COPY_RATINGS = """

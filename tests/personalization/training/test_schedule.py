@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -79,3 +81,43 @@ def test_train_names_the_option_a_bad_duration_came_from_and_checks_the_metrics_
     monkeypatch.setenv("CINESYNC_METRICS_PORT", "notaport")
     r = CliRunner().invoke(main, ["train", "--every", "1h"])
     assert r.exit_code == 2 and "CINESYNC_METRICS_PORT" in r.output  # the trainer serves metrics too
+
+
+def test_train_every_skips_a_training_when_neither_ratings_nor_settings_changed(run, demo_db_url, monkeypatch):
+    """An idle community does not get a new identical version every DURATION; a re-rating (same
+    count, other stars) makes the next one due again."""
+    import psycopg
+
+    import personalization.cli.train as train_cli
+
+    def versions() -> list[int]:
+        return [v["id"] for v in json.loads(run("db", "status", "--json").output)["models_published"]]
+
+    pick = "SELECT user_id, movie_id, stars FROM ratings ORDER BY user_id, movie_id LIMIT 1"
+    with psycopg.connect(demo_db_url, autocommit=True) as conn:
+        user, film, stars = conn.execute(pick).fetchone()
+    changed = 4.5 if stars >= 5 else stars + 0.5
+    before = max(versions(), default=0)
+    naps: list[list[int]] = []
+
+    def nap(_seconds: float) -> None:  # the loop's pause: look at what it published, change things
+        naps.append(versions())
+        if len(naps) == 2:
+            with psycopg.connect(demo_db_url, autocommit=True) as conn:
+                conn.execute(
+                    "UPDATE ratings SET stars = %s WHERE user_id = %s AND movie_id = %s", (changed, user, film)
+                )
+        if len(naps) == 3:
+            with psycopg.connect(demo_db_url, autocommit=True) as conn:  # as it was, for the other tests
+                conn.execute("UPDATE ratings SET stars = %s WHERE user_id = %s AND movie_id = %s", (stars, user, film))
+            raise KeyboardInterrupt
+
+    # the loop's clock stays real; only its pause is this function (not time.sleep for every thread)
+    monkeypatch.setattr(train_cli, "time", SimpleNamespace(time=time.time, sleep=nap))
+    r = run("train", "--every", "0.001s", "--check-every", "0.001s", "--keep", 10)
+    assert r.exit_code == 0, r.output
+    first, second, third = (max(v) for v in naps)
+    assert first > before  # the first check trains (this process has not trained yet)
+    assert second == first  # same ratings, same settings: skipped, and said
+    assert "nothing changed since version" in r.output
+    assert third == first + 1  # one re-rating: trained again
