@@ -33,6 +33,7 @@ def test_members_at_once_in_process_make_no_errors(demo_db_url):
     print("in-process", summary)
     assert summary["errors"] == 0, summary["first_errors"]
     assert summary["ops"] >= 60 and set(summary["per_op"]) == {"rate", "feedback", "recommend"}
+    assert summary["cpu_ms_per_op"] > 0 and len(summary["load_average"]) == 3  # what the figures are read with
 
 
 @pytest.mark.slow
