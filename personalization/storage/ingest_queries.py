@@ -9,7 +9,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS ingest_staging (
     seq bigint NOT NULL)"""
 TRUNCATE_STAGING = "TRUNCATE ingest_staging"
 DROP_STAGING = "DROP TABLE IF EXISTS ingest_staging"
-COPY_INTO_STAGING = "COPY ingest_staging (user_id, movie_id, stars, at, seq) FROM STDIN (FORMAT csv)"
+COPY_INTO_STAGING = "COPY ingest_staging (user_id, movie_id, stars, at, seq) FROM STDIN (FORMAT binary)"
 # One row per user (in id order): their films, stars and times as arrays, oldest first (ties in
 # file order). Read with a binary cursor: the arrays arrive as numpy arrays (``bulk``'s loaders).
 STAGING_BY_USER = """
@@ -23,12 +23,12 @@ RATINGS_OF_USERS = """
 SELECT user_id, movie_id, stars, extract(epoch FROM rated_at)::float8 FROM ratings WHERE user_id = ANY(%s)"""
 # New ratings go straight in; ratings that replace stored ones go through a temporary table
 # (deleted at each commit). Both come deduplicated (the last per user and film).
-COPY_INTO_RATINGS = "COPY ratings (user_id, movie_id, stars, rated_at) FROM STDIN (FORMAT csv)"
+COPY_INTO_RATINGS = "COPY ratings (user_id, movie_id, stars, rated_at) FROM STDIN (FORMAT binary)"
 CREATE_REPLACED = """
 CREATE TEMPORARY TABLE IF NOT EXISTS ingest_replaced (
     user_id bigint NOT NULL, movie_id integer NOT NULL, stars real NOT NULL, rated_at timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS"""
-COPY_INTO_REPLACED = "COPY ingest_replaced (user_id, movie_id, stars, rated_at) FROM STDIN (FORMAT csv)"
+COPY_INTO_REPLACED = "COPY ingest_replaced (user_id, movie_id, stars, rated_at) FROM STDIN (FORMAT binary)"
 UPDATE_REPLACED = """
 UPDATE ratings r SET stars = x.stars, rated_at = x.rated_at FROM ingest_replaced x
 WHERE r.user_id = x.user_id AND r.movie_id = x.movie_id"""
