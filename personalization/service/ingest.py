@@ -8,11 +8,18 @@ vector cannot simply be stepped (a film rated again, a rating older than their l
 feedback on one of the films, a vector made under other settings) is rebuilt from their stored
 signals, as the one-at-a-time path does. A file is streamed through a staging table first
 (``import_file``): every row is checked before the first write, and memory stays flat.
+
+A file import keeps both sides busy: the staging COPY of one block runs while the next block is
+parsed, and chunks are applied by ``WRITERS`` threads on connections of their own, so one
+chunk's fold (numpy, which releases the GIL) runs while PostgreSQL writes another. Chunks hold
+disjoint users, so their transactions never wait for each other.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +50,7 @@ __all__ = ["Event", "rate_many", "import_file", "Progress"]
 Event = tuple[int, int, float, datetime]  # user, film, stars, time
 Progress = Callable[[str, int, int], Any]  # phase ("read": bytes, "learn": ratings), done, total
 CHUNK = 100_000  # ratings per transaction when importing a file
+WRITERS = 2  # chunks of a file import applied at once, each on a pooled connection of its own
 
 
 def _checked(event: Sequence[Any]) -> tuple[int, int, float, float]:
@@ -107,28 +115,66 @@ def import_file(
     path = Path(path)
     known = np.unique(np.fromiter(known_films, np.int64)) if known_films is not None else engine.catalogue().ids
     size, unknown = path.stat().st_size, set()
-    with staging(repo) as stage:
+    with staging(repo) as stage, ThreadPoolExecutor(1, thread_name_prefix="cinesync-staging") as copier:
+        staged: Future[None] | None = None  # the block being copied while the next is parsed
         for part in iter_rating_chunks(path, ratings_file_layout(path)):
             unknown.update(np.setdiff1d(part.films, known).tolist())
+            if staged is not None:
+                staged.result()
+                staged = None
             if not unknown:  # once one is missing, only the check goes on (for the message)
-                stage.add(RatingArrays(part.users, part.films, part.stars, part.timestamps))
+                staged = copier.submit(stage.add, RatingArrays(part.users, part.films, part.stars, part.timestamps))
             if progress:
                 progress("read", part.nbytes, size)
+        if staged is not None:
+            staged.result()
         if unknown:
             some = sorted(unknown)
             raise CineSyncError(f"{path}: {len(some)} unknown film id(s), e.g. {some[:5]}; import the catalogue first")
         if before_write:
             before_write()
-        cat, total = engine.catalogue(), IngestResult(0, 0, 0)
-        for block in stage.by_user():
-            for chunk in _user_chunks(block, CHUNK):
-                total += _apply(engine, repo, cat, chunk)
-                if progress:
-                    progress("learn", len(chunk), stage.rows)
+        cat = engine.catalogue()
+        chunks = (chunk for block in stage.by_user() for chunk in _user_chunks(block, CHUNK))
+        writers = max(1, min(WRITERS, repo.pool.max_size - 1))  # the staging connection stays taken
+        done = (lambda n: progress("learn", n, stage.rows)) if progress else None
+        total = _apply_all(engine, repo, cat, chunks, writers, done)
         n = stage.rows
     if total.applied:
         engine.invalidate()
     return n, total
+
+
+def _apply_all(
+    engine: Engine,
+    repo: Repository,
+    cat: Catalogue,
+    chunks: Iterable[RatingArrays],
+    writers: int,
+    done: Callable[[int], Any] | None,
+) -> IngestResult:
+    """``_apply`` every chunk, up to ``writers`` at once (each its own transaction on its own
+    connection; ``done`` is told in this thread as each finishes, in order). On an error the
+    chunks already running finish (each commits or rolls back whole), then it is raised."""
+    total = IngestResult(0, 0, 0)
+    with ThreadPoolExecutor(writers, thread_name_prefix="cinesync-import") as pool:
+        running: deque[tuple[Future[IngestResult], int]] = deque()
+        try:
+            for chunk in chunks:
+                if len(running) >= writers:
+                    future, size = running.popleft()
+                    total += future.result()
+                    if done:
+                        done(size)
+                running.append((pool.submit(_apply, engine, repo, cat, chunk), len(chunk)))
+            while running:
+                future, size = running.popleft()
+                total += future.result()
+                if done:
+                    done(size)
+        finally:
+            for future, _ in running:
+                future.cancel()  # not started yet: never will
+    return total
 
 
 def _user_chunks(ratings: RatingArrays, size: int) -> Iterator[RatingArrays]:

@@ -42,21 +42,40 @@ _POSTGRES_EPOCH_US = 946_684_800 * 1_000_000  # timestamptz counts microseconds 
 _INT4 = (-(2**31), 2**31 - 1)
 
 
-def binary_copy(columns: list[tuple[str, npt.NDArray[np.generic]]]) -> bytes:
+class BinaryCopy:
     """COPY's binary format of equally long NULL-free columns, each ``(numpy type, values)`` with
     a fixed-width big-endian type (``>i8`` bigint and timestamptz in microseconds since 2000,
-    ``>i4`` integer, ``>f4`` real, ``>f8`` double precision)."""
-    fields = [("count", ">i2")]
-    for i, (kind, _) in enumerate(columns):
-        fields += [(f"size{i}", ">i4"), (f"value{i}", kind)]
-    rows = np.empty(len(columns[0][1]) if columns else 0, np.dtype(fields))
-    rows["count"] = len(columns)
-    for i, (kind, values) in enumerate(columns):
-        if kind == ">i4" and len(values) and (values.min() < _INT4[0] or values.max() > _INT4[1]):
-            raise ValueError("a value does not fit an integer column")
-        rows[f"size{i}"] = np.dtype(kind).itemsize
-        rows[f"value{i}"] = values
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+    ``>i4`` integer, ``>f4`` real, ``>f8`` double precision), made ``ROWS_PER_WRITE`` rows at a
+    time (a few MB however many rows)."""
+
+    ROWS_PER_WRITE = 65_536
+
+    def __init__(self, columns: list[tuple[str, npt.NDArray[np.generic]]]):
+        fields = [("count", ">i2")]
+        for i, (kind, values) in enumerate(columns):
+            fields += [(f"size{i}", ">i4"), (f"value{i}", kind)]
+            if kind == ">i4" and len(values) and (values.min() < _INT4[0] or values.max() > _INT4[1]):
+                raise ValueError("a value does not fit an integer column")
+        self.columns, self.dtype = columns, np.dtype(fields)
+
+    def parts(self) -> Iterator[bytes | memoryview]:
+        yield _COPY_HEADER
+        n = len(self.columns[0][1]) if self.columns else 0
+        rows = np.empty(min(n, self.ROWS_PER_WRITE), self.dtype)
+        rows["count"] = len(self.columns)
+        for i, (kind, _) in enumerate(self.columns):
+            rows[f"size{i}"] = np.dtype(kind).itemsize
+        for start in range(0, n, self.ROWS_PER_WRITE):
+            part = rows[: min(self.ROWS_PER_WRITE, n - start)]
+            for i, (_, values) in enumerate(self.columns):
+                part[f"value{i}"] = values[start : start + len(part)]
+            yield part.view(np.uint8).data
+        yield _COPY_TRAILER
+
+    def send(self, conn: Connection[TupleRow], statement: str) -> None:
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            for part in self.parts():
+                copy.write(part)
 
 
 @dataclass(frozen=True)
@@ -83,8 +102,8 @@ class RatingArrays:
             np.concatenate([p.at for p in parts]),
         )
 
-    def copy_rows(self, seq_start: int | None = None, *, dated: bool = False) -> bytes:
-        """``binary_copy`` of user (bigint), film (integer), stars (real) and the time: unix
+    def copy_rows(self, seq_start: int | None = None, *, dated: bool = False) -> BinaryCopy:
+        """``BinaryCopy`` of user (bigint), film (integer), stars (real) and the time: unix
         seconds (double precision), or (``dated``) a timestamptz to the microsecond; with
         ``seq_start``, a running number (bigint) after the columns."""
         at: tuple[str, npt.NDArray[np.generic]] = (">f8", self.at)
@@ -98,7 +117,7 @@ class RatingArrays:
         ]
         if seq_start is not None:
             columns.append((">i8", np.arange(seq_start, seq_start + len(self), dtype=np.int64)))
-        return binary_copy(columns)
+        return BinaryCopy(columns)
 
 
 class Staging:
@@ -113,8 +132,7 @@ class Staging:
         conn.commit()
 
     def add(self, ratings: RatingArrays) -> None:
-        with self.conn.cursor() as cur, cur.copy(q.COPY_INTO_STAGING) as copy:
-            copy.write(ratings.copy_rows(seq_start=self.rows))
+        ratings.copy_rows(seq_start=self.rows).send(self.conn, q.COPY_INTO_STAGING)
         self.conn.commit()
         self.rows += len(ratings)
 
@@ -184,14 +202,12 @@ def insert_ratings(session: Session, ratings: RatingArrays, replaced: RatingArra
         skip = bool(row and row[0])
         if skip:
             session.conn.execute(q.SKIP_TRIGGERS)  # the keys are known good (see the query's note)
-        with session.conn.cursor() as cur, cur.copy(q.COPY_INTO_RATINGS) as copy:
-            copy.write(ratings.copy_rows(dated=True))
+        ratings.copy_rows(dated=True).send(session.conn, q.COPY_INTO_RATINGS)
         if skip:
             session.conn.execute(q.RUN_TRIGGERS)
     if len(replaced):
         session.conn.execute(q.CREATE_REPLACED)
-        with session.conn.cursor() as cur, cur.copy(q.COPY_INTO_REPLACED) as copy:
-            copy.write(replaced.copy_rows(dated=True))
+        replaced.copy_rows(dated=True).send(session.conn, q.COPY_INTO_REPLACED)
         session.conn.execute(q.UPDATE_REPLACED)
 
 
