@@ -173,6 +173,16 @@ WITH no_wait AS (SELECT set_config('synchronous_commit', 'off', true))
 INSERT INTO user_preferences (user_id, profile, n_ratings) SELECT %s, %s, %s FROM no_wait
 ON CONFLICT (user_id) DO UPDATE SET profile = EXCLUDED.profile, n_ratings = EXCLUDED.n_ratings,
     computed_at = now()"""
+# What a taste profile is computed from, in one statement: whether the user exists, their stored
+# weights (NULL: none) and their ratings with their times (storage.time_queries' rows: film,
+# stars, Unix time, oldest first), one row per rating, or a single row of NULL film when none.
+PROFILE_INPUTS = """
+SELECT EXISTS (SELECT 1 FROM users WHERE id = %(u)s), w.blend_weight, w.model_weights::text,
+       r.movie_id, r.stars, extract(epoch FROM r.rated_at)::float8
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %(u)s) AS w ON true
+LEFT JOIN (SELECT movie_id, stars, rated_at FROM ratings WHERE user_id = %(u)s) AS r ON true
+ORDER BY r.rated_at, r.movie_id"""
 MODEL_WEIGHTS = "SELECT blend_weight, model_weights FROM user_model_weights WHERE user_id = %s"
 UPSERT_MODEL_WEIGHTS = """
 INSERT INTO user_model_weights (user_id, blend_weight, model_weights) VALUES (%s, %s, %s)
