@@ -10,6 +10,7 @@ gives one film's full breakdown; ``annotate`` rewrites the reasons of ``recommen
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -363,7 +364,7 @@ class Explainer:
         # (the dashboard asks again at every click). Kept in the engine's byte budget.
         key = said_key(user, (genre, decade, mood), ids)
         held = self.engine.reasons.get(key)
-        if held is not None and held[0] is scorer:
+        if held is not None and held[0]() is scorer:
             return replace(recs, items=[replace(r, reason=t) for r, t in zip(recs.items, held[1])])
         positions = cat.positions(ids)
         if len(positions) != len(ids):
@@ -383,7 +384,8 @@ class Explainer:
                 item = ScoredFilm(rec.film.id, rec.score, rec.personal, rec.base)
                 why = [reason(item, personalised=measured.personalised, has_history=bool(user.history.taste))]
             items.append(replace(rec, reason="; ".join(why)))
-        self.engine.reasons.put(key, (scorer, [r.reason for r in items]))
+        # the scorer held weakly: a kept list does not keep superseded models in memory
+        self.engine.reasons.put(key, (weakref.ref(scorer), [r.reason for r in items]))
         return replace(recs, items=items)
 
     def _liked_films(self, user: _User, cat: Catalogue, picks: NDArray[np.int64]) -> list[int]:
