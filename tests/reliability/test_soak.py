@@ -100,11 +100,12 @@ def test_second_half_holds_about_the_budget(demo_db_url, monkeypatch):
     print("rss MB", seen["rss"], "second half", round(growth, 1), "held", round(seen["held"] / 2**20, 2), "MB")
     print("cache bytes", used, "budgets", budgets, "reasons kept", len(engine.reasons))
     assert summary["errors"] == 0, summary["first_errors"]
-    recommends = summary["per_op"]["recommend"]["n"]
-    assert recommends >= 100  # enough lists asked for that the reasons' budget binds
-    # each cache within its share of the budget, the reasons evicted rather than kept per request
+    # more lists than the reasons' budget holds (about 20 at 1 MB), even on a machine so busy
+    # that the soak does a few operations a second
+    assert summary["per_op"]["recommend"]["n"] >= 40
+    # each cache within its share of the budget: the reasons evicted rather than kept per request
     assert used["vectors"] <= budgets["vectors"] and used["profiles"] <= budgets["profiles"]
-    assert 0 < used["reasons"] <= budgets["reasons"] and len(engine.reasons) < recommends
+    assert 0 < used["reasons"] <= budgets["reasons"]
     per_model = [v for k, v in used.items() if k not in ("vectors", "profiles", "reasons")]
     assert sum(per_model) <= budgets["models"]
     # what the warm process allocated in the second half and still holds does not grow with the
