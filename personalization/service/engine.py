@@ -125,7 +125,7 @@ class Engine:
         self.lock = threading.RLock()
         self.budgets = cache_budgets(settings)
         self.profiles = TTLCache(settings.cache_size, settings.cache_ttl_seconds, max_bytes=self.budgets["profiles"])
-        # (user, digest of what the reasons were written from) -> (scorer, reasons): Explainer's
+        # (user, digest of what the reasons were written from) -> (scorer, weakly; reasons): Explainer's
         self.reasons = TTLCache(settings.cache_size, settings.cache_ttl_seconds, max_bytes=self.budgets["reasons"])
         self.vectors = self._vector_cache(settings.model.dim)
         self.models = ModelStore(repo.pool)
