@@ -237,8 +237,8 @@ def replay_command(
     "--timeout",
     type=click.FloatRange(min=1.0),
     default=None,
-    help="--search optuna: stop starting trials after this many seconds (then the number of trials, "
-    "and so the result, can differ between runs).",
+    help="--search optuna: start no trial after the study has run this many seconds (the defaults' replay "
+    "before it not counted; the number of trials, and so the result, can then differ between runs).",
 )
 @click.option(
     "--no-report",
