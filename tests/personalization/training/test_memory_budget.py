@@ -65,7 +65,8 @@ def test_a_serving_process_keeps_every_per_user_cache_within_its_budget(demo_db_
         engine = svc.engine
         used = engine.cache_bytes()
         assert used["vectors"] <= budgets["vectors"] and used["profiles"] <= budgets["profiles"]
-        per_model = [b for m, b in used.items() if m not in ("vectors", "profiles")]
+        assert 0 < used["reasons"] <= budgets["reasons"]  # the reasons written for the lists
+        per_model = [b for m, b in used.items() if m not in ("vectors", "profiles", "reasons")]
         assert sum(per_model) <= budgets["models"]
         ease = engine.scorer().base_models["ease"]
         assert 0 < len(ease.running) < len(users)  # some users' running scores went
