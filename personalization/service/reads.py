@@ -229,14 +229,15 @@ class Reads:
         if cached is not None:
             return cached
         community = engine.community()
-        with self.repo.session() as session:  # the stored profile is written as one statement
-            if not session.user_exists(user_id):
+        with self.repo.session() as session:  # one statement reads, one writes the stored profile
+            exists, timed, stored = session.profile_inputs(user_id)
+            if not exists:
                 raise UnknownUser(user_id)
-            rated = self._rated_films(session.timed_ratings(user_id))
+            rated = self._rated_films(timed)
             profile = preferences.analyse(
                 user_id, rated, community, half_life_days=engine.model_settings.half_life_days
             )
-            learned = engine.user_weights(session.model_weights(user_id))  # the tuned ones until learned
+            learned = engine.user_weights(stored)  # the tuned ones until learned
             profile.blend_weight = learned.personal_weight
             profile.model_weights = {m: round(a, 4) for m, a in learned.base_weights.items()}
             session.upsert_profile(user_id, profile.to_dict(), profile.n_ratings)

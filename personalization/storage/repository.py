@@ -241,6 +241,14 @@ class Session:
         history = [HistoryRow(f, s, k) for f, s, k, _, _ in rows if f is not None]
         return history, stored_weights(rows[0][3], rows[0][4]) if rows else None
 
+    def profile_inputs(self, user_id: int) -> tuple[bool, list[tuple[int, float, float]], StoredWeights | None]:
+        """What a taste profile is computed from, in one statement: whether the user exists,
+        their ``timed_ratings`` and their ``model_weights``."""
+        rows = self.conn.execute(q.PROFILE_INPUTS, {"u": user_id}).fetchall()
+        exists, blend_weight, model_weights = rows[0][:3]
+        timed = [(int(f), float(s), float(t)) for _, _, _, f, s, t in rows if f is not None]
+        return bool(exists), timed, stored_weights(blend_weight, model_weights)
+
     def count_signals(self, user_id: int) -> int:
         """Films the user rated or gave feedback on (what the threshold for personal picks counts)."""
         return int(_one(self.conn.execute(q.COUNT_SIGNALS, {"u": user_id}).fetchone()))
