@@ -155,6 +155,7 @@ def plot_study(trials: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     rows = [t for t in trials if t["stage"] == "optuna"]
     start = next((t for t in trials if t["stage"] == "start"), None)
@@ -166,6 +167,7 @@ def plot_study(trials: list[dict], path: Path) -> None:
     ax.step(x, best, where="post", color="tab:green", label="best so far")
     if start is not None:
         ax.axhline(start["hr@10"], color="grey", linestyle="--", label="defaults")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial")
     ax.set_ylabel("HR@10 (tuning part)")
     ax.legend(fontsize=8, loc="lower right")
