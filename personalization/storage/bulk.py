@@ -202,7 +202,11 @@ def insert_ratings(session: Session, ratings: RatingArrays, replaced: RatingArra
         skip = bool(row and row[0])
         if skip:
             session.conn.execute(q.SKIP_TRIGGERS)  # the keys are known good (see the query's note)
-        ratings.copy_rows(dated=True).send(session.conn, q.COPY_INTO_RATINGS)
+        # In primary-key order: each key lands after the one before (for new users, on the
+        # index's rightmost page, which PostgreSQL keeps at hand), about 10% less of the COPY's
+        # cost measured here. The heap stays grouped by user.
+        in_key_order = ratings.take(np.lexsort((ratings.films, ratings.users)))
+        in_key_order.copy_rows(dated=True).send(session.conn, q.COPY_INTO_RATINGS)
         if skip:
             session.conn.execute(q.RUN_TRIGGERS)
     if len(replaced):
