@@ -71,7 +71,12 @@ def sample(importer: int, postmaster: int, out: Path) -> None:
     import threading
 
     stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+    def wait_for_eof() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=wait_for_eof, daemon=True).start()
     server: list[int] = []
     rows, refreshed = [], 0.0
     while not stop.is_set():
