@@ -26,6 +26,7 @@ import gc
 import logging
 import math
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -70,6 +71,10 @@ MODEL_SETTINGS_KEY = "model_settings"
 # models' per-user state (running scores, recent films), the last split evenly between the models
 # that keep any.
 CACHE_SHARES = {"vectors": 0.25, "profiles": 0.09375, "reasons": 0.03125, "models": 0.625}
+# Other processes' ratings reach this process's community mean and spread (a profile's rating
+# style) within this many seconds: re-reading them is a scan of every rating (seconds at 25
+# million), so a note about one member's rating must not trigger one per profile.
+COMMUNITY_REFRESH_SECONDS = 30.0
 
 
 def cache_budgets(settings: Settings) -> dict[str, int]:
@@ -130,6 +135,8 @@ class Engine:
         self.vectors = self._vector_cache(settings.model.dim)
         self.models = ModelStore(repo.pool)
         self._community: _Sums | None = None
+        self._community_read_at = 0.0  # time.monotonic() of the last read of the sums
+        self._community_behind = False  # another process wrote ratings since that read
         self._catalogue: Catalogue | None = None
         self._served: Served | None = None  # the published models in use (online state kept)
         self._scorer: Scorer | None = None  # the blend recommend and the weight learning use
@@ -188,18 +195,23 @@ class Engine:
         self._catalogue = None
         self._scorer = None
 
-    def forget_user(self, user_id: int) -> None:
-        """Drop what is cached about one user (another process wrote for them)."""
+    def forget_user(self, user_id: int, *, by_this_process: bool = True) -> None:
+        """Drop what is cached about one user. This process's own removals (un-rate, forget)
+        drop the community sums too; another process's writes (``by_this_process=False``) make
+        them due for a re-read after ``COMMUNITY_REFRESH_SECONDS``."""
         self.vectors.discard(user_id)
         self.profiles.discard(user_id)
-        self._community = None
+        if by_this_process:
+            self._community = None
+        else:
+            self._community_behind = True
 
     def on_note(self, note: Invalidation) -> None:
         """A note from the listener; this process's own notes are skipped (it updated itself)."""
         if note.is_from(self.token):
             return
         if note.kind == "user" and note.user_id is not None:
-            self.forget_user(note.user_id)
+            self.forget_user(note.user_id, by_this_process=False)
         elif note.kind == "models":
             self.reload_models()
         else:
@@ -451,8 +463,11 @@ class Engine:
         process adds its own ratings as it writes; other processes' writes (NOTIFY) and bulk
         changes make it re-read them."""
         sums = self._community
-        if sums is None:
+        now = time.monotonic()
+        if sums is None or (self._community_behind and now - self._community_read_at >= COMMUNITY_REFRESH_SECONDS):
+            self._community_behind = False  # before the read: a note arriving during it counts again
             sums = self._community = _Sums(*self.repo.community_sums())
+            self._community_read_at = now
         mean = sums.total / sums.n if sums.n else 0.0
         std = math.sqrt(max(0.0, sums.squares / sums.n - mean * mean)) if sums.n else 0.0
         return preferences.CommunityStats(mean, std, self.catalogue().n_genres)

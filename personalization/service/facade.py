@@ -101,12 +101,14 @@ class Service:
 
     def warm_up(self, *, background: bool = True) -> threading.Thread | None:
         """Load the catalogue and the published collaborative models now (``cinesync train``
-        publishes them; nothing is fitted here), so the first request does not pay for it.
-        Front-ends call this right after ``open``."""
+        publishes them; nothing is fitted here), and the community's rating statistics (a scan
+        of every rating), so the first request does not pay for them. Front-ends call this right
+        after ``open``."""
 
         def work() -> None:
             try:
                 self.engine.scorer()
+                self.engine.community()
             except Exception:  # the first request will try again and report it
                 log.exception("warm-up failed")
 
