@@ -271,9 +271,15 @@ def plot(reports: list[dict], out: Path) -> None:
         ("recommend p99, ms", [r["serve"]["recommend_cold_ms"][1] for r in reports], "cold user"),
         ("rate p99, ms", [r["serve"]["rate_ms"][1] for r in reports], ""),
     ]
+    clocked = {"import, ratings/s", "recommend p99, ms", "rate p99, ms"}  # wall clock: depends on the load
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
     for ax, (title, values, note) in zip(axes.flat, panels):
         ax.plot(n, values, marker="o")
+        if title in clocked:  # each point says how busy the machine was (load average while importing)
+            for x, y, r in zip(n, values, reports):
+                ax.annotate(
+                    f"load {r['load_average']:.0f}", (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points"
+                )
         ax.set_xscale("log")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("ratings" + (f" ({note})" if note else ""), fontsize=8)
