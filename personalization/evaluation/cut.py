@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from personalization.config import ModelSettings
+from personalization.config import ConfigError, ModelSettings
+from personalization.errors import CineSyncError
 from personalization.evaluation.stream import Stream
 
 __all__ = ["TuningCut", "cut_index", "read_tuned", "write_tuned", "SHIPPED_CUT"]
@@ -62,9 +63,22 @@ def write_tuned(path: Path, settings: ModelSettings, cut: TuningCut) -> None:
 
 def read_tuned(path: Path) -> tuple[ModelSettings, TuningCut | None]:
     """Settings from ``tuned_settings.json`` and the cut they were tuned with (None when the file
-    holds only settings, e.g. a flat export)."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    if "settings" in doc and isinstance(doc["settings"], dict):
-        cut = doc.get("tuned_on")
-        return ModelSettings(**doc["settings"]), TuningCut(**cut) if cut else None
-    return ModelSettings(**doc), None
+    holds only settings, e.g. a flat export). Read and checked as ``cinesync settings apply``
+    reads a file: anything wrong is one ``CineSyncError`` naming the file, never a traceback."""
+    from personalization.service.settings import checked_changes, read_settings_file
+
+    values = checked_changes(read_settings_file(path))  # not JSON, not UTF-8, unknown names, non-numbers
+    try:
+        settings = ModelSettings(**values)
+    except (TypeError, ConfigError) as exc:
+        raise CineSyncError(f"{path}: {exc}") from None
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))  # read fine just above
+    cut = doc.get("tuned_on") if isinstance(doc, dict) else None
+    if cut is None:
+        return settings, None
+    try:
+        return settings, TuningCut(**cut)
+    except TypeError:
+        raise CineSyncError(
+            f"{path}: 'tuned_on' must be the cut `cinesync tune` writes (split, last_timestamp, dataset, events)"
+        ) from None
