@@ -21,7 +21,10 @@ MAX_CONTEXT_BYTES = 4_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """No unknown fields and no type coercion: ``true`` is not 1 star or user 1, ``"4"`` is not
+    4 stars (a whole JSON number still counts as a float)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def check_text(value: str, name: str) -> str:

@@ -90,6 +90,8 @@ def test_rate_then_rerate_a_film(client, demo_service, rated):
         ({"stars": 3.3}, "half steps"),
         ({"stars": 7}, "less than or equal to 5"),
         ({"stars": "four"}, "stars"),
+        ({"stars": True}, "stars: Input should be a valid number"),  # was stored as 1 star
+        ({"stars": "4"}, "stars: Input should be a valid number"),  # no coercion of strings either
         ({}, "stars: Field required"),
         ({"stars": 4, "at": -5}, "at:"),
         ({"stars": 4, "mood": "happy"}, "mood: Extra inputs are not permitted"),
@@ -358,3 +360,20 @@ def test_a_database_outage_is_a_503_not_a_crash(empty_client, service):
     assert empty_client.get("/healthz").status_code == 503
     r = empty_client.get("/users/1/profile", headers=READ)
     assert r.status_code == 503 and r.json()["error"] == "database_unavailable"
+
+
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("POST", "/ratings:batch", {"ratings": [{"user_id": True, "film_id": 1, "stars": 5, "at": 1_600_000_000}]}),
+        ("POST", "/ratings:batch", {"ratings": [{"user_id": 9100, "film_id": True, "stars": 5, "at": 1_600_000_000}]}),
+        ("POST", "/users/9100/feedback", {"film_id": True, "kind": "like"}),
+        ("POST", "/users/9100/feedback", {"film_id": "3", "kind": "like"}),
+    ],
+)
+def test_a_boolean_or_a_string_is_not_an_id(client, demo_service, method, url, body):
+    """JSON ``true`` was read as 1: a batch row became a rating by user 1 of film 1."""
+    before = counts(demo_service)
+    r = client.request(method, url, json=body, headers=WRITE)
+    assert r.status_code == 422 and "valid integer" in r.json()["message"]
+    assert counts(demo_service) == before
