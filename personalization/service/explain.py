@@ -385,7 +385,8 @@ class Explainer:
                 why = [reason(item, personalised=measured.personalised, has_history=bool(user.history.taste))]
             items.append(replace(rec, reason="; ".join(why)))
         # the scorer held weakly: a kept list does not keep superseded models in memory
-        self.engine.reasons.put(key, (weakref.ref(scorer), [r.reason for r in items]))
+        if not imagined:  # a what-if is asked once and must leave every cache as it was
+            self.engine.reasons.put(key, (weakref.ref(scorer), [r.reason for r in items]))
         return replace(recs, items=items)
 
     def _liked_films(self, user: _User, cat: Catalogue, picks: NDArray[np.int64]) -> list[int]:
