@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from personalization.threads import configure_threads
 
@@ -255,17 +256,34 @@ def run(
     return report
 
 
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` above zero, or a clear usage error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a PostgreSQL URL (default: a throwaway embedded server)")
-    parser.add_argument("--members", type=int, default=16, help="simulated members at once")
-    parser.add_argument("--ops", type=int, default=20_000, help="stop after this many operations")
-    parser.add_argument("--seconds", type=float, default=20.0, help="stop after this long")
+    parser.add_argument("--members", type=_positive(int), default=16, help="simulated members at once")
+    parser.add_argument("--ops", type=_positive(int), default=20_000, help="stop after this many operations")
+    parser.add_argument("--seconds", type=_positive(float), default=20.0, help="stop after this long")
     parser.add_argument("--http", action="store_true", help="through `cinesync serve` on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--soak", type=float, metavar="SECONDS", help="run this long (ops unbounded), sample memory")
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--films", type=int, default=1000)
+    parser.add_argument(
+        "--soak", type=_positive(float), metavar="SECONDS", help="run this long (ops unbounded), sample memory"
+    )
+    parser.add_argument("--users", type=_positive(int), default=200, help="members in the synthetic community")
+    parser.add_argument("--films", type=_positive(int), default=1000, help="films in the synthetic catalogue")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     seconds, ops = (args.soak, 10**12) if args.soak else (args.seconds, args.ops)
@@ -282,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
                      users=users, films=films, sample_every=10.0 if args.soak else 5.0,
                      datadir=home / "pgdata" if home is not None else None)  # fmt: skip
     finally:
-        if home is not None:
+        if home is not None:  # stopped first: removing the folder of a running server orphans it
+            from personalization.storage.db import stop_embedded
+
+            stop_embedded(home)
             shutil.rmtree(home, ignore_errors=True)
     summary = report.summary()
     if args.json:
