@@ -13,6 +13,12 @@ from personalization.cli.context import Context, echo_json, pass_ctx
 __all__ = ["train_command"]
 
 
+def _check_every_given() -> bool:
+    """Whether --check-every was given on the command line (not its default)."""
+    source = click.get_current_context().get_parameter_source("check_every")
+    return source is not None and source != click.core.ParameterSource.DEFAULT
+
+
 @click.command("train")
 @click.option("--every", metavar="DURATION", help="Train again every DURATION (30s, 15m, 1h, 1d).")
 @click.option(
@@ -71,6 +77,8 @@ def train_command(
 
         check_available()  # a missing [spark] extra is said before anything runs
     schedule = Schedule(parse_duration(every) if every else None, after)
+    if schedule.once and _check_every_given():
+        raise click.UsageError("--check-every applies to --every or --after: add one of them, or leave it out")
     pause = parse_duration(check_every)
     origin = f"trainer-{socket.gethostname()}-{os.getpid()}"
     with ctx.service() as svc:
@@ -100,7 +108,7 @@ def train_command(
         from personalization.observability import start_from_env
 
         start_from_env()  # a long-running process: /metrics and /healthz when CINESYNC_METRICS_PORT is set
-        click.echo(f"training {schedule.describe()}; Ctrl-C stops")
+        click.echo(f"training {schedule.describe()}; Ctrl-C stops", err=as_json)  # stdout: JSON only
         trained: tuple[object, ...] | None = None  # (ratings fingerprint, settings) of this process's last training
         looked_at: float | None = None  # when a due training was skipped: the clock restarts there
         try:
@@ -127,4 +135,4 @@ def train_command(
                         click.echo(f"training failed ({type(exc).__name__}: {exc}); trying again later", err=True)
                 time.sleep(pause)
         except KeyboardInterrupt:
-            click.echo("stopped")
+            click.echo("stopped", err=as_json)

@@ -29,7 +29,9 @@ def parse_duration(text: str) -> float:
     """
     match = _DURATION.match(text)
     if not match or float(match.group(1)) <= 0:
-        raise ValueError(f"a duration is a positive number with s, m, h or d (e.g. 15m), got {text!r}")
+        raise ValueError(
+            f"a duration is a positive number of seconds, or one with s, m, h or d (e.g. 90, 15m, 1.5h), got {text!r}"
+        )
     return float(match.group(1)) * _UNITS[match.group(2) or "s"]
 
 

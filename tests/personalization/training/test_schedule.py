@@ -121,3 +121,19 @@ def test_train_every_skips_a_training_when_neither_ratings_nor_settings_changed(
     assert second == first  # same ratings, same settings: skipped, and said
     assert "nothing changed since version" in r.output
     assert third == first + 1  # one re-rating: trained again
+
+
+def test_check_every_alone_is_refused_and_json_output_stays_json(run, monkeypatch):
+    r = run("train", "--check-every", "5s")
+    assert r.exit_code == 2 and "--check-every applies to --every or --after" in r.output
+
+    import personalization.cli.train as train_cli
+
+    def stop(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_cli, "time", SimpleNamespace(time=time.time, sleep=stop))
+    r = CliRunner().invoke(main, ["train", "--json", "--every", "0.001s"])  # due at once; stdout and stderr apart
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["version"] >= 1  # the one training's JSON, and nothing else
+    assert "training every 0.001 s" in r.stderr and "stopped" in r.stderr
