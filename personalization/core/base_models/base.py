@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import abc
 import io
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -151,6 +152,10 @@ def read_state(data: bytes) -> Arrays:
         return {name: archive[name] for name in archive.files}
 
 
+MAX_COUNT = 1_000_000  # a whole-number setting (neighbours, factors, films, iterations) above this is a typo
+MAX_MAGNITUDE = 1e9  # a real-valued setting without a declared maximum (a regularisation, a weight)
+
+
 @dataclass(frozen=True)
 class Param:
     """One setting of a base model, as the engine's flat settings name it.
@@ -177,8 +182,15 @@ class Param:
             return f"{self.field} must be an integer, got {value!r}"
         if self.minimum is not None and not value >= self.minimum:
             return f"{self.field} must be >= {self.minimum:g}, got {value}"
+        if not math.isfinite(value):
+            return f"{self.field} must be a finite number, got {value!r}"
         if self.maximum is not None and not value <= self.maximum:
             return f"{self.field} must be <= {self.maximum:g}, got {value}"
+        if self.maximum is None and abs(value) > (MAX_COUNT if self.kind is int else MAX_MAGNITUDE):
+            # no declared maximum: still far below what the libraries underneath overflow on
+            # (knn_neighbours=1e12 was saved, then `train` failed inside implicit)
+            limit = MAX_COUNT if self.kind is int else MAX_MAGNITUDE
+            return f"{self.field} must be at most {limit:,.0f} in size, got {value:g}"
         return None
 
 

@@ -94,6 +94,11 @@ def test_cli_show_set_apply_history_rollback(run, tmp_path):
 
     bad = run("settings", "set", "blend_weight=lots")
     assert bad.exit_code == 2 and "blend_weight must be a number" in bad.output
+    # sizes no library underneath can take were saved, then `train` failed inside implicit
+    huge = run("settings", "set", "knn_neighbours=1e12")
+    assert huge.exit_code == 2 and "knn_neighbours must be at most 1,000,000" in huge.output
+    assert "ease_l2 must be at most" in run("settings", "set", "ease_l2=1e300").output
+    assert json.loads(run("settings", "show", "--json").output)["settings"]["blend_weight"] == 0.35  # nothing saved
     assert run("settings", "rollback", 99).exit_code == 2
 
 
