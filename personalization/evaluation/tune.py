@@ -39,8 +39,9 @@ from personalization.core.base_models import REGISTRY
 from personalization.core.base_models.registry import settings_params
 from personalization.core.ensemble import PERSONAL, UserWeights
 from personalization.core.ranker import rank_of
+from personalization.errors import CineSyncError
 from personalization.evaluation.cut import TuningCut, cut_index, write_tuned
-from personalization.evaluation.replay import Snapshot, Stream, run_replay
+from personalization.evaluation.replay import MIN_HISTORY, MIN_STARS, Snapshot, Stream, run_replay
 
 __all__ = [
     "TuneResult",
@@ -278,11 +279,34 @@ def tune(
     return result
 
 
+def could_score(stream: Stream) -> bool:
+    """Whether the replay could score any event of ``stream``: a rating of ``MIN_STARS`` or
+    more by a user with ``MIN_HISTORY`` earlier ratings (a necessary condition; the replay also
+    skips re-rated films and counts a second's events together)."""
+    users = stream.ratings.users
+    if len(users) == 0:
+        return False
+    _, inverse = np.unique(users, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")  # each user's events together, in stream order
+    grouped = inverse[order]
+    group_start = np.r_[0, np.flatnonzero(np.diff(grouped)) + 1]
+    starts = np.repeat(group_start, np.diff(np.r_[group_start, len(grouped)]))
+    earlier = np.empty(len(users), np.int64)
+    earlier[order] = np.arange(len(users)) - starts  # this user's ratings before each event
+    return bool(np.any((earlier >= MIN_HISTORY) & (stream.ratings.stars >= MIN_STARS)))
+
+
 def start_result(stream: Stream, split: float, settings: ModelSettings | None) -> tuple[TuneResult, Stream]:
     """An empty result cut at ``split`` (never inside a second: same-second events stay
     together) and the tuning part of the stream (the events before the cut)."""
     defaults = settings or ModelSettings()
     cut = cut_index(stream, split)
+    if not could_score(stream.head(cut)):
+        raise CineSyncError(
+            f"nothing to tune on: none of the {cut:,} events before the cut is a rating of "
+            f"{MIN_STARS:g} stars or more by someone with {MIN_HISTORY} earlier ratings, so no setting can be "
+            "judged; give more ratings (a larger --max-events, or none) or a larger --split"
+        )
     ts = stream.ratings.timestamps
     last = float(ts[cut - 1]) if ts is not None and cut > 0 else None
     result = TuneResult(defaults, defaults, split_index=cut, cut=TuningCut(split, last, stream.name, len(stream)))

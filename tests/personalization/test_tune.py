@@ -47,3 +47,26 @@ def test_tune_writes_a_readable_result(tmp_path):
     assert saved["tuned_on"]["last_timestamp"] == ts[result.split_index - 1] < ts[result.split_index]
     assert "| structure | knn_neighbours |" in paths["md"].read_text()
     assert messages
+
+
+def test_a_stream_too_short_to_score_anything_is_refused_before_any_search():
+    """A tester's `tune --max-events 5` wrote tuned_settings.json from 0 scored events."""
+    import numpy as np
+    import pytest
+
+    from personalization.core.base_models import Ratings
+    from personalization.errors import CineSyncError
+    from personalization.evaluation.stream import Stream
+    from personalization.evaluation.tune import could_score, tune
+
+    def stream(users, stars):
+        n = len(users)
+        r = Ratings(np.array(users), np.arange(1, n + 1), np.array(stars, np.float32), np.arange(n, dtype=float))
+        return Stream(r, [], "s")
+
+    six = [1, 1, 1, 1, 1, 1]
+    assert could_score(stream(six, [3, 3, 3, 3, 3, 4]))  # the 6th rating: 5 earlier ones, 4 stars
+    assert not could_score(stream(six, [4, 4, 4, 4, 4, 3]))  # the only candidate is 3 stars
+    assert not could_score(stream([1, 2, 1, 2, 1, 2, 1, 2, 1, 2], [5] * 10))  # nobody reaches 5 earlier
+    with pytest.raises(CineSyncError, match="nothing to tune on"):
+        tune(stream([1, 2] * 10, [5.0] * 20), split=0.5)
