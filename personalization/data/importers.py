@@ -308,6 +308,12 @@ def iter_rating_chunks(path: Path, layout: str = "csv", *, block_bytes: int | No
     except OSError as exc:
         raise ImportFormatError(f"{path}: cannot read it ({exc.strerror})") from None
     with fh:
+        start = fh.read(4096)
+        if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start:
+            # UTF-16 (a spreadsheet's "Unicode text") or binary: say so, not "truncated"
+            raise ImportFormatError(
+                f"{path}: not UTF-8 text (it looks like UTF-16 or a binary file): save it as CSV in UTF-8"
+            )
         fh.seek(0, io.SEEK_END)
         if fh.tell():
             fh.seek(-1, io.SEEK_END)
