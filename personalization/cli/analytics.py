@@ -78,7 +78,9 @@ def import_parquet(directory: Path, replace: bool, yes: bool) -> None:
         if replace and not yes:
             click.confirm("Delete everything the database holds and load the export instead?", abort=True)
         rows = {name: frame.select(list(SCHEMAS[name])).iter_rows() for name, frame in tables.as_dict().items()}
-        loaded = load_rows(svc.db.pool, rows, replace=replace, note=Invalidation("reset").format())
+        loaded = load_rows(
+            svc.db.pool, rows, replace=replace, note=Invalidation("reset").format(), source="cli: import parquet"
+        )
         svc.invalidate()
         links = svc.store_external_ids(svc.catalogue().films)  # the films' IMDb/TMDb ids, from their metadata
     for name, n in loaded.items():

@@ -137,9 +137,11 @@ def load_rows(
     *,
     replace: bool,
     note: str,
+    source: str = "import",
 ) -> dict[str, int]:
     """Copy rows into the engine's tables (each row in ``ops_queries.COPY_IN``'s column order) in
-    one transaction; ``replace`` empties every table first. Returns the rows loaded per table."""
+    one transaction; ``replace`` empties every table first. Loaded settings are recorded as the
+    newest version of their history, from ``source``. Returns the rows loaded per table."""
     unknown = set(tables) - set(oq.COPY_IN)
     if unknown:
         raise StorageError(f"cannot load table(s) {', '.join(sorted(unknown))}")
@@ -159,6 +161,8 @@ def load_rows(
                     copy.write_row(row)
                     n += 1
             loaded[table] = n
+        if loaded.get("engine_settings"):
+            conn.execute(oq.RECORD_IMPORTED_SETTINGS, (source,))
         conn.execute(oq.RESET_FEEDBACK_IDS)
         conn.execute(oq.NOTIFY, (note,))
     return loaded

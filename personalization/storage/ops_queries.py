@@ -34,6 +34,13 @@ COPY_IN = {
     "user_model_weights": "COPY user_model_weights (user_id, blend_weight, model_weights, updated_at) FROM STDIN",
     "engine_settings": "COPY engine_settings (key, value, updated_at) FROM STDIN",
 }
+# Imported settings become the newest version of their key's history (an export holds the
+# settings in force, not their history): `settings show|history` then agree with what is in force.
+RECORD_IMPORTED_SETTINGS = """
+INSERT INTO settings_history (key, version, value, source)
+SELECT e.key, coalesce(max(h.version), 0) + 1, e.value, %s
+FROM engine_settings e LEFT JOIN settings_history h ON h.key = e.key
+GROUP BY e.key, e.value"""
 # The next feedback id follows the imported ones.
 RESET_FEEDBACK_IDS = """
 SELECT setval(pg_get_serial_sequence('feedback', 'id'), coalesce((SELECT max(id) FROM feedback), 0) + 1, false)"""

@@ -1,5 +1,7 @@
 """Backups that come back: `db dump` / `db restore`, and `export parquet` / `import parquet`."""
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -107,6 +109,11 @@ def test_parquet_export_imports_back_to_the_same_database(cli, source, demo_db_u
     for name, frame in first.items():
         assert frame.equals(second[name]), name
     same(snapshot(db_url, settings, user), snapshot(demo_db_url, settings, user), picks=False)
+    # The imported settings are a version of the history: `settings show` no longer says "nothing
+    # saved yet, the configured defaults" while listing the imported blend_weight 0.35.
+    shown = json.loads(cli(db_url, "settings", "show", "--json").output)
+    assert shown["settings"]["blend_weight"] == 0.35 and shown["version"] == 1
+    assert "cli: import parquet" in cli(db_url, "settings", "history").output
     # A database that holds data is not overwritten unless asked.
     refused = cli(db_url, "import", "parquet", tmp_path / "one")
     assert refused.exit_code == 2 and "--replace" in refused.output
