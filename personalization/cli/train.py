@@ -55,10 +55,11 @@ def train_command(
     and popularity terms.
 
     Without options it trains once. With --every and/or --after it keeps running and trains
-    again when either is due (Ctrl-C stops it); a training that would fit the same ratings
-    under the same settings as this process's previous one is skipped (and says so), so an
-    idle community does not get a new, identical version every DURATION (each new version
-    makes every serving process reload the models and rebuild taste vectors).
+    again when either is due (Ctrl-C stops it); a due training that would fit the same
+    ratings under the same settings as the newest published version is skipped (and says so),
+    so an idle community does not get a new, identical version every DURATION (each new
+    version makes every serving process reload the models and rebuild taste vectors). A
+    one-off `cinesync train` always publishes.
 
     --engine spark fits ALS with Spark MLlib (local mode, one session kept for the process) and
     the other models as usual; serving processes load its version unchanged."""
@@ -109,7 +110,6 @@ def train_command(
 
         start_from_env()  # a long-running process: /metrics and /healthz when CINESYNC_METRICS_PORT is set
         click.echo(f"training {schedule.describe()}; Ctrl-C stops", err=as_json)  # stdout: JSON only
-        trained: tuple[object, ...] | None = None  # (ratings fingerprint, settings) of this process's last training
         looked_at: float | None = None  # when a due training was skipped: the clock restarts there
         try:
             while True:
@@ -124,13 +124,16 @@ def train_command(
                 ):
                     try:
                         settings = svc.engine.saved_model_settings()
-                        state = (store.ratings_fingerprint(), settings)
-                        if state == trained and newest is not None:
+                        if (
+                            newest is not None
+                            and newest.ratings_fingerprint == store.ratings_fingerprint()
+                            and newest.settings == settings.to_dict()
+                        ):
                             looked_at = time.time()
                             click.echo(f"nothing changed since version {newest.id}: not training again", err=True)
                         else:
                             once(settings)
-                            trained, looked_at = state, None
+                            looked_at = None
                     except Exception as exc:  # the database went away, no ratings yet: try next time
                         click.echo(f"training failed ({type(exc).__name__}: {exc}); trying again later", err=True)
                 time.sleep(pause)

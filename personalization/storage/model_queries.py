@@ -3,8 +3,8 @@ reads. Parameters are always bound, never formatted."""
 
 # --- published versions -----------------------------------------------------------------------
 INSERT_VERSION = """
-INSERT INTO model_versions (settings, n_ratings, engine, fit_seconds)
-VALUES (%(settings)s, %(n_ratings)s, %(engine)s, %(fit_seconds)s)
+INSERT INTO model_versions (settings, n_ratings, engine, fit_seconds, ratings_fingerprint)
+VALUES (%(settings)s, %(n_ratings)s, %(engine)s, %(fit_seconds)s, %(fingerprint)s)
 RETURNING id"""
 # %b: the arrays travel in binary (no hex text twice their size).
 INSERT_ARRAYS = "INSERT INTO model_arrays (version_id, model, arrays) VALUES (%b, %b, %b)"
@@ -14,7 +14,7 @@ DELETE FROM model_versions WHERE id NOT IN (SELECT id FROM model_versions ORDER 
 _VERSION_COLUMNS = """
 SELECT v.id, v.created_at, v.settings, v.n_ratings, v.engine, v.fit_seconds,
        coalesce(array_agg(a.model ORDER BY a.model) FILTER (WHERE a.model IS NOT NULL), '{}'),
-       coalesce(sum(octet_length(a.arrays)), 0)
+       coalesce(sum(octet_length(a.arrays)), 0), v.ratings_fingerprint
 FROM model_versions v LEFT JOIN model_arrays a ON a.version_id = v.id"""
 VERSIONS = _VERSION_COLUMNS + " GROUP BY v.id ORDER BY v.id DESC LIMIT %s"
 VERSION = _VERSION_COLUMNS + " WHERE v.id = %s GROUP BY v.id"

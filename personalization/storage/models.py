@@ -37,6 +37,7 @@ class ModelVersion:
     fit_seconds: float | None
     models: tuple[str, ...]
     nbytes: int  # the arrays' size, all models together
+    ratings_fingerprint: str | None = None  # what it was fitted on (``ModelStore.ratings_fingerprint``)
 
     def describe(self) -> str:
         """``version 3 (2026-11-30 10:20 UTC, 100,004 ratings, als+ease+...)``."""
@@ -85,6 +86,7 @@ class ModelStore:
         engine: str = "numpy",
         fit_seconds: float | None = None,
         keep: int = 3,
+        fingerprint: str | None = None,
     ) -> int:
         """Store a new version (``arrays``: each model's state as bytes), keep the newest
         ``keep`` versions, and send ``note`` to every process (delivered at commit). Returns the
@@ -96,6 +98,7 @@ class ModelStore:
             "n_ratings": int(n_ratings),
             "engine": engine,
             "fit_seconds": fit_seconds,
+            "fingerprint": fingerprint,
         }
         with self.pool.connection() as conn, conn.transaction():
             row = conn.execute(mq.INSERT_VERSION, params).fetchone()
@@ -162,12 +165,12 @@ class ModelStore:
             row = conn.execute(mq.RATING_COUNT).fetchone()
         return int(row[0]) if row else 0
 
-    def ratings_fingerprint(self) -> tuple[int, str]:
-        """The stored ratings' count and the sum of their row hashes: equal fingerprints, the same
-        ratings (up to a hash collision). One scan of ``ratings``: about a second per 10 million."""
+    def ratings_fingerprint(self) -> str:
+        """The stored ratings' count and the sum of their row hashes (``count:sum``): equal
+        fingerprints, the same ratings (up to a hash collision). One scan of ``ratings``."""
         with self.pool.connection() as conn:
             row = conn.execute(mq.RATINGS_FINGERPRINT).fetchone()
-        return (int(row[0]), str(row[1])) if row else (0, "0")
+        return f"{int(row[0])}:{row[1]}" if row else "0:0"
 
     def read_ratings(self, chunk_rows: int = 1 << 20) -> RatingColumns:
         """Every stored rating, oldest first, through binary COPY (no Python object per rating;
@@ -212,8 +215,10 @@ class ModelStore:
 
 
 def _version(row: tuple[Any, ...]) -> ModelVersion:
-    i, at, settings, n, engine, seconds, models, nbytes = row
-    return ModelVersion(int(i), at, dict(settings or {}), int(n), str(engine), seconds, tuple(models), int(nbytes))
+    i, at, settings, n, engine, seconds, models, nbytes, fingerprint = row
+    return ModelVersion(
+        int(i), at, dict(settings or {}), int(n), str(engine), seconds, tuple(models), int(nbytes), fingerprint
+    )
 
 
 # A binary COPY row of (bigint, integer, real, double precision): a field count, then each field's

@@ -84,6 +84,7 @@ def train(
     start = time.perf_counter()
     say = progress or (lambda _: None)
     with trainer_timer("read"):
+        fingerprint = store.ratings_fingerprint()  # before the read: a change meanwhile only makes the next one due
         ratings = read_ratings(store)
     if len(ratings) == 0:
         raise CineSyncError("no ratings to train on: import some first (cinesync import ...)")
@@ -126,6 +127,7 @@ def train(
             note=note,
             fit_seconds=time.perf_counter() - start,
             keep=keep,
+            fingerprint=fingerprint,
         )
     published = Published(
         version,
