@@ -35,9 +35,9 @@ def check_text(value: str, name: str) -> str:
 
 
 class RatingBody(_Strict):
-    stars: float = Field(ge=0.5, le=5.0, description="0.5 to 5 in half steps.", examples=[4.5])
+    stars: float = Field(ge=0.5, le=5.0, allow_inf_nan=False, description="0.5 to 5 in half steps.", examples=[4.5])
     at: float | None = Field(
-        None, ge=0, lt=4_102_444_800, description="When it was rated, unix seconds (default: now)."
+        None, ge=0, lt=4_102_444_800, allow_inf_nan=False, description="When it was rated, unix seconds (default: now)."
     )
 
     @field_validator("stars")

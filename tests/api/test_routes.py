@@ -377,3 +377,14 @@ def test_a_boolean_or_a_string_is_not_an_id(client, demo_service, method, url, b
     r = client.request(method, url, json=body, headers=WRITE)
     assert r.status_code == 422 and "valid integer" in r.json()["message"]
     assert counts(demo_service) == before
+
+
+@pytest.mark.parametrize("raw", ['{"stars": NaN}', '{"stars": Infinity}', '{"stars": 4, "at": NaN}'])
+def test_a_non_finite_number_is_called_one(client, demo_service, rated, raw):
+    """NaN stars were refused as "should be less than or equal to 5 (got nan)"."""
+    user, _, film = rated
+    before = counts(demo_service)
+    headers = {**WRITE, "Content-Type": "application/json"}
+    r = client.put(f"/users/{user}/ratings/{film}", content=raw, headers=headers)
+    assert r.status_code == 422 and "Input should be a finite number" in r.json()["message"]
+    assert counts(demo_service) == before
