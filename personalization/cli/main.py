@@ -350,6 +350,7 @@ def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None, f
     from personalization.training import train
 
     marker = {"users": users, "films": films, "seed": seed, "from": str(source.resolve()) if source else None}
+    data = read_movielens(source) if source is not None else None  # a folder that is not MovieLens says so first
     with ctx.service() as svc:
         held = svc.status()
         if (held.films or held.ratings) and svc.engine_setting(DEMO_KEY) != marker and not force:
@@ -358,10 +359,10 @@ def demo(ctx: Context, users: int, films: int, seed: int, source: Path | None, f
                 "that are not this demo's; the demo would overwrite films with the same ids. Use another "
                 "CINESYNC_HOME (or CINESYNC_DATABASE_URL), or pass --force"
             )
-    if source is None:
+    if data is None:
         source = write_movielens(generate(n_users=users, n_films=films, seed=seed), ctx.settings.home / "demo-data")
         click.echo(f"synthetic demo data written to {source}")
-    data = read_movielens(source)
+        data = read_movielens(source)
     with ctx.service() as svc:
         svc.set_engine_setting(DEMO_KEY, marker)  # what this database holds: a re-run is no surprise
         svc.import_films(data.films)

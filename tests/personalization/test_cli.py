@@ -232,6 +232,10 @@ def test_demo_refuses_a_database_holding_other_data_and_reruns_fine(run, tmp_pat
     assert run("import", "movielens", folder).exit_code == 0
     r = CliRunner().invoke(main, ["demo", "--users", "10", "--films", "20"])
     assert r.exit_code == 2 and "already holds 1 film" in r.output and "--force" in r.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = CliRunner().invoke(main, ["demo", "--from", str(empty)])  # the folder's problem comes first
+    assert r.exit_code == 2 and "not a MovieLens folder" in r.output
     assert "Toy Story" in run("recommend", 5, "--json").output  # untouched
     assert run("demo", "--users", 10, "--films", 20, "--force").exit_code == 0
     assert run("demo", "--users", 10, "--films", 20).exit_code == 0  # the same demo again
