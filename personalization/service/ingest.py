@@ -154,7 +154,8 @@ def _apply_all(
 ) -> IngestResult:
     """``_apply`` every chunk, up to ``writers`` at once (each its own transaction on its own
     connection; ``done`` is told in this thread as each finishes, in order). On an error the
-    chunks already running finish (each commits or rolls back whole), then it is raised."""
+    chunks already running finish (each commits or rolls back whole; ``done`` is told of those
+    that committed, so what it counts is what is stored), then it is raised."""
     total = IngestResult(0, 0, 0)
     with ThreadPoolExecutor(writers, thread_name_prefix="cinesync-import") as pool:
         running: deque[tuple[Future[IngestResult], int]] = deque()
@@ -171,9 +172,13 @@ def _apply_all(
                 total += future.result()
                 if done:
                     done(size)
-        finally:
-            for future, _ in running:
-                future.cancel()  # not started yet: never will
+        except BaseException:
+            for future, size in running:
+                if future.cancel():  # not started yet: never will
+                    continue
+                if future.exception() is None and done:  # it finished whole and committed
+                    done(size)
+            raise
     return total
 
 

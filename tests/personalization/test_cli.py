@@ -1,6 +1,7 @@
 """The command line, run in-process with click's runner against a real database."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -154,11 +155,15 @@ def test_an_import_cut_off_by_the_database_says_what_was_stored(run, tmp_path, m
         "userId,movieId,rating,timestamp\n" + "".join(f"{6000 + i % 5},{1 + i},4,{1700000000 + i}\n" for i in range(40))
     )
     r = CliRunner().invoke(main, ["import", "ratings", str(f)])
-    _refused(r, "24 of 40 ratings were stored", "run the same command again")
+    _refused(r, "of 40 ratings were stored", "run the same command again")
     assert len(r.output.strip().splitlines()) == 1
+    # three users' chunks committed before the failing fourth; the fifth, applied beside it by the
+    # other writer, may have committed too: what the line says is what is stored
+    stored = int(re.search(r"(\d+) of 40 ratings were stored", r.output).group(1))
+    assert stored in (24, 32)
     monkeypatch.setattr(ingest, "_apply", real)
     r = run("import", "ratings", f)
-    assert r.exit_code == 0 and "16 new or changed, 24 unchanged" in r.output
+    assert r.exit_code == 0 and f"{40 - stored} new or changed, {stored} unchanged" in r.output
 
 
 def test_a_database_error_elsewhere_is_one_line(run, monkeypatch):
