@@ -85,10 +85,12 @@ def train_command(
     with ctx.service() as svc:
         store = ModelStore(svc.db.pool)
 
-        def once(settings: ModelSettings | None = None) -> None:
+        def once(settings: ModelSettings | None = None, fingerprint: str | None = None) -> None:
             settings = settings or svc.engine.saved_model_settings()  # as saved now (they may have changed)
             say = None if as_json else click.echo
-            published = train(store, settings, origin=origin, keep=keep, progress=say, engine=engine)
+            published = train(
+                store, settings, origin=origin, keep=keep, progress=say, engine=engine, fingerprint=fingerprint
+            )
             if as_json:
                 echo_json(
                     {
@@ -124,15 +126,16 @@ def train_command(
                 ):
                     try:
                         settings = svc.engine.saved_model_settings()
+                        fingerprint = store.ratings_fingerprint()  # one scan: compared, then published
                         if (
                             newest is not None
-                            and newest.ratings_fingerprint == store.ratings_fingerprint()
+                            and newest.ratings_fingerprint == fingerprint
                             and newest.settings == settings.to_dict()
                         ):
                             looked_at = time.time()
                             click.echo(f"nothing changed since version {newest.id}: not training again", err=True)
                         else:
-                            once(settings)
+                            once(settings, fingerprint)
                             looked_at = None
                     except Exception as exc:  # the database went away, no ratings yet: try next time
                         click.echo(f"training failed ({type(exc).__name__}: {exc}); trying again later", err=True)

@@ -122,16 +122,20 @@ class Session:
         with self.conn.cursor(binary=True, row_factory=args_row(EmbeddingRow)) as cur:
             row = cur.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
             if row is None:
-                try:
-                    self.conn.execute(q.ENSURE_USER, (user_id,))
-                    self.conn.execute(q.ENSURE_EMBEDDING, (user_id, zero, len(zero), version))
-                except psycopg.errors.ForeignKeyViolation as exc:  # the user was deleted in between
-                    raise ConcurrentChange(f"user {user_id} was forgotten while being created") from exc
+                self._create_user(user_id, zero, version)
                 row = cur.execute(q.LOCK_EMBEDDING, (user_id,)).fetchone()
         if row is None:  # forgotten by another transaction between our statements: run again
             raise ConcurrentChange(f"user {user_id}'s embedding row vanished under its lock")
         row.embedding = as_vector(row.embedding)
         return row
+
+    def _create_user(self, user_id: int, zero: Vector, version: str) -> None:
+        """The user's row and a ``zero`` embedding row, on first sight (under the user's lock)."""
+        try:
+            self.conn.execute(q.ENSURE_USER, (user_id,))
+            self.conn.execute(q.ENSURE_EMBEDDING, (user_id, zero, len(zero), version))
+        except psycopg.errors.ForeignKeyViolation as exc:  # the user was deleted in between
+            raise ConcurrentChange(f"user {user_id} was forgotten while being created") from exc
 
     def lock_event(self, user_id: int, film_id: int, zero: Vector, version: str) -> LockedEvent:
         """``lock_user``, and in the same statement what an event on ``film_id`` needs to know
@@ -142,11 +146,7 @@ class Session:
         with self.conn.cursor(binary=True) as cur:
             found = cur.execute(q.LOCK_EVENT, params).fetchone()
             if found is None:
-                try:
-                    self.conn.execute(q.ENSURE_USER, (user_id,))
-                    self.conn.execute(q.ENSURE_EMBEDDING, (user_id, zero, len(zero), version))
-                except psycopg.errors.ForeignKeyViolation as exc:  # the user was deleted in between
-                    raise ConcurrentChange(f"user {user_id} was forgotten while being created") from exc
+                self._create_user(user_id, zero, version)
                 found = cur.execute(q.LOCK_EVENT, params).fetchone()
         if found is None:  # forgotten by another transaction between our statements: run again
             raise ConcurrentChange(f"user {user_id}'s embedding row vanished under its lock")

@@ -70,11 +70,13 @@ def train(
     keep_models: bool = False,
     progress: Callable[[str], object] | None = None,
     engine: str = "local",
+    fingerprint: str | None = None,
 ) -> Published:
     """Fit the models on every stored rating and publish them as a new version (the newest
     ``keep`` versions stay). ``origin`` names this trainer in the note to the other processes;
     ``keep_models`` returns the fitted models too (otherwise each goes once published);
-    ``engine`` is who fits ALS: ``local`` (implicit) or ``spark`` (Spark MLlib, local mode)."""
+    ``engine`` is who fits ALS: ``local`` (implicit) or ``spark`` (Spark MLlib, local mode);
+    ``fingerprint``: the stored ratings' fingerprint if the caller just read it (else read here)."""
     if engine not in ("local", "spark"):
         raise CineSyncError(f"unknown training engine {engine!r}: use local or spark")
     if engine == "spark":
@@ -84,7 +86,8 @@ def train(
     start = time.perf_counter()
     say = progress or (lambda _: None)
     with trainer_timer("read"):
-        fingerprint = store.ratings_fingerprint()  # before the read: a change meanwhile only makes the next one due
+        if fingerprint is None:  # read before the ratings: a change meanwhile only makes the next one due
+            fingerprint = store.ratings_fingerprint()
         ratings = read_ratings(store)
     if len(ratings) == 0:
         raise CineSyncError("no ratings to train on: import some first (cinesync import ...)")
